@@ -1,0 +1,107 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/imgpar/imgpar/procs"
+)
+
+// progress shows files done/total on stderr: a bar on a terminal, a status
+// line every few seconds in CI logs, or nothing.
+type progress struct {
+	mu      sync.Mutex
+	mode    string
+	quiet   bool
+	w       io.Writer
+	bar     *progressbar.ProgressBar
+	total   int
+	n       int
+	failed  int
+	start   time.Time
+	lastOut time.Time
+}
+
+func progressMode(mode string, quiet bool, w io.Writer) string {
+	if quiet {
+		return "none"
+	}
+	if mode != "auto" {
+		return mode
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return "bar"
+	}
+	if os.Getenv("CI") != "" {
+		return "plain"
+	}
+	return "none"
+}
+
+func newProgress(mode string, quiet bool, w io.Writer, total int) *progress {
+	p := &progress{mode: progressMode(mode, quiet, w), quiet: quiet, w: w, total: total, start: time.Now(), lastOut: time.Now()}
+	if p.mode == "bar" {
+		opts := []progressbar.Option{
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetDescription("processing"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("files"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100 * time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetWidth(30),
+		}
+		if os.Getenv("NO_COLOR") == "" {
+			opts = append(opts, progressbar.OptionEnableColorCodes(true))
+		}
+		p.bar = progressbar.NewOptions(total, opts...)
+	}
+	return p
+}
+
+func (p *progress) done(e procs.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	if !e.Result.OK {
+		p.failed++
+	}
+	switch p.mode {
+	case "bar":
+		_ = p.bar.Add(1)
+	case "plain":
+		if time.Since(p.lastOut) >= 3*time.Second || p.n == p.total {
+			p.lastOut = time.Now()
+			el := time.Since(p.start).Seconds()
+			fmt.Fprintf(p.w, "imgpar: %d/%d files (%d failed), %.1f files/s, %.0fs elapsed\n", p.n, p.total, p.failed, float64(p.n)/max(el, 0.001), el)
+		}
+	}
+}
+
+// warn prints a line without breaking the bar.
+func (p *progress) warn(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.quiet {
+		return
+	}
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, msg)
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

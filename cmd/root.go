@@ -1,0 +1,136 @@
+// Package cmd holds imgpar's cobra commands: each turns flags into an
+// options struct and calls engine/ or procs/. No logic lives here.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/procs"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+const exitCodesHelp = `Exit codes:
+  0    every input processed (skipped files are fine)
+  1    at least one input failed
+  2    usage or setup error (unknown flag, no such path, output not writable, conflicting outputs)
+  130  interrupted (SIGINT/SIGTERM)`
+
+// exitError carries an exit code up to Main.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// usageError marks errors that should print the usage hint and exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// Main runs the command line and returns the process exit code.
+func Main() int {
+	if len(os.Args) > 1 && os.Args[1] == procs.WorkerCommand {
+		return procs.WorkerMain(context.Background(), nil)
+	}
+	return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "imgpar: %s\n", firstLine(err.Error()))
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, engine.ErrUsage) || isFlagError(err) {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		return ExitUsage
+	}
+	return ExitUsage
+}
+
+func firstLine(s string) string {
+	s = strings.TrimPrefix(s, engine.ErrUsage.Error()+": ")
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func isFlagError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "flag") || strings.Contains(s, "unknown command") || strings.Contains(s, "arg(s)")
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "imgpar",
+		Short: "Resize and recompress images, or crunch number arrays, on every core",
+		Long: `imgpar is a batch processor for CPU-heavy work on many files. It runs N worker
+processes (re-executions of itself), each with a pool of M goroutines, hands
+them jobs over newline-delimited JSON, restarts workers that die and retries
+their jobs.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newProcessCmd())
+	root.AddCommand(&cobra.Command{
+		Use:    procs.WorkerCommand,
+		Short:  "internal: run as a worker process",
+		Hidden: true,
+		RunE: func(c *cobra.Command, args []string) error {
+			if code := procs.WorkerMain(c.Context(), nil); code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	})
+	return root
+}
+
+// envDefaults applies IMGPAR_<FLAG> environment variables to flags the user
+// did not set: flag > environment > default.
+func envDefaults(fs *pflag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed || f.Name == "help" {
+			return
+		}
+		key := envName(f.Name)
+		if v, ok := os.LookupEnv(key); ok {
+			if e := f.Value.Set(v); e != nil {
+				err = usageError{fmt.Errorf("%s=%q: %v", key, v, e)}
+			}
+		}
+	})
+	return err
+}
+
+func envName(flag string) string {
+	return "IMGPAR_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}

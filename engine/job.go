@@ -1,0 +1,127 @@
+// Package engine is the work itself: the job kinds imgpar runs (images and
+// number arrays), how inputs are found and classified, and the goroutine
+// pool that runs jobs inside a worker process. It knows nothing about
+// processes, the wire protocol or the command line.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Kind names a job kind.
+type Kind string
+
+// Job kinds.
+const (
+	KindImage   Kind = "image"
+	KindNumbers Kind = "numbers"
+)
+
+// Job is one unit of work: one input file (or one byte range of a large
+// number file) turned into one output file. Jobs are plain data so that they
+// can cross the process boundary as JSON.
+type Job struct {
+	Kind   Kind   `json:"kind"`
+	Input  string `json:"input"`
+	Output string `json:"output"`
+	// EstBytes estimates the memory the job needs while it runs (decoded
+	// pixels and scratch); the scheduler uses it to bound memory.
+	EstBytes int64        `json:"est_bytes,omitempty"`
+	Image    *ImageSpec   `json:"image,omitempty"`
+	Numbers  *NumbersSpec `json:"numbers,omitempty"`
+}
+
+// ImageSpec says how to turn one image into another.
+type ImageSpec struct {
+	Width      int     `json:"width,omitempty"`
+	Height     int     `json:"height,omitempty"`
+	Percent    float64 `json:"percent,omitempty"`
+	Fit        string  `json:"fit,omitempty"`
+	Enlarge    bool    `json:"enlarge,omitempty"`
+	OnlyShrink bool    `json:"only_shrink,omitempty"`
+	Filter     string  `json:"filter,omitempty"`
+	// Format is the output format ("jpeg", "png", ...); never "same": the
+	// planner resolves that from the input.
+	Format       string `json:"format"`
+	Quality      int    `json:"quality,omitempty"`
+	Lossless     bool   `json:"lossless,omitempty"`
+	PNGLevel     int    `json:"png_level,omitempty"`
+	Background   string `json:"background,omitempty"`
+	NoRotate     bool   `json:"no_rotate,omitempty"`
+	Strip        bool   `json:"strip,omitempty"`
+	KeepMetadata bool   `json:"keep_metadata,omitempty"`
+	MaxPixels    int64  `json:"max_pixels,omitempty"`
+}
+
+// NumbersSpec says what to compute over a number file.
+type NumbersSpec struct {
+	Op     string `json:"op"`
+	Rounds int    `json:"rounds,omitempty"`
+	// Part marks a job over one byte range [Start, End) of a large text
+	// number file; its output is a part file that the primary assembles.
+	Part  bool  `json:"part,omitempty"`
+	Start int64 `json:"start,omitempty"`
+	End   int64 `json:"end,omitempty"`
+}
+
+// Result is the answer to one job: either OK with figures, or an error.
+type Result struct {
+	OK       bool      `json:"ok"`
+	Error    *JobError `json:"error,omitempty"`
+	BytesIn  int64     `json:"bytes_in,omitempty"`
+	BytesOut int64     `json:"bytes_out,omitempty"`
+	Width    int       `json:"width,omitempty"`
+	Height   int       `json:"height,omitempty"`
+	Count    int64     `json:"count,omitempty"`
+	Millis   int64     `json:"ms"`
+}
+
+// JobError is a failed job's reason: a stable code and a one-line message
+// that names the input.
+type JobError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *JobError) Error() string { return e.Message }
+
+// Error codes.
+const (
+	CodeUnsupported = "unsupported" // not an input imgpar can read
+	CodeDecode      = "decode"      // named like an input but does not decode
+	CodeTooLarge    = "too_large"   // over --max-pixels
+	CodeIO          = "io"          // reading the input or writing the output
+	CodeBadInput    = "bad_input"   // malformed number file
+	CodeInternal    = "internal"    // a bug: a recovered panic
+	CodePoison      = "poison"      // the job killed workers repeatedly
+	CodeTimeout     = "timeout"     // the job ran past --job-timeout
+	CodeCanceled    = "canceled"    // the run stopped before the job ran
+)
+
+// Fail builds a failed Result.
+func Fail(code, format string, args ...any) Result {
+	return Result{Error: &JobError{Code: code, Message: oneLine(fmt.Sprintf(format, args...))}}
+}
+
+// SpecKey is a stable string of the settings that shape a job's output, for
+// the incremental manifest.
+func (j *Job) SpecKey() string {
+	b, _ := json.Marshal(struct {
+		K Kind
+		I *ImageSpec
+		N *NumbersSpec
+	}{j.Kind, j.Image, j.Numbers})
+	return string(b)
+}
+
+func oneLine(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '\n' || r == '\r' {
+			r = ' '
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}

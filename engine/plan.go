@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/imgpar/imgpar/engine/imgfmt"
+)
+
+// PlanOptions say how inputs become jobs.
+type PlanOptions struct {
+	OutDir string
+	// Image is the template for image jobs; Format may be "same" (the
+	// input's own format).
+	Image   ImageSpec
+	Numbers NumbersSpec
+	// Name is the output path template under OutDir, with {dir}, {name},
+	// {ext}, {width} and {height}; default "{dir}/{name}{suffix}.{ext}".
+	Name   string
+	Suffix string
+	// OnConflict is "error" (default) or "suffix" for two inputs that
+	// would write one output.
+	OnConflict string
+	// InPlace allows an output to replace its input.
+	InPlace bool
+}
+
+// DefaultName is the default output name template.
+const DefaultName = "{dir}/{name}.{ext}"
+
+// Plan is the list of jobs for a run and what was decided without running
+// anything.
+type Plan struct {
+	Jobs     []Job
+	Sizes    []int64 // input size per job
+	Failures []Failure
+	Skipped  []Skip
+}
+
+// classification of one input
+type class struct {
+	kind   Kind
+	format imgfmt.Format // for images: the content's format
+	named  bool          // named like a supported input
+	err    string        // named like an input but is not one
+	header imgfmt.Header
+}
+
+// BuildPlan classifies every input (by name and by content), probes image
+// headers (rejecting decompression bombs before any decoding), names the
+// outputs and checks that no two inputs write the same output. The error is
+// a usage error (exit 2): conflicting outputs, or an output that would
+// overwrite its input.
+func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if o.Suffix != "" {
+		if !strings.Contains(o.Name, "{name}") {
+			return nil, fmt.Errorf("%w: --suffix needs {name} in the --name template", ErrUsage)
+		}
+		o.Name = strings.Replace(o.Name, "{name}", "{name}"+o.Suffix, 1)
+	}
+	if err := checkTemplate(o.Name); err != nil {
+		return nil, err
+	}
+	p := &Plan{Failures: append([]Failure(nil), c.Failures...), Skipped: append([]Skip(nil), c.Skipped...)}
+
+	classes := make([]class, len(c.Inputs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range c.Inputs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			classes[i] = classify(c.Inputs[i].Path, o.Image.MaxPixels)
+		}(i)
+	}
+	wg.Wait()
+
+	outAbs, err := filepath.Abs(o.OutDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: output directory %s: %v", ErrUsage, o.OutDir, err)
+	}
+	owners := map[string]string{}
+	for i, in := range c.Inputs {
+		cl := classes[i]
+		switch {
+		case cl.err != "":
+			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
+			continue
+		case cl.kind == "":
+			p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: "not a supported input"})
+			continue
+		}
+		job := Job{Kind: cl.kind, Input: in.Path}
+		var ext string
+		var w, h int
+		switch cl.kind {
+		case KindImage:
+			spec := o.Image
+			if spec.Format == "" || spec.Format == "same" {
+				spec.Format = string(sameFormat(cl.format))
+			}
+			dw, dh := cl.header.DisplaySize()
+			if spec.NoRotate {
+				dw, dh = cl.header.Width, cl.header.Height
+			}
+			w, h = fitInside(dw, dh, spec.Width, spec.Height)
+			job.Image = &spec
+			job.EstBytes = estimateImageBytes(cl.header, w, h)
+			ext = imgfmt.Format(spec.Format).Ext()
+		case KindNumbers:
+			spec := o.Numbers
+			job.Numbers = &spec
+			ext = numbersOutExt(in.Path)
+			job.EstBytes = 64 << 20
+		}
+		rel := expandName(o.Name, in.Rel, ext, w, h)
+		out, err := safeJoin(outAbs, rel)
+		if err != nil {
+			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
+			continue
+		}
+		if prev, ok := owners[out]; ok {
+			if o.OnConflict != "suffix" {
+				return nil, fmt.Errorf("%w: %s and %s would both write %s (use --on-conflict suffix, or a --name template with {ext})", ErrUsage, prev, in.Path, out)
+			}
+			out = uniqueName(out, owners)
+		}
+		if sameFile(out, in.Path) && !o.InPlace {
+			return nil, fmt.Errorf("%w: output %s would overwrite its input (choose another --out, or pass --in-place)", ErrUsage, out)
+		}
+		owners[out] = in.Path
+		job.Output = out
+		p.Jobs = append(p.Jobs, job)
+		p.Sizes = append(p.Sizes, in.Size)
+	}
+	return p, nil
+}
+
+// sameFormat is the output format for --format same: the input's own,
+// except formats imgpar reads but does not write.
+func sameFormat(f imgfmt.Format) imgfmt.Format { return f }
+
+func classify(p string, maxPixels int64) class {
+	ext := strings.ToLower(filepath.Ext(p))
+	if isNumbersExt(ext) {
+		return class{kind: KindNumbers, named: true}
+	}
+	named, isNamed := imgfmt.FormatFromExt(p)
+	f, err := os.Open(p)
+	if err != nil {
+		return class{err: "cannot read: " + describeErr(err), named: isNamed}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return class{err: "cannot read: " + describeErr(err), named: isNamed}
+	}
+	head := make([]byte, imgfmt.SniffLen)
+	n, _ := f.ReadAt(head, 0)
+	sniffed, isImage := imgfmt.Sniff(head[:n])
+	if !isImage {
+		if !isNamed {
+			return class{} // neither named nor shaped like an input: skipped
+		}
+		if st.Size() == 0 {
+			return class{err: fmt.Sprintf("not a valid %s: the file is empty", upper(named)), named: true}
+		}
+		return class{err: fmt.Sprintf("not a valid %s: its content is not an image", upper(named)), named: true}
+	}
+	hdr, err := imgfmt.Probe(f, st.Size())
+	if err != nil {
+		return class{err: fmt.Sprintf("not a valid %s: %v", upper(sniffed), err), named: true}
+	}
+	if err := hdr.CheckPixels(maxPixels); err != nil {
+		return class{err: err.Error() + " (raise --max-pixels to allow it)", named: true}
+	}
+	if !sniffed.CanDecode() {
+		return class{err: fmt.Sprintf("%s input is not supported", upper(sniffed)), named: true}
+	}
+	return class{kind: KindImage, format: sniffed, named: isNamed, header: hdr}
+}
+
+func upper(f imgfmt.Format) string { return strings.ToUpper(string(f)) }
+
+// estimateImageBytes is the memory a job needs while it runs: the decoded
+// source (shrunk on load for JPEG), plus the output and scratch.
+func estimateImageBytes(h imgfmt.Header, outW, outH int) int64 {
+	src := h.DecodedBytes()
+	if h.Format == imgfmt.JPEG {
+		src = h.Pixels() * 3 / 2 // YCbCr 4:2:0; shrink-on-load only lowers it
+	}
+	return src + int64(outW)*int64(outH)*8 + 4<<20
+}
+
+func isNumbersExt(ext string) bool {
+	switch ext {
+	case ".json", ".ndjson", ".jsonl", ".csv", ".tsv", ".txt":
+		return true
+	}
+	return false
+}
+
+func numbersOutExt(p string) string {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".ndjson", ".jsonl":
+		return "ndjson"
+	}
+	return "json"
+}
+
+func checkTemplate(t string) error {
+	rest := t
+	for {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return fmt.Errorf("%w: --name %q: unclosed {", ErrUsage, t)
+		}
+		switch rest[i : i+j+1] {
+		case "{dir}", "{name}", "{ext}", "{width}", "{height}":
+		default:
+			return fmt.Errorf("%w: --name %q: unknown placeholder %s (use {dir} {name} {ext} {width} {height})", ErrUsage, t, rest[i:i+j+1])
+		}
+		rest = rest[i+j+1:]
+	}
+	if !strings.Contains(t, "{name}") {
+		return fmt.Errorf("%w: --name %q must contain {name}", ErrUsage, t)
+	}
+	return nil
+}
+
+// expandName fills the template for an input at rel (slash-separated).
+func expandName(t, rel, ext string, w, h int) string {
+	dir, file := path.Split(rel)
+	name := strings.TrimSuffix(file, path.Ext(file))
+	if name == "" {
+		name = file
+	}
+	r := strings.NewReplacer("{dir}", strings.TrimSuffix(dir, "/"), "{name}", name, "{ext}", ext,
+		"{width}", strconv.Itoa(w), "{height}", strconv.Itoa(h))
+	return strings.TrimPrefix(path.Clean("/"+r.Replace(t)), "/")
+}
+
+// safeJoin joins rel under root and refuses anything that would land
+// outside it.
+func safeJoin(root, rel string) (string, error) {
+	if rel == "" || rel == "." {
+		return "", fmt.Errorf("empty output name")
+	}
+	out := filepath.Join(root, filepath.FromSlash(rel))
+	r, err := filepath.Rel(root, out)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("output name %q leaves the output directory", rel)
+	}
+	return out, nil
+}
+
+func uniqueName(out string, taken map[string]string) string {
+	ext := filepath.Ext(out)
+	base := strings.TrimSuffix(out, ext)
+	for i := 1; ; i++ {
+		c := fmt.Sprintf("%s_%d%s", base, i, ext)
+		if _, ok := taken[c]; !ok {
+			return c
+		}
+	}
+}
+
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		aa, _ := filepath.Abs(a)
+		bb, _ := filepath.Abs(b)
+		return aa == bb
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
+}

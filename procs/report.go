@@ -1,0 +1,119 @@
+package procs
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/imgpar/imgpar/engine"
+)
+
+// Report is the machine-readable account of a run (imgpar process --json).
+type Report struct {
+	Total              int              `json:"total"`
+	OK                 int              `json:"ok"`
+	Failed             int              `json:"failed"`
+	Skipped            int              `json:"skipped"`
+	SkippedUpToDate    int              `json:"skipped_up_to_date"`
+	SkippedUnsupported int              `json:"skipped_unsupported"`
+	Restarts           int              `json:"restarts"`
+	Interrupted        bool             `json:"interrupted"`
+	DurationMs         int64            `json:"duration_ms"`
+	FilesPerSec        float64          `json:"files_per_sec"`
+	BytesIn            int64            `json:"bytes_in"`
+	BytesOut           int64            `json:"bytes_out"`
+	Numbers            int64            `json:"numbers"`
+	Procs              int              `json:"procs"`
+	Threads            int              `json:"threads"`
+	Shard              string           `json:"shard,omitempty"`
+	Failures           []engine.Failure `json:"failures"`
+	Workers            []WorkerStats    `json:"workers"`
+}
+
+// BuildReport aggregates a plan's decisions and the outcomes of its jobs.
+// upToDate counts inputs skipped because their outputs were current.
+func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, elapsed time.Duration, o Options) *Report {
+	o = withDefaults(o)
+	r := &Report{
+		Failures:           []engine.Failure{},
+		Workers:            st.Workers,
+		Restarts:           st.Restarts,
+		Interrupted:        st.Interrupted,
+		DurationMs:         elapsed.Milliseconds(),
+		SkippedUnsupported: len(plan.Skipped),
+		SkippedUpToDate:    upToDate,
+		Procs:              o.Procs,
+		Threads:            o.Threads,
+	}
+	if r.Workers == nil {
+		r.Workers = []WorkerStats{}
+	}
+	r.Failures = append(r.Failures, plan.Failures...)
+	for i, oc := range outcomes {
+		res := oc.Result
+		if res.OK {
+			r.OK++
+			r.BytesIn += res.BytesIn
+			r.BytesOut += res.BytesOut
+			r.Numbers += res.Count
+			continue
+		}
+		msg := plan.Jobs[i].Input + ": failed"
+		if res.Error != nil {
+			msg = res.Error.Message
+		}
+		r.Failures = append(r.Failures, engine.Failure{Path: plan.Jobs[i].Input, Error: msg})
+	}
+	sort.SliceStable(r.Failures, func(a, b int) bool { return r.Failures[a].Path < r.Failures[b].Path })
+	r.Failed = len(r.Failures)
+	r.Skipped = r.SkippedUnsupported + r.SkippedUpToDate
+	r.Total = r.OK + r.Failed + r.Skipped
+	if secs := elapsed.Seconds(); secs > 0 {
+		r.FilesPerSec = float64(r.OK+r.Failed) / secs
+	}
+	return r
+}
+
+// WriteSummary prints the short human summary: counts, time, rate, bytes,
+// restarts and one line per failed file.
+func (r *Report) WriteSummary(w io.Writer) {
+	state := "done"
+	if r.Interrupted {
+		state = "interrupted"
+	}
+	fmt.Fprintf(w, "imgpar: %s: %d ok, %d failed, %d skipped", state, r.OK, r.Failed, r.Skipped)
+	if r.SkippedUpToDate > 0 {
+		fmt.Fprintf(w, " (%d up to date)", r.SkippedUpToDate)
+	}
+	fmt.Fprintf(w, " of %d in %s (%.1f files/s)\n", r.Total, fmtDuration(time.Duration(r.DurationMs)*time.Millisecond), r.FilesPerSec)
+	fmt.Fprintf(w, "        %s in -> %s out", FormatBytes(r.BytesIn), FormatBytes(r.BytesOut))
+	if r.Numbers > 0 {
+		fmt.Fprintf(w, ", %d numbers", r.Numbers)
+	}
+	fmt.Fprintf(w, ", %d procs x %d threads, %d worker restarts\n", r.Procs, r.Threads, r.Restarts)
+	for _, f := range r.Failures {
+		fmt.Fprintf(w, "  failed: %s\n", f.Error)
+	}
+}
+
+func fmtDuration(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+// FormatBytes prints a byte count in binary units.
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

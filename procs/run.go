@@ -1,0 +1,577 @@
+package procs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/imgpar/imgpar/engine"
+	"github.com/shirou/gopsutil/v4/process"
+)
+
+// Options configure a run of the primary.
+type Options struct {
+	Procs   int // worker processes
+	Threads int // goroutines (and GOMAXPROCS) per worker
+	// Credit is how many jobs may be in flight per worker; default Threads+1.
+	Credit int
+	// MaxAttempts is how many worker deaths a job may be in flight for before
+	// it fails as poison; default 3.
+	MaxAttempts int
+	// JobTimeout kills the worker running a job for longer than this and
+	// counts as one death of the job; 0 means no timeout.
+	JobTimeout time.Duration
+	// MemBudget bounds the sum of the EstBytes of jobs in flight over all
+	// workers (a job larger than the budget runs alone); 0 means no bound.
+	MemBudget int64
+	// Grace is how long in-flight jobs may run after the run is interrupted.
+	Grace time.Duration
+	// MaxStartFailures stops the run when this many worker starts in a row
+	// fail (a restart storm); default 5.
+	MaxStartFailures int
+	// Command starts a worker; default SelfCommand.
+	Command CommandFunc
+	// Env is added to each worker's environment (e.g. GOMEMLIMIT).
+	Env []string
+	// OnEvent, if set, is called from the dispatcher goroutine as files
+	// finish and workers come and go. It must not block for long.
+	OnEvent func(Event)
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// Event kinds.
+const (
+	EventJobDone EventKind = iota
+	EventWorkerStarted
+	EventWorkerDied
+)
+
+// Event is a progress notification.
+type Event struct {
+	Kind   EventKind
+	Index  int           // job index for EventJobDone
+	Job    *engine.Job   // the job for EventJobDone
+	Result engine.Result // for EventJobDone
+	PID    int           // worker pid for worker events
+	Detail string        // why a worker died, with its last stderr lines
+}
+
+// Outcome is the final answer for one job.
+type Outcome struct {
+	Result   engine.Result
+	Attempts int // worker deaths while the job was running
+}
+
+// Stats are the run-level figures the dispatcher collects.
+type Stats struct {
+	Restarts    int
+	Interrupted bool
+	Workers     []WorkerStats
+}
+
+// WorkerStats describe one worker slot over the run (its processes, if it
+// was restarted).
+type WorkerStats struct {
+	PID          int   `json:"pid"`
+	Jobs         int   `json:"jobs"`
+	Restarts     int   `json:"restarts"`
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
+}
+
+// ErrRestartStorm ends a run whose workers keep dying at start-up.
+var ErrRestartStorm = errors.New("workers keep failing to start")
+
+type task struct {
+	index    int
+	job      *engine.Job
+	attempts int
+	started  time.Time // when the worker began running it (zero while queued there)
+	timeouts int       // how many of those deaths were job timeouts
+	sentTo   *workerProc
+}
+
+type event struct {
+	w        *workerProc
+	msg      *Message
+	exited   bool
+	err      error
+	slot     int
+	startOK  *workerProc // result of an asynchronous start
+	startErr error
+	isStart  bool
+}
+
+type slotState struct {
+	cur      *workerProc
+	starting bool
+	restarts int
+	jobs     int
+	peakRSS  int64
+	lastPID  int
+	failures int // consecutive start failures
+}
+
+// Run runs jobs on a pool of worker processes and returns one Outcome per job
+// (in the jobs' order). Cancelling ctx interrupts the run: no new jobs are
+// handed out, jobs in flight get opts.Grace to finish, the rest are reported
+// as canceled. Cancelling hard aborts at once. The returned error is set only
+// when the run could not go on (workers failing to start).
+func Run(ctx, hard context.Context, jobs []engine.Job, opts Options) ([]Outcome, Stats, error) {
+	opts = withDefaults(opts)
+	d := &dispatcher{opts: opts, events: make(chan event, 64), outcomes: make([]Outcome, len(jobs)),
+		done: make([]bool, len(jobs)), slots: make([]slotState, opts.Procs), hard: hard}
+	for i := range jobs {
+		d.tasks = append(d.tasks, &task{index: i, job: &jobs[i]})
+	}
+	d.queue = append([]*task(nil), d.tasks...)
+	d.remaining = len(jobs)
+	err := d.loop(ctx)
+	st := Stats{Interrupted: d.interrupted}
+	for _, s := range d.slots {
+		st.Restarts += s.restarts
+		st.Workers = append(st.Workers, WorkerStats{PID: s.lastPID, Jobs: s.jobs, Restarts: s.restarts, PeakRSSBytes: s.peakRSS})
+	}
+	return d.outcomes, st, err
+}
+
+func withDefaults(o Options) Options {
+	o.Procs = max(o.Procs, 1)
+	o.Threads = max(o.Threads, 1)
+	if o.Credit <= 0 {
+		o.Credit = o.Threads + 1
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 3
+	}
+	if o.MaxStartFailures <= 0 {
+		o.MaxStartFailures = 5
+	}
+	if o.Command == nil {
+		o.Command = SelfCommand
+	}
+	return o
+}
+
+type dispatcher struct {
+	opts      Options
+	events    chan event
+	tasks     []*task // by job index
+	queue     []*task
+	outcomes  []Outcome
+	done      []bool
+	remaining int
+	slots     []slotState
+	nextID    uint64
+	memUsed   int64
+	inflightN int
+
+	interrupted bool
+	stopping    bool // no more dispatching (interrupted or fatal)
+	fatal       error
+	hard        context.Context
+	pending     int // asynchronous starts not yet reported
+	liveProcs   int
+}
+
+func (d *dispatcher) loop(ctx context.Context) error {
+	startCtx, cancelStarts := context.WithCancel(context.Background())
+	defer cancelStarts()
+	for i := range d.slots {
+		if d.remaining > 0 {
+			d.start(startCtx, i, 0)
+		}
+	}
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	var graceTimer <-chan time.Time
+	ctxDone := ctx.Done()
+	hardDone := d.hard.Done()
+	for {
+		if !d.stopping {
+			d.dispatch()
+		}
+		if d.remaining == 0 || d.stopping {
+			d.shutdownIdle()
+		}
+		if d.liveProcs == 0 && d.pending == 0 && (d.remaining == 0 || d.stopping) {
+			break
+		}
+		select {
+		case ev := <-d.events:
+			d.handle(startCtx, ev)
+		case <-tick.C:
+			d.sample()
+			d.checkTimeouts()
+		case <-ctxDone:
+			ctxDone = nil
+			d.interrupted = true
+			d.stopping = true
+			d.cancelQueued("interrupted before it started")
+			if d.opts.Grace > 0 {
+				graceTimer = time.After(d.opts.Grace)
+			} else {
+				d.killAll()
+			}
+		case <-graceTimer:
+			graceTimer = nil
+			d.killAll()
+		case <-hardDone:
+			hardDone = nil
+			d.interrupted = true
+			d.stopping = true
+			d.cancelQueued("interrupted before it started")
+			d.killAll()
+		}
+	}
+	// Whatever did not finish (interrupted runs) is reported as canceled.
+	for i := range d.done {
+		if !d.done[i] {
+			d.finish(i, engine.Fail(engine.CodeCanceled, "%s: interrupted before it finished", d.jobPath(i)), 0)
+		}
+	}
+	return d.fatal
+}
+
+func (d *dispatcher) jobPath(i int) string { return d.tasks[i].job.Input }
+
+// start launches a worker for slot i after delay, asynchronously.
+func (d *dispatcher) start(ctx context.Context, i int, delay time.Duration) {
+	d.slots[i].starting = true
+	d.pending++
+	go func() {
+		if delay > 0 {
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+			}
+		}
+		w, err := startWorker(ctx, i, d.opts.Threads, d.opts.Command, d.opts.Env, d.events)
+		d.events <- event{isStart: true, slot: i, startOK: w, startErr: err}
+	}()
+}
+
+func (d *dispatcher) handle(ctx context.Context, ev event) {
+	switch {
+	case ev.isStart:
+		d.pending--
+		s := &d.slots[ev.slot]
+		s.starting = false
+		if ev.startErr != nil {
+			s.failures++
+			if d.consecutiveStartFailures() >= d.opts.MaxStartFailures {
+				d.fatal = fmt.Errorf("%w: %d attempts in a row failed; last: %v", ErrRestartStorm, d.consecutiveStartFailures(), ev.startErr)
+				d.stopping = true
+				d.cancelQueued("not run: " + oneLine(d.fatal.Error()))
+				d.killAll()
+				return
+			}
+			if !d.stopping && d.remaining > 0 {
+				d.start(ctx, ev.slot, backoff(s.failures))
+			}
+			return
+		}
+		w := ev.startOK
+		if d.stopping || d.remaining == 0 {
+			d.liveProcs++
+			s.cur = w
+			d.closeWorker(w)
+			return
+		}
+		d.liveProcs++
+		s.cur = w
+		s.lastPID = w.pid
+		d.emit(Event{Kind: EventWorkerStarted, PID: w.pid})
+	case ev.exited:
+		d.workerExited(ctx, ev.w, ev.err)
+	case ev.msg != nil:
+		d.message(ev.w, ev.msg)
+	}
+}
+
+func (d *dispatcher) consecutiveStartFailures() int {
+	n := 0
+	for _, s := range d.slots {
+		n += s.failures
+	}
+	return n
+}
+
+func backoff(failures int) time.Duration {
+	d := 100 * time.Millisecond << min(failures, 6)
+	return min(d, 5*time.Second)
+}
+
+func (d *dispatcher) message(w *workerProc, m *Message) {
+	switch m.Type {
+	case TypeStart:
+		if t := w.inflight[m.ID]; t != nil {
+			t.started = time.Now()
+		}
+	case TypeResult:
+		t := w.inflight[m.ID]
+		if t == nil || m.Result == nil {
+			d.faulty(w, fmt.Sprintf("answered unknown job id %d", m.ID))
+			return
+		}
+		delete(w.inflight, m.ID)
+		d.release(t)
+		w.jobsDone++
+		d.slots[w.slot].jobs++
+		// A worker that finished a job has started fine.
+		d.slots[w.slot].failures = 0
+		d.finish(t.index, *m.Result, t.attempts)
+	default:
+		d.faulty(w, fmt.Sprintf("sent unexpected message type %q", m.Type))
+	}
+}
+
+// faulty kills a worker that broke the protocol; its jobs are requeued when
+// its exit arrives.
+func (d *dispatcher) faulty(w *workerProc, why string) {
+	w.stderr.push("imgpar: protocol fault: " + why)
+	d.kill(w)
+}
+
+func (d *dispatcher) release(t *task) {
+	d.memUsed -= t.job.EstBytes
+	d.inflightN--
+	t.sentTo = nil
+}
+
+func (d *dispatcher) finish(i int, r engine.Result, attempts int) {
+	if d.done[i] {
+		return
+	}
+	d.done[i] = true
+	d.remaining--
+	d.outcomes[i] = Outcome{Result: r, Attempts: attempts}
+	d.emit(Event{Kind: EventJobDone, Index: i, Job: d.tasks[i].job, Result: r})
+}
+
+func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error) {
+	d.liveProcs--
+	w.dead = true
+	s := &d.slots[w.slot]
+	if s.cur == w {
+		s.cur = nil
+	}
+	reason := exitReason(w, err)
+	dirs := map[string]bool{}
+	lost, startedLost := 0, 0
+	for id, t := range w.inflight {
+		delete(w.inflight, id)
+		d.release(t)
+		dirs[filepath.Dir(t.job.Output)] = true
+		if d.done[t.index] {
+			continue
+		}
+		lost++
+		if !t.started.IsZero() {
+			t.attempts++
+			startedLost++
+		}
+		if t.attempts >= d.opts.MaxAttempts {
+			if t.timeouts > 0 {
+				d.finish(t.index, engine.Fail(engine.CodeTimeout, "%s: gave up: ran past the %s job timeout or crashed its worker %d times (%d timeouts)", t.job.Input, d.opts.JobTimeout, t.attempts, t.timeouts), t.attempts)
+			} else {
+				d.finish(t.index, engine.Fail(engine.CodePoison, "%s: gave up after %d worker crashes while processing it (last: %s)", t.job.Input, t.attempts, reason), t.attempts)
+			}
+			continue
+		}
+		t.started = time.Time{}
+		d.queue = append([]*task{t}, d.queue...)
+	}
+	for dir := range dirs {
+		engine.RemoveTemps(dir, w.pid)
+	}
+	if d.stopping || (w.closing && lost == 0) {
+		return // a shutdown, not a crash
+	}
+	s.restarts++
+	if w.jobsDone == 0 && startedLost == 0 {
+		s.failures++ // died before doing anything: a start-up failure
+	}
+	d.emit(Event{Kind: EventWorkerDied, PID: w.pid, Detail: reason})
+	if d.consecutiveStartFailures() >= d.opts.MaxStartFailures {
+		d.fatal = fmt.Errorf("%w: %d workers in a row died before running a job; last: %s", ErrRestartStorm, d.consecutiveStartFailures(), reason)
+		d.stopping = true
+		d.cancelQueued("not run: " + oneLine(d.fatal.Error()))
+		d.killAll()
+		return
+	}
+	if d.remaining > 0 && !s.starting {
+		d.start(ctx, w.slot, backoff(s.failures)-100*time.Millisecond)
+	}
+}
+
+func exitReason(w *workerProc, err error) string {
+	var b strings.Builder
+	if err != nil {
+		b.WriteString(err.Error())
+	} else {
+		b.WriteString("exited")
+	}
+	if t := w.stderr.String(); t != "" {
+		b.WriteString("; last stderr: ")
+		b.WriteString(clipString(t, 400))
+	}
+	return fmt.Sprintf("worker %d %s", w.pid, b.String())
+}
+
+func clipString(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ") }
+
+// dispatch hands queued jobs to workers with free credit, within the memory
+// budget.
+func (d *dispatcher) dispatch() {
+	for len(d.queue) > 0 {
+		w := d.freeWorker()
+		if w == nil {
+			return
+		}
+		idx := d.pickFitting()
+		if idx < 0 {
+			return
+		}
+		t := d.queue[idx]
+		d.queue = append(d.queue[:idx], d.queue[idx+1:]...)
+		d.nextID++
+		id := d.nextID
+		w.inflight[id] = t
+		t.sentTo = w
+		d.memUsed += t.job.EstBytes
+		d.inflightN++
+		if err := w.enc.Encode(&Message{Type: TypeJob, ID: id, Job: t.job}); err != nil {
+			// The worker is gone; its exit event requeues the job.
+			d.kill(w)
+		}
+	}
+}
+
+func (d *dispatcher) freeWorker() *workerProc {
+	var best *workerProc
+	for i := range d.slots {
+		w := d.slots[i].cur
+		if w == nil || w.dead || w.closing || len(w.inflight) >= d.opts.Credit {
+			continue
+		}
+		if best == nil || len(w.inflight) < len(best.inflight) {
+			best = w
+		}
+	}
+	return best
+}
+
+// pickFitting returns the index of the first queued job that fits in the
+// memory budget; a job bigger than the whole budget runs when nothing else
+// is in flight.
+func (d *dispatcher) pickFitting() int {
+	if d.opts.MemBudget <= 0 {
+		return 0
+	}
+	for i, t := range d.queue {
+		if d.memUsed+t.job.EstBytes <= d.opts.MemBudget || d.inflightN == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+func (d *dispatcher) cancelQueued(why string) {
+	for _, t := range d.queue {
+		if !d.done[t.index] {
+			d.finish(t.index, engine.Fail(engine.CodeCanceled, "%s: %s", t.job.Input, why), t.attempts)
+		}
+	}
+	d.queue = nil
+}
+
+// shutdownIdle closes the stdin of workers with nothing in flight once no
+// more work will be handed out.
+func (d *dispatcher) shutdownIdle() {
+	for i := range d.slots {
+		w := d.slots[i].cur
+		if w != nil && !w.closing && len(w.inflight) == 0 {
+			d.closeWorker(w)
+		}
+	}
+}
+
+func (d *dispatcher) closeWorker(w *workerProc) {
+	w.closing = true
+	_ = w.stdin.Close()
+	// A worker that ignores EOF is killed after a while.
+	go func(w *workerProc) {
+		time.Sleep(10 * time.Second)
+		_ = w.cmd.Process.Kill()
+	}(w)
+}
+
+func (d *dispatcher) kill(w *workerProc) {
+	if w.cmd.Process != nil {
+		_ = w.cmd.Process.Kill()
+	}
+}
+
+func (d *dispatcher) killAll() {
+	for i := range d.slots {
+		if w := d.slots[i].cur; w != nil {
+			d.kill(w)
+		}
+	}
+}
+
+func (d *dispatcher) checkTimeouts() {
+	if d.opts.JobTimeout <= 0 {
+		return
+	}
+	now := time.Now()
+	for i := range d.slots {
+		w := d.slots[i].cur
+		if w == nil || w.dead {
+			continue
+		}
+		for _, t := range w.inflight {
+			if !t.started.IsZero() && now.Sub(t.started) > d.opts.JobTimeout {
+				t.timeouts++
+				w.stderr.push(fmt.Sprintf("imgpar: %s ran past the %s job timeout", t.job.Input, d.opts.JobTimeout))
+				d.kill(w)
+				break
+			}
+		}
+	}
+}
+
+// sample records each worker's resident memory (gopsutil).
+func (d *dispatcher) sample() {
+	for i := range d.slots {
+		s := &d.slots[i]
+		if s.cur == nil || s.cur.dead {
+			continue
+		}
+		p, err := process.NewProcess(int32(s.cur.pid))
+		if err != nil {
+			continue
+		}
+		if mi, err := p.MemoryInfo(); err == nil && int64(mi.RSS) > s.peakRSS {
+			s.peakRSS = int64(mi.RSS)
+		}
+	}
+}
+
+func (d *dispatcher) emit(e Event) {
+	if d.opts.OnEvent != nil {
+		d.opts.OnEvent(e)
+	}
+}

@@ -1,0 +1,27 @@
+package procs
+
+import (
+	"context"
+	"fmt"
+	"os"
+)
+
+// WorkerMain runs this process as a worker: it checks that a primary started
+// it, protects the protocol channel from stray writes and serves jobs until
+// stdin reaches EOF. It returns the process exit code.
+func WorkerMain(ctx context.Context, exec ExecFunc) int {
+	if os.Getenv(CookieEnv) != CookieValue {
+		fmt.Fprintf(os.Stderr, "imgpar: %s is internal: imgpar starts it itself as a worker process; run \"imgpar process --help\" instead\n", WorkerCommand)
+		return 2
+	}
+	out, err := protocolStdout()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "imgpar worker: %v\n", err)
+		return 2
+	}
+	if err := Serve(ctx, os.Stdin, out, exec); err != nil {
+		fmt.Fprintf(os.Stderr, "imgpar worker %d: %v\n", os.Getpid(), err)
+		return 2
+	}
+	return 0
+}
