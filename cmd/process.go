@@ -264,4 +264,3 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
-

@@ -96,4 +96,3 @@ func ioError(op, path string, err error) Result {
 	}
 	return Fail(CodeIO, "%s: %s: %v", path, op, err)
 }
-

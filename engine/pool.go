@@ -95,4 +95,3 @@ func firstFrame(stack []byte) string {
 	}
 	return oneLine(string(stack))
 }
-
