@@ -1,0 +1,33 @@
+// Package imgfmt knows image file formats: it recognises them (Sniff,
+// FormatFromExt), reads their headers without decoding pixels (Probe: the
+// dimensions and EXIF orientation, used to reject decompression bombs and to
+// plan work and memory), reads and writes their metadata (EXIF orientation,
+// EXIF payloads and ICC colour profiles), decodes them (Decode) and encodes
+// them (Encode), and it computes output geometry the way libvips and sharp do
+// (ParseResize, ParseFit, Geometry.Plan).
+//
+// Supported formats:
+//
+//	format  read  write  alpha written  ICC written   EXIF written
+//	jpeg    yes   yes    flattened      APP2 segments APP1 Exif
+//	png     yes   yes    yes            iCCP chunk    eXIf chunk
+//	gif     yes   yes    1-bit          no            no
+//	bmp     yes   yes    flattened      no            no
+//	tiff    yes   yes    yes            no            no
+//	webp    yes   yes    yes            ICCP chunk    EXIF chunk
+//	avif    no    yes    yes            no (dropped)  no (dropped)
+//
+// GIF input yields its first frame only; WebP and TIFF input their first
+// image. Animated output is not produced.
+//
+// WebP and AVIF are encoded by github.com/gen2brain/webp and
+// github.com/gen2brain/avif, which run libwebp and libavif as WebAssembly
+// under wazero when built with -tags nodynamic (as imgpar's release binaries
+// are). Call InitCodecs once at start-up to compile the modules up front.
+// The WebAssembly modules are wired to the os.Stdout and os.Stderr values in
+// force when they are first initialised, so a worker that points os.Stdout
+// elsewhere should do so before calling InitCodecs.
+//
+// No function in this package panics on hostile input: malformed files are
+// reported as errors that name the format and the problem on one line.
+package imgfmt

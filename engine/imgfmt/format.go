@@ -1,0 +1,189 @@
+package imgfmt
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// Format names an image file format. Its values are the lower-case names
+// used on the command line and in reports.
+type Format string
+
+// The formats imgpar knows.
+const (
+	JPEG Format = "jpeg"
+	PNG  Format = "png"
+	GIF  Format = "gif"
+	BMP  Format = "bmp"
+	TIFF Format = "tiff"
+	WebP Format = "webp"
+	AVIF Format = "avif"
+)
+
+// Formats lists every known format, in a stable order.
+var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF}
+
+// SniffLen is the number of leading bytes Sniff needs to recognise every
+// format. Fewer bytes work for most formats.
+const SniffLen = 32
+
+// Sniff recognises a format from the first bytes of a file (at most
+// SniffLen are looked at). It reports false for anything else, including a
+// head too short to tell.
+func Sniff(head []byte) (Format, bool) {
+	if len(head) > SniffLen {
+		head = head[:SniffLen]
+	}
+	switch {
+	case len(head) >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF:
+		return JPEG, true
+	case bytes.HasPrefix(head, pngSignature):
+		return PNG, true
+	case bytes.HasPrefix(head, []byte("GIF87a")) || bytes.HasPrefix(head, []byte("GIF89a")):
+		return GIF, true
+	case bytes.HasPrefix(head, []byte("II*\x00")) || bytes.HasPrefix(head, []byte("MM\x00*")):
+		return TIFF, true
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		return WebP, true
+	case isBMPHead(head):
+		return BMP, true
+	case isAVIFHead(head):
+		return AVIF, true
+	}
+	return "", false
+}
+
+var pngSignature = []byte("\x89PNG\r\n\x1a\n")
+
+// isBMPHead checks "BM" and a known DIB header size, since "BM" alone is too
+// weak a signature (plenty of text starts with it).
+func isBMPHead(head []byte) bool {
+	if len(head) < 18 || head[0] != 'B' || head[1] != 'M' {
+		return false
+	}
+	switch le32(head[14:]) {
+	case 12, 16, 40, 52, 56, 64, 108, 124:
+		return true
+	}
+	return false
+}
+
+// isAVIFHead checks for an ISO-BMFF "ftyp" box whose major brand, or one of
+// the compatible brands within the head, is "avif" or "avis".
+func isAVIFHead(head []byte) bool {
+	if len(head) < 12 || string(head[4:8]) != "ftyp" {
+		return false
+	}
+	boxLen := int(be32(head))
+	if boxLen < 16 {
+		return false
+	}
+	end := min(boxLen, len(head))
+	for i := 8; i+4 <= end; i += 4 {
+		if i == 12 { // minor version, not a brand
+			continue
+		}
+		if b := string(head[i : i+4]); b == "avif" || b == "avis" {
+			return true
+		}
+	}
+	return false
+}
+
+// FormatFromExt maps a file name's extension, case-insensitively, to a
+// format: .jpg .jpeg .jpe .png .gif .bmp .tif .tiff .webp .avif.
+func FormatFromExt(path string) (Format, bool) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jpg", ".jpeg", ".jpe":
+		return JPEG, true
+	case ".png":
+		return PNG, true
+	case ".gif":
+		return GIF, true
+	case ".bmp":
+		return BMP, true
+	case ".tif", ".tiff":
+		return TIFF, true
+	case ".webp":
+		return WebP, true
+	case ".avif":
+		return AVIF, true
+	}
+	return "", false
+}
+
+// ParseFormat parses a format name as a user types it ("jpg", "JPEG",
+// "tif", ...).
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "jpg", "jpeg", "jpe":
+		return JPEG, nil
+	case "png":
+		return PNG, nil
+	case "gif":
+		return GIF, nil
+	case "bmp":
+		return BMP, nil
+	case "tif", "tiff":
+		return TIFF, nil
+	case "webp":
+		return WebP, nil
+	case "avif":
+		return AVIF, nil
+	}
+	return "", fmt.Errorf("unknown image format %q (want jpeg, png, gif, bmp, tiff, webp or avif)", s)
+}
+
+// String returns the format's name.
+func (f Format) String() string { return string(f) }
+
+// Ext returns the usual file extension for the format, without the dot:
+// "jpg", "png", "gif", "bmp", "tiff", "webp", "avif". It returns "" for an
+// unknown format.
+func (f Format) Ext() string {
+	switch f {
+	case JPEG:
+		return "jpg"
+	case PNG, GIF, BMP, TIFF, WebP, AVIF:
+		return string(f)
+	}
+	return ""
+}
+
+// Valid reports whether f is one of the known formats.
+func (f Format) Valid() bool { return f.Ext() != "" }
+
+// HasAlpha reports whether the format can carry transparency as written by
+// Encode. JPEG and BMP cannot (alpha is flattened over a background); GIF
+// keeps 1-bit transparency.
+func (f Format) HasAlpha() bool {
+	switch f {
+	case PNG, GIF, TIFF, WebP, AVIF:
+		return true
+	}
+	return false
+}
+
+// CanDecode reports whether Decode reads the format. AVIF is write-only.
+func (f Format) CanDecode() bool {
+	switch f {
+	case JPEG, PNG, GIF, BMP, TIFF, WebP:
+		return true
+	}
+	return false
+}
+
+// CanEncode reports whether Encode writes the format.
+func (f Format) CanEncode() bool { return f.Valid() }
+
+func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
+func be16(b []byte) uint16 { return uint16(b[1]) | uint16(b[0])<<8 }
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+func be32(b []byte) uint32 {
+	return uint32(b[3]) | uint32(b[2])<<8 | uint32(b[1])<<16 | uint32(b[0])<<24
+}
+func le24(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 }
