@@ -1,0 +1,91 @@
+package raster
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"image"
+	"image/jpeg"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/disintegration/imaging"
+)
+
+// TestCorpusFidelity checks decode+resize against the slow reference on every JPEG
+// of a photo corpus (such as the one ../shared/bench/corpus.sh builds). It runs only
+// when IMGPAR_CORPUS names that directory: the corpus is large and not committed.
+//
+//	IMGPAR_CORPUS=/tmp/corpus go test -run CorpusFidelity -v ./engine/raster/
+func TestCorpusFidelity(t *testing.T) {
+	dir := os.Getenv("IMGPAR_CORPUS")
+	if dir == "" {
+		t.Skip("set IMGPAR_CORPUS to a directory of photos to run this check")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	seen := map[[32]byte]bool{}
+	var psnrs []float64
+	var fast, slow time.Duration
+	for _, f := range files {
+		ext := strings.ToLower(filepath.Ext(f))
+		if ext != ".jpg" && ext != ".jpeg" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		w := 800
+		h := max(1, int(math.Round(float64(cfg.Height)*float64(w)/float64(cfg.Width))))
+
+		t0 := time.Now()
+		denom := ShrinkDenom(cfg.Width, cfg.Height, w, h)
+		img, used, err := DecodeJPEGScaled(data, denom)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		got := ResizeScaled(img, cfg.Width, cfg.Height, used, w, h, Lanczos)
+		t1 := time.Now()
+		full, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := imaging.Resize(full, w, h, imaging.Lanczos)
+		t2 := time.Now()
+		fast += t1.Sub(t0)
+		slow += t2.Sub(t1)
+		if b := got.Bounds(); b.Dx() != w || b.Dy() != h {
+			t.Errorf("%s: got %v, want %dx%d", f, b, w, h)
+		}
+		p := PSNR(got, ref)
+		psnrs = append(psnrs, p)
+		t.Logf("%-40s %4dx%-4d %T denom %d/%d  %.2f dB  ours %v ref %v", filepath.Base(f), cfg.Width, cfg.Height, img, denom, used, p, t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond))
+		if p < 35 {
+			t.Errorf("%s: PSNR %.2f dB < 35", f, p)
+		}
+	}
+	if len(psnrs) == 0 {
+		t.Skip("no JPEGs in " + dir)
+	}
+	slices.Sort(psnrs)
+	med := psnrs[len(psnrs)/2]
+	t.Logf("%d images: PSNR min %.2f median %.2f dB; decode+resize %v, reference %v", len(psnrs), psnrs[0], med, fast, slow)
+	if med < 42 {
+		t.Errorf("median PSNR %.2f dB < 42", med)
+	}
+}
+
+var _ image.Image

@@ -1,0 +1,321 @@
+package raster
+
+// 8-bit resampling core: box pre-shrink, horizontal pass, vertical pass over
+// rows of ch interleaved 8-bit channels (1 for a plane, 4 for RGBA).
+
+// rows8 yields the rows of an 8-bit source of w pixels by h rows with ch channels.
+type rows8 interface {
+	// row returns row y (0 <= y < h) as w*ch bytes, either a slice of the
+	// source itself or scratch (of len w*ch) filled with the converted row.
+	row(y int, scratch []uint8) []uint8
+}
+
+// plane8 is an 8-bit source stored as rows of bytes.
+type plane8 struct {
+	pix    []uint8
+	off    int // index of the first sample of row 0
+	stride int
+	n      int // bytes per row (w*ch)
+}
+
+func (p plane8) row(y int, _ []uint8) []uint8 {
+	i := p.off + y*p.stride
+	return p.pix[i : i+p.n : i+p.n]
+}
+
+// dst8 is the destination of a resample: dstN rows of w*ch bytes.
+type dst8 struct {
+	pix    []uint8
+	stride int
+}
+
+// plan is a two-pass resampling of one source geometry: box pre-shrink factors,
+// the axis maps after the pre-shrink and their weights.
+type plan struct {
+	kx, ky int
+	mx, my axisMap
+	wx, wy *weights
+	lo, hi int // rows of the pre-shrunk source read by the vertical pass
+}
+
+func newPlan(mx, my axisMap, f Filter) *plan {
+	p := &plan{kx: preShrink(mx.du, f), ky: preShrink(my.du, f)}
+	p.mx, p.my = mx.shrunk(p.kx), my.shrunk(p.ky)
+	p.wx, p.wy = makeWeights(p.mx, f), makeWeights(p.my, f)
+	p.lo, p.hi = int(p.wy.start[0]), int(p.wy.start[0])+p.wy.n
+	for _, s := range p.wy.start {
+		p.lo = min(p.lo, int(s))
+		p.hi = max(p.hi, int(s)+p.wy.n)
+	}
+	return p
+}
+
+// resample8 resamples src (sw x sh pixels, ch channels) into dst following p.
+func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
+	kx, ky, mx, my, wx, wy, lo, hi := p.kx, p.ky, p.mx, p.my, p.wx, p.wy, p.lo, p.hi
+	dw := mx.dstN * ch
+	vIdentity := my.identity()
+	var inter []uint8
+	var interP *[]uint8
+	if !vIdentity {
+		interP = getBuf8((hi - lo) * dw)
+		inter = *interP
+		defer putBuf8(interP)
+	}
+
+	// Scratch for converted source rows and box sums.
+	var scratchP, shrunkP *[]uint8
+	var accP *[]int32
+	scratchP = getBuf8(sw * ch)
+	defer putBuf8(scratchP)
+	if kx > 1 || ky > 1 {
+		shrunkP = getBuf8(mx.srcN * ch)
+		defer putBuf8(shrunkP)
+		accP = getBuf32(mx.srcN * ch)
+		defer putBuf32(accP)
+	}
+	hIdentity := mx.identity()
+
+	for r := lo; r < hi; r++ {
+		var row []uint8
+		if kx > 1 || ky > 1 {
+			row = boxRow8(*shrunkP, *accP, src, *scratchP, sw, sh, ch, r, kx, ky)
+		} else {
+			row = src.row(r, *scratchP)
+		}
+		var out []uint8
+		if vIdentity {
+			out = dst.pix[r*dst.stride : r*dst.stride+dw]
+		} else {
+			out = inter[(r-lo)*dw : (r-lo+1)*dw]
+		}
+		switch {
+		case hIdentity:
+			copy(out, row)
+		case ch == 1:
+			hpass1(out, row, wx)
+		default:
+			hpass4(out, row, wx)
+		}
+	}
+	if vIdentity {
+		return
+	}
+	accBuf := getBuf32(dw)
+	defer putBuf32(accBuf)
+	for y := 0; y < my.dstN; y++ {
+		s := int(wy.start[y]) - lo
+		vpass(dst.pix[y*dst.stride:y*dst.stride+dw], inter[s*dw:], dw, wy.w[y*wy.n:(y+1)*wy.n], *accBuf)
+	}
+}
+
+// clamp8 converts a fixed-point sum (already rounded and shifted) to a byte.
+func clamp8(v int32) uint8 {
+	if uint32(v) > 255 {
+		if v < 0 {
+			return 0
+		}
+		return 255
+	}
+	return uint8(v)
+}
+
+// hpass1 filters one row of single-channel samples.
+func hpass1(dst, src []uint8, ws *weights) {
+	n := ws.n
+	w := ws.w
+	dst = dst[:len(ws.start)]
+	switch n {
+	case 1:
+		for x, s0 := range ws.start {
+			dst[x] = clamp8((int32(src[s0])*int32(w[x]) + wRound) >> wBits)
+		}
+		return
+	}
+	for x, s0 := range ws.start {
+		s := src[s0 : int(s0)+n]
+		wx := w[x*n : x*n+n]
+		s = s[:len(wx)]
+		sum := int32(wRound)
+		k := 0
+		for ; k+4 <= len(wx); k += 4 {
+			ss := s[k : k+4 : k+4]
+			ww := wx[k : k+4 : k+4]
+			sum += int32(ss[0])*int32(ww[0]) + int32(ss[1])*int32(ww[1]) +
+				int32(ss[2])*int32(ww[2]) + int32(ss[3])*int32(ww[3])
+		}
+		for ; k < len(wx); k++ {
+			sum += int32(s[k]) * int32(wx[k])
+		}
+		dst[x] = clamp8(sum >> wBits)
+	}
+}
+
+// hpass4 filters one row of 4-channel pixels.
+func hpass4(dst, src []uint8, ws *weights) {
+	n := ws.n
+	w := ws.w
+	dst = dst[:len(ws.start)*4]
+	for x, s0 := range ws.start {
+		s := src[int(s0)*4 : (int(s0)+n)*4]
+		wx := w[x*n : x*n+n]
+		r, g, b, a := int32(wRound), int32(wRound), int32(wRound), int32(wRound)
+		for k, wk := range wx {
+			p := s[k*4 : k*4+4 : k*4+4]
+			wt := int32(wk)
+			r += int32(p[0]) * wt
+			g += int32(p[1]) * wt
+			b += int32(p[2]) * wt
+			a += int32(p[3]) * wt
+		}
+		d := dst[x*4 : x*4+4 : x*4+4]
+		d[0] = clamp8(r >> wBits)
+		d[1] = clamp8(g >> wBits)
+		d[2] = clamp8(b >> wBits)
+		d[3] = clamp8(a >> wBits)
+	}
+}
+
+// vpass computes one output row as the weighted sum of len(w) consecutive rows
+// of src (row stride n bytes, row length n).
+func vpass(dst, src []uint8, n int, w []int16, acc []int32) {
+	acc = acc[:n]
+	dst = dst[:n]
+	if len(w) == 1 {
+		r := src[:n]
+		w0 := int32(w[0])
+		for x := range dst {
+			dst[x] = clamp8((int32(r[x])*w0 + wRound) >> wBits)
+		}
+		return
+	}
+	for x := range acc {
+		acc[x] = wRound
+	}
+	k := 0
+	for ; k+2 <= len(w); k += 2 {
+		r0 := src[k*n : k*n+n]
+		r1 := src[(k+1)*n : (k+1)*n+n]
+		w0, w1 := int32(w[k]), int32(w[k+1])
+		r0 = r0[:len(acc)]
+		r1 = r1[:len(acc)]
+		for x := range acc {
+			acc[x] += int32(r0[x])*w0 + int32(r1[x])*w1
+		}
+	}
+	if k < len(w) {
+		r0 := src[k*n : k*n+n]
+		w0 := int32(w[k])
+		r0 = r0[:len(acc)]
+		for x := range acc {
+			acc[x] += int32(r0[x]) * w0
+		}
+	}
+	for x := range dst {
+		dst[x] = clamp8(acc[x] >> wBits)
+	}
+}
+
+// boxRow8 returns row r of the source box-shrunk by kx x ky: each output sample is
+// the rounded mean of the source samples in its block (fewer at the right and
+// bottom edges when the size is not a multiple of k).
+func boxRow8(out []uint8, acc []int32, src rows8, scratch []uint8, sw, sh, ch, r, kx, ky int) []uint8 {
+	y0 := r * ky
+	y1 := min(y0+ky, sh)
+	nOut := (sw + kx - 1) / kx
+	full := sw / kx // blocks with kx columns
+	acc = acc[:nOut*ch]
+	clear(acc)
+	for y := y0; y < y1; y++ {
+		row := src.row(y, scratch)
+		if ch == 1 {
+			boxSum1(acc, row, kx, full, sw)
+		} else {
+			boxSum4(acc, row, kx, full, sw)
+		}
+	}
+	rows := y1 - y0
+	out = out[:nOut*ch]
+	divide := func(a []int32, o []uint8, cnt int) {
+		// round(a/cnt) via a 32.32 reciprocal; exact for a < 2^24.
+		m := (uint64(1)<<32 + uint64(cnt)/2) / uint64(cnt)
+		o = o[:len(a)]
+		for i, v := range a {
+			o[i] = uint8((uint64(v)*m + 1<<31) >> 32)
+		}
+	}
+	divide(acc[:full*ch], out[:full*ch], kx*rows)
+	if full < nOut {
+		divide(acc[full*ch:], out[full*ch:], (sw-full*kx)*rows)
+	}
+	return out
+}
+
+func boxSum1(acc []int32, row []uint8, kx, full, sw int) {
+	switch kx {
+	case 2:
+		a := acc[:full]
+		row = row[:2*full]
+		for j := range a {
+			a[j] += int32(row[2*j]) + int32(row[2*j+1])
+		}
+	case 3:
+		a := acc[:full]
+		row = row[:3*full]
+		for j := range a {
+			s := row[3*j : 3*j+3 : 3*j+3]
+			a[j] += int32(s[0]) + int32(s[1]) + int32(s[2])
+		}
+	case 4:
+		a := acc[:full]
+		row = row[:4*full]
+		for j := range a {
+			s := row[4*j : 4*j+4 : 4*j+4]
+			a[j] += int32(s[0]) + int32(s[1]) + int32(s[2]) + int32(s[3])
+		}
+	default:
+		for j := 0; j < full; j++ {
+			var t int32
+			for _, v := range row[j*kx : j*kx+kx] {
+				t += int32(v)
+			}
+			acc[j] += t
+		}
+	}
+	if full*kx < sw {
+		var t int32
+		for _, v := range row[full*kx : sw] {
+			t += int32(v)
+		}
+		acc[full] += t
+	}
+}
+
+func boxSum4(acc []int32, row []uint8, kx, full, sw int) {
+	for j := 0; j < full; j++ {
+		var r, g, b, a int32
+		s := row[j*kx*4 : (j+1)*kx*4]
+		for i := 0; i+4 <= len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			r += int32(p[0])
+			g += int32(p[1])
+			b += int32(p[2])
+			a += int32(p[3])
+		}
+		d := acc[j*4 : j*4+4 : j*4+4]
+		d[0] += r
+		d[1] += g
+		d[2] += b
+		d[3] += a
+	}
+	if full*kx < sw {
+		s := row[full*kx*4 : sw*4]
+		d := acc[full*4 : full*4+4 : full*4+4]
+		for i := 0; i+4 <= len(s); i += 4 {
+			d[0] += int32(s[i])
+			d[1] += int32(s[i+1])
+			d[2] += int32(s[i+2])
+			d[3] += int32(s[i+3])
+		}
+	}
+}

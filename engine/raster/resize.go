@@ -1,0 +1,326 @@
+package raster
+
+import (
+	"image"
+	"image/color"
+)
+
+// Resize resamples src to exactly w x h pixels with filter f. Negative sizes count
+// as 0; an empty source gives a blank image of the requested size.
+//
+// The result type depends on the source:
+//   - *image.YCbCr gives *image.YCbCr with the source's chroma subsampling
+//     (4:1:1 and 4:1:0 become 4:2:0); each plane is resampled at its own resolution.
+//   - *image.Gray and *image.Gray16 give *image.Gray.
+//   - Anything else gives *image.NRGBA: opaque sources are resampled as 8-bit RGBA,
+//     sources with transparency in premultiplied 16-bit RGBA.
+func Resize(src image.Image, w, h int, f Filter) image.Image {
+	b := src.Bounds()
+	return resize(src, float64(b.Dx()), float64(b.Dy()), w, h, f)
+}
+
+// ResizeScaled is Resize for an image that DecodeJPEG decoded at 1/denom of its
+// original origW x origH size. Such an image is ceil(origW/denom) pixels wide, its
+// last column standing for the remaining origW%denom original columns only; Resize
+// would stretch that partial pixel to a whole one and shift the right and bottom
+// edges by up to a pixel of the decoded image. ResizeScaled maps the output onto
+// the true extent origW/denom x origH/denom instead. When src is not of the size
+// that denom implies (a full-size fallback decode), it behaves as Resize.
+func ResizeScaled(src image.Image, origW, origH, denom, w, h int, f Filter) image.Image {
+	b := src.Bounds()
+	ex, ey := float64(b.Dx()), float64(b.Dy())
+	if denom > 1 && origW > 0 && origH > 0 &&
+		b.Dx() == (origW+denom-1)/denom && b.Dy() == (origH+denom-1)/denom {
+		ex, ey = float64(origW)/float64(denom), float64(origH)/float64(denom)
+	}
+	return resize(src, ex, ey, w, h, f)
+}
+
+func resize(src image.Image, ex, ey float64, w, h int, f Filter) image.Image {
+	w, h = max(w, 0), max(h, 0)
+	b := src.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	empty := sw <= 0 || sh <= 0 || w == 0 || h == 0
+	switch s := src.(type) {
+	case *image.YCbCr:
+		return resizeYCbCr(s, ex, ey, w, h, f)
+	case *image.Gray:
+		dst := image.NewGray(image.Rect(0, 0, w, h))
+		if !empty {
+			p := newPlan(newAxis(sw, ex, w), newAxis(sh, ey, h), f)
+			resample8(dst8{dst.Pix, dst.Stride}, plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, sw}, sw, sh, 1, p)
+		}
+		return dst
+	case *image.Gray16:
+		dst := image.NewGray(image.Rect(0, 0, w, h))
+		if !empty {
+			p := newPlan(newAxis(sw, ex, w), newAxis(sh, ey, h), f)
+			resample8(dst8{dst.Pix, dst.Stride}, gray16Rows{s}, sw, sh, 1, p)
+		}
+		return dst
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	if empty {
+		return dst
+	}
+	p := newPlan(newAxis(sw, ex, w), newAxis(sh, ey, h), f)
+	if r8 := opaqueRows8(src); r8 != nil {
+		resample8(dst8{dst.Pix, dst.Stride}, r8, sw, sh, 4, p)
+		return dst
+	}
+	outP := getBuf16(w * h * 4)
+	defer putBuf16(outP)
+	resample16(*outP, rows16For(src), sw, sh, p)
+	unpremultiply(dst, *outP)
+	return dst
+}
+
+// unpremultiply converts premultiplied 16-bit RGBA to dst's 8-bit NRGBA.
+func unpremultiply(dst *image.NRGBA, src []uint16) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	for y := 0; y < h; y++ {
+		s := src[y*w*4 : (y+1)*w*4]
+		d := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
+		for i := 0; i < len(s); i += 4 {
+			p := s[i : i+4 : i+4]
+			o := d[i : i+4 : i+4]
+			a := uint32(p[3])
+			switch a {
+			case 0:
+				o[0], o[1], o[2], o[3] = 0, 0, 0, 0
+			case 0xffff:
+				o[0] = uint8((uint32(p[0])*255 + 0x7fff) / 0xffff)
+				o[1] = uint8((uint32(p[1])*255 + 0x7fff) / 0xffff)
+				o[2] = uint8((uint32(p[2])*255 + 0x7fff) / 0xffff)
+				o[3] = 255
+			default:
+				o[0] = uint8((uint32(p[0])*255 + a/2) / a)
+				o[1] = uint8((uint32(p[1])*255 + a/2) / a)
+				o[2] = uint8((uint32(p[2])*255 + a/2) / a)
+				o[3] = uint8((a*255 + 0x7fff) / 0xffff)
+			}
+		}
+	}
+}
+
+// subsampling returns the luma pixels per chroma sample of r horizontally and vertically.
+func subsampling(r image.YCbCrSubsampleRatio) (int, int) {
+	switch r {
+	case image.YCbCrSubsampleRatio422:
+		return 2, 1
+	case image.YCbCrSubsampleRatio420:
+		return 2, 2
+	case image.YCbCrSubsampleRatio440:
+		return 1, 2
+	case image.YCbCrSubsampleRatio411:
+		return 4, 1
+	case image.YCbCrSubsampleRatio410:
+		return 4, 2
+	}
+	return 1, 1
+}
+
+// chromaAxis maps the chroma samples of an output axis onto a source chroma plane.
+// luma is the luma axis map, n the source chroma count, s and o the source and output
+// subsampling factors and off the centre of source chroma sample 0 in luma pixels.
+func chromaAxis(luma axisMap, n, s, o int, off float64, dstN int) axisMap {
+	// Output chroma sample j is centred on output luma o*j + (o-1)/2, which the luma
+	// map places at source luma ((o*j + (o-1)/2) + 0.5)*du - 0.5.
+	fs, fo := float64(s), float64(o)
+	return axisMap{
+		srcN: n,
+		dstN: dstN,
+		u0:   (((fo-1)/2+0.5)*luma.du - 0.5 - off) / fs,
+		du:   fo * luma.du / fs,
+	}
+}
+
+func resizeYCbCr(s *image.YCbCr, ex, ey float64, w, h int, f Filter) *image.YCbCr {
+	ratio := s.SubsampleRatio
+	b := s.Rect
+	sw, sh := b.Dx(), b.Dy()
+	sx, sy := subsampling(ratio)
+	// Chroma columns b.Min.X/sx .. (b.Max.X-1)/sx, as image.YCbCr addresses them.
+	cx0, cy0 := b.Min.X/sx, b.Min.Y/sy
+	cw, ch := (b.Max.X-1)/sx-cx0+1, (b.Max.Y-1)/sy-cy0+1
+	out := ratio
+	switch {
+	case w <= cw && h <= ch:
+		// The source has chroma detail for every output pixel: keep it.
+		out = image.YCbCrSubsampleRatio444
+	case out == image.YCbCrSubsampleRatio411 || out == image.YCbCrSubsampleRatio410:
+		out = image.YCbCrSubsampleRatio420
+	}
+	dst := image.NewYCbCr(image.Rect(0, 0, w, h), out)
+	if sw <= 0 || sh <= 0 || w == 0 || h == 0 {
+		return dst
+	}
+	mx, my := newAxis(sw, ex, w), newAxis(sh, ey, h)
+	resample8(dst8{dst.Y, dst.YStride}, plane8{s.Y, s.YOffset(b.Min.X, b.Min.Y), s.YStride, sw}, sw, sh, 1, newPlan(mx, my, f))
+
+	ox, oy := subsampling(out)
+	offX := float64(cx0*sx-b.Min.X) + float64(sx-1)/2
+	offY := float64(cy0*sy-b.Min.Y) + float64(sy-1)/2
+	dcw, dch := (w+ox-1)/ox, (h+oy-1)/oy
+	cp := newPlan(chromaAxis(mx, cw, sx, ox, offX, dcw), chromaAxis(my, ch, sy, oy, offY, dch), f)
+	coff := s.COffset(b.Min.X, b.Min.Y)
+	resample8(dst8{dst.Cb, dst.CStride}, plane8{s.Cb, coff, s.CStride, cw}, cw, ch, 1, cp)
+	resample8(dst8{dst.Cr, dst.CStride}, plane8{s.Cr, coff, s.CStride, cw}, cw, ch, 1, cp)
+	return dst
+}
+
+// gray16Rows reads a Gray16 image as 8-bit rows.
+type gray16Rows struct{ m *image.Gray16 }
+
+func (g gray16Rows) row(y int, scratch []uint8) []uint8 {
+	b := g.m.Rect
+	i := g.m.PixOffset(b.Min.X, b.Min.Y+y)
+	s := g.m.Pix[i : i+2*b.Dx()]
+	for x := range scratch {
+		scratch[x] = s[2*x]
+	}
+	return scratch
+}
+
+// opaqueRows8 returns an 8-bit RGBA row reader for src if src is known to be
+// opaque, else nil.
+func opaqueRows8(src image.Image) rows8 {
+	b := src.Bounds()
+	switch s := src.(type) {
+	case *image.RGBA:
+		if s.Opaque() {
+			return plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, 4 * b.Dx()}
+		}
+		return nil
+	case *image.NRGBA:
+		if s.Opaque() {
+			return plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, 4 * b.Dx()}
+		}
+		return nil
+	case *image.CMYK:
+		return cmykRows{s}
+	case *image.Paletted:
+		if s.Opaque() {
+			return palettedRows{s, palette8(s.Palette)}
+		}
+		return nil
+	}
+	if o, ok := src.(interface{ Opaque() bool }); ok && o.Opaque() {
+		return genericRows8{src}
+	}
+	return nil
+}
+
+type cmykRows struct{ m *image.CMYK }
+
+func (c cmykRows) row(y int, scratch []uint8) []uint8 {
+	b := c.m.Rect
+	i := c.m.PixOffset(b.Min.X, b.Min.Y+y)
+	s := c.m.Pix[i : i+4*b.Dx()]
+	for x := 0; x < len(s); x += 4 {
+		p := s[x : x+4 : x+4]
+		r, g, bb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
+		d := scratch[x : x+4 : x+4]
+		d[0], d[1], d[2], d[3] = r, g, bb, 255
+	}
+	return scratch
+}
+
+// palette8 converts a palette to premultiplied 8-bit RGBA entries (256 of them,
+// so that any index is valid).
+func palette8(p color.Palette) [256][4]uint8 {
+	var t [256][4]uint8
+	for i, c := range p {
+		if i >= 256 {
+			break
+		}
+		r, g, b, a := c.RGBA()
+		t[i] = [4]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(a >> 8)}
+	}
+	return t
+}
+
+type palettedRows struct {
+	m   *image.Paletted
+	pal [256][4]uint8
+}
+
+func (p palettedRows) row(y int, scratch []uint8) []uint8 {
+	b := p.m.Rect
+	i := p.m.PixOffset(b.Min.X, b.Min.Y+y)
+	for x, idx := range p.m.Pix[i : i+b.Dx()] {
+		c := &p.pal[idx]
+		d := scratch[4*x : 4*x+4 : 4*x+4]
+		d[0], d[1], d[2], d[3] = c[0], c[1], c[2], c[3]
+	}
+	return scratch
+}
+
+// genericRows8 reads any opaque image through At.
+type genericRows8 struct{ m image.Image }
+
+func (g genericRows8) row(y int, scratch []uint8) []uint8 {
+	b := g.m.Bounds()
+	for x := 0; x < b.Dx(); x++ {
+		r, gg, bb, _ := g.m.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		d := scratch[4*x : 4*x+4 : 4*x+4]
+		d[0], d[1], d[2], d[3] = uint8(r>>8), uint8(gg>>8), uint8(bb>>8), 255
+	}
+	return scratch
+}
+
+// rows16For returns a premultiplied 16-bit RGBA row reader for src.
+func rows16For(src image.Image) rows16 {
+	switch s := src.(type) {
+	case *image.NRGBA:
+		return nrgbaRows16{s}
+	case *image.RGBA64:
+		return rgba64Rows16{s}
+	}
+	return genericRows16{src}
+}
+
+type nrgbaRows16 struct{ m *image.NRGBA }
+
+func (n nrgbaRows16) row(y int, scratch []uint16) []uint16 {
+	b := n.m.Rect
+	i := n.m.PixOffset(b.Min.X, b.Min.Y+y)
+	s := n.m.Pix[i : i+4*b.Dx()]
+	scratch = scratch[:len(s)]
+	for x := 0; x < len(s); x += 4 {
+		p := s[x : x+4 : x+4]
+		d := scratch[x : x+4 : x+4]
+		a := uint32(p[3])
+		// c*a/255 scaled to 16 bits: c*a*257/255 = c*a*65535/65025.
+		d[0] = uint16((uint32(p[0])*a*257 + 127) / 255)
+		d[1] = uint16((uint32(p[1])*a*257 + 127) / 255)
+		d[2] = uint16((uint32(p[2])*a*257 + 127) / 255)
+		d[3] = uint16(a * 257)
+	}
+	return scratch
+}
+
+type rgba64Rows16 struct{ m *image.RGBA64 }
+
+func (r rgba64Rows16) row(y int, scratch []uint16) []uint16 {
+	b := r.m.Rect
+	i := r.m.PixOffset(b.Min.X, b.Min.Y+y)
+	s := r.m.Pix[i : i+8*b.Dx()]
+	for x := range scratch[:4*b.Dx()] {
+		scratch[x] = uint16(s[2*x])<<8 | uint16(s[2*x+1])
+	}
+	return scratch
+}
+
+// genericRows16 reads any image through At; color.Color.RGBA is premultiplied 16-bit.
+type genericRows16 struct{ m image.Image }
+
+func (g genericRows16) row(y int, scratch []uint16) []uint16 {
+	b := g.m.Bounds()
+	for x := 0; x < b.Dx(); x++ {
+		r, gg, bb, a := g.m.At(b.Min.X+x, b.Min.Y+y).RGBA()
+		d := scratch[4*x : 4*x+4 : 4*x+4]
+		d[0], d[1], d[2], d[3] = uint16(r), uint16(gg), uint16(bb), uint16(a)
+	}
+	return scratch
+}

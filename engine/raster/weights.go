@@ -1,0 +1,176 @@
+package raster
+
+import "math"
+
+// Fixed-point format of filter weights: a weight of 1.0 is wOne.
+const (
+	wBits  = 14
+	wOne   = 1 << wBits
+	wRound = 1 << (wBits - 1)
+)
+
+// axisMap places the centres of dstN output samples on a source axis of srcN samples:
+// output sample v is centred at source coordinate u0 + v*du, where source sample i is
+// centred at i. du > 1 shrinks, du < 1 enlarges.
+type axisMap struct {
+	srcN, dstN int
+	u0, du     float64
+}
+
+// newAxis maps dstN outputs evenly over a source extent of ext source pixels
+// (ext may be fractional: a JPEG decoded at 1/8 scale covers width/8 pixels of
+// which the last is partial) of which srcN are stored.
+func newAxis(srcN int, ext float64, dstN int) axisMap {
+	du := ext / float64(dstN)
+	return axisMap{srcN: srcN, dstN: dstN, u0: 0.5*du - 0.5, du: du}
+}
+
+// shrunk returns the map for the same outputs over the source box-shrunk by k
+// (sample j of the shrunk axis averages source samples [k*j, k*j+k)).
+func (m axisMap) shrunk(k int) axisMap {
+	if k <= 1 {
+		return m
+	}
+	fk := float64(k)
+	return axisMap{
+		srcN: (m.srcN + k - 1) / k,
+		dstN: m.dstN,
+		u0:   (m.u0 - (fk-1)/2) / fk,
+		du:   m.du / fk,
+	}
+}
+
+// identity reports whether the map copies the source unchanged.
+func (m axisMap) identity() bool {
+	return m.srcN == m.dstN && m.du == 1 && m.u0 == 0
+}
+
+// weights is a precomputed separable filter for one axis: output v is
+// sum_k src[start[v]+k] * w[v*n+k] / wOne. Every output has the same number of
+// taps n (padded with zeros) and its window lies inside [0, srcN).
+type weights struct {
+	n     int
+	start []int32
+	w     []int16
+}
+
+// preShrink returns the integer box-shrink factor to apply before filtering an axis
+// that shrinks by du: the largest k leaving at least a 2x reduction for the filter
+// (libvips' shrink+reduce with gap 2, Pillow's reducing_gap). Nearest never pre-shrinks.
+func preShrink(du float64, f Filter) int {
+	if f == Nearest || du < 4 {
+		return 1
+	}
+	k := int(du / 2)
+	if k > maxPreShrink {
+		k = maxPreShrink
+	}
+	return k
+}
+
+// maxPreShrink bounds the box factor per axis so box sums fit in 32 bits.
+const maxPreShrink = 256
+
+// makeWeights computes fixed-point weights for m with filter f. The weights of
+// every output sum exactly to wOne.
+func makeWeights(m axisMap, f Filter) *weights {
+	if m.srcN <= 0 || m.dstN <= 0 {
+		return &weights{n: 1, start: make([]int32, max(m.dstN, 0)), w: make([]int16, max(m.dstN, 0))}
+	}
+	if f == Nearest {
+		ws := &weights{n: 1, start: make([]int32, m.dstN), w: make([]int16, m.dstN)}
+		for v := range ws.start {
+			i := int(math.Floor(m.u0 + float64(v)*m.du + 0.5))
+			ws.start[v] = int32(clampInt(i, 0, m.srcN-1))
+			ws.w[v] = wOne
+		}
+		return ws
+	}
+	scale := math.Max(m.du, 1)
+	ru := f.support() * scale
+
+	type span struct{ begin, end int }
+	spans := make([]span, m.dstN)
+	fw := make([]float64, 0, int(2*ru)+3)
+	n := 1
+	// First pass: find each output's non-zero window to size the table.
+	for v := range spans {
+		fu := m.u0 + float64(v)*m.du
+		b, e := window(fu, ru, scale, m.srcN, f)
+		spans[v] = span{b, e}
+		n = max(n, e-b+1)
+	}
+	n = min(n, m.srcN)
+	ws := &weights{n: n, start: make([]int32, m.dstN), w: make([]int16, m.dstN*n)}
+	for v, sp := range spans {
+		fu := m.u0 + float64(v)*m.du
+		fw = fw[:0]
+		var sum float64
+		for u := sp.begin; u <= sp.end; u++ {
+			k := f.kernel((float64(u) - fu) / scale)
+			fw = append(fw, k)
+			sum += k
+		}
+		start := sp.begin
+		if start+n > m.srcN {
+			start = m.srcN - n
+		}
+		ws.start[v] = int32(start)
+		row := ws.w[v*n : v*n+n]
+		off := sp.begin - start
+		if sum == 0 {
+			// Degenerate window (e.g. far outside the source): nearest sample.
+			i := clampInt(int(math.Floor(fu+0.5)), 0, m.srcN-1)
+			row[clampInt(i-start, 0, n-1)] = wOne
+			continue
+		}
+		var isum, big int
+		for k, x := range fw {
+			q := int(math.Round(x / sum * wOne))
+			row[off+k] = int16(q)
+			isum += q
+			if abs(q) > abs(int(row[off+big])) {
+				big = k
+			}
+		}
+		row[off+big] += int16(wOne - isum) // make flat areas exact
+	}
+	return ws
+}
+
+// window returns the first and last source sample with a non-zero weight for an
+// output centred at fu, clamped to [0, srcN).
+func window(fu, ru, scale float64, srcN int, f Filter) (int, int) {
+	b := int(math.Ceil(fu - ru))
+	e := int(math.Floor(fu + ru))
+	b = max(b, 0)
+	e = min(e, srcN-1)
+	for b < e && f.kernel((float64(b)-fu)/scale) == 0 {
+		b++
+	}
+	for e > b && f.kernel((float64(e)-fu)/scale) == 0 {
+		e--
+	}
+	if b > e {
+		i := clampInt(int(math.Floor(fu+0.5)), 0, srcN-1)
+		return i, i
+	}
+	return b, e
+}
+
+func clampInt(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
