@@ -1,0 +1,174 @@
+package numbers
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Mapper applies a map operation (double, square or heavy) to numbers with
+// JavaScript semantics. It is safe for concurrent use.
+type Mapper struct {
+	op     Op
+	rounds int
+	// honest makes heavy run every round one by one (benchmarks and tests).
+	honest bool
+}
+
+// NewMapper returns a Mapper for o.Op, which must be a map operation.
+func NewMapper(o Options) (*Mapper, error) {
+	o, err := o.normalize()
+	if err != nil {
+		return nil, err
+	}
+	if !o.Op.IsMap() {
+		return nil, fmt.Errorf("operation %q does not map numbers", o.Op)
+	}
+	return &Mapper{op: o.Op, rounds: o.Rounds}, nil
+}
+
+// Op returns the operation.
+func (m *Mapper) Op() Op { return m.op }
+
+// Value returns the result for one number.
+func (m *Mapper) Value(x float64) float64 {
+	switch m.op {
+	case OpDouble:
+		return x * 2
+	case OpSquare:
+		// V8 evaluates x ** 2 as x * x (fdlibm's pow special-cases y == 2).
+		return x * x
+	default:
+		if m.honest {
+			return honestHeavy(x, m.rounds)
+		}
+		return heavyValue(x, m.rounds)
+	}
+}
+
+// Apply replaces each xs[i] by its result, sharing the work between up to
+// threads goroutines (threads <= 0 means GOMAXPROCS).
+func (m *Mapper) Apply(xs []float64, threads int) {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	switch m.op {
+	case OpDouble:
+		parallelFor(len(xs), threads, 1<<16, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				xs[i] *= 2
+			}
+		})
+	case OpSquare:
+		parallelFor(len(xs), threads, 1<<16, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				xs[i] *= xs[i]
+			}
+		})
+	default:
+		m.applyHeavy(xs, threads)
+	}
+}
+
+// quickBudget is how many one-by-one rounds the first pass of applyHeavy
+// spends on a value before setting it aside for the balanced second pass.
+const quickBudget = 64
+
+// applyHeavy runs heavy in two passes: the first, in large blocks, settles
+// nearly every value in O(log R); the values that still need long exact
+// iteration (negative fractional states, or honest mode) are then handed out
+// one at a time so that the goroutines stay balanced.
+func (m *Mapper) applyHeavy(xs []float64, threads int) {
+	type pending struct {
+		i int
+		k int
+	}
+	var (
+		mu   sync.Mutex
+		slow []pending
+	)
+	if m.honest {
+		slow = make([]pending, len(xs))
+		for i := range xs {
+			slow[i] = pending{i, m.rounds}
+		}
+	} else {
+		const block = 1024
+		var next atomic.Int64
+		runWorkers(threads, (len(xs)+block-1)/block, func() {
+			var local []pending
+			for {
+				lo := int(next.Add(block)) - block
+				if lo >= len(xs) {
+					break
+				}
+				hi := min(lo+block, len(xs))
+				for i := lo; i < hi; i++ {
+					r, k, done := advance(xs[i], m.rounds, quickBudget)
+					xs[i] = r
+					if !done {
+						local = append(local, pending{i, k})
+					}
+				}
+			}
+			if len(local) > 0 {
+				mu.Lock()
+				slow = append(slow, local...)
+				mu.Unlock()
+			}
+		})
+	}
+	if len(slow) == 0 {
+		return
+	}
+	var next atomic.Int64
+	runWorkers(threads, len(slow), func() {
+		for {
+			j := int(next.Add(1)) - 1
+			if j >= len(slow) {
+				return
+			}
+			p := slow[j]
+			if m.honest {
+				xs[p.i] = honestHeavy(xs[p.i], p.k)
+			} else {
+				xs[p.i], _, _ = advance(xs[p.i], p.k, math.MaxInt)
+			}
+		}
+	})
+}
+
+// runWorkers runs fn on min(threads, tasks) goroutines (inline for one) and
+// waits for them.
+func runWorkers(threads, tasks int, fn func()) {
+	n := min(threads, tasks)
+	if n <= 1 {
+		if tasks > 0 {
+			fn()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(fn)
+	}
+	wg.Wait()
+}
+
+// parallelFor splits [0,n) into contiguous parts of at least minPer elements,
+// at most threads of them, and runs fn on each part concurrently.
+func parallelFor(n, threads, minPer int, fn func(lo, hi int)) {
+	parts := min(threads, max(1, n/max(1, minPer)))
+	if parts <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
+}
