@@ -101,6 +101,16 @@ func Probe(r io.ReaderAt, size int64) (Header, error) {
 	if err != nil {
 		return Header{}, err
 	}
+	return probe(p)
+}
+
+// ProbeBytes is Probe for a file already in memory; it copies nothing.
+func ProbeBytes(data []byte) (Header, error) {
+	return probe(&probeReader{size: int64(len(data)), head: data})
+}
+
+func probe(p *probeReader) (Header, error) {
+	var err error
 	f, ok := Sniff(p.head)
 	if !ok {
 		if len(p.head) == 0 {
@@ -136,11 +146,6 @@ func Probe(r io.ReaderAt, size int64) (Header, error) {
 		return Header{Format: f}, fmt.Errorf("%s header: invalid dimensions %dx%d", f, h.Width, h.Height)
 	}
 	return h, nil
-}
-
-// ProbeBytes is Probe for a file already in memory.
-func ProbeBytes(data []byte) (Header, error) {
-	return Probe(bytes.NewReader(data), int64(len(data)))
 }
 
 // probeReader serves small reads from a cached first block of the file and

@@ -1,0 +1,105 @@
+package imgfmt
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSniff(t *testing.T) {
+	bmpHead := "BM" + strings.Repeat("\x00", 12) + "\x28\x00\x00\x00" + strings.Repeat("\x00", 14)
+	tests := []struct {
+		head string
+		want Format
+		ok   bool
+	}{
+		{"\xFF\xD8\xFF\xE0\x00\x10JFIF", JPEG, true},
+		{"\xFF\xD8\xFF", JPEG, true},
+		{"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", PNG, true},
+		{"GIF89a\x01\x00\x01\x00", GIF, true},
+		{"GIF87a", GIF, true},
+		{bmpHead, BMP, true},
+		{"II*\x00\x08\x00\x00\x00", TIFF, true},
+		{"MM\x00*\x00\x00\x00\x08", TIFF, true},
+		{"RIFF\x24\x00\x00\x00WEBPVP8 ", WebP, true},
+		{"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", AVIF, true},
+		{"\x00\x00\x00\x20ftypmif1\x00\x00\x00\x00mif1avifmiaf", AVIF, true},
+		{"\x00\x00\x00\x1cftypavis\x00\x00\x00\x00", AVIF, true},
+		// Not images, or too short to tell.
+		{"", "", false},
+		{"\xFF\xD8", "", false},
+		{"\x89PNG", "", false},
+		{"GIF8", "", false},
+		{"BM nope, a text file that starts with BM", "", false},
+		{"BM", "", false},
+		{"RIFF\x24\x00\x00\x00WAVEfmt ", "", false},
+		{"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "", false},
+		{"\x00\x00\x00\x08ftyp", "", false},
+		{"II+\x00", "", false},
+		{"<!DOCTYPE html>", "", false},
+		{"%PDF-1.7", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := Sniff([]byte(tt.head))
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Sniff(%q) = %q, %v; want %q, %v", tt.head, got, ok, tt.want, tt.ok)
+		}
+	}
+	// Longer heads are cut to SniffLen.
+	long := "\x00\x00\x00\x40ftypmif1\x00\x00\x00\x00mif1miafMA1Bheicheixavif"
+	if f, ok := Sniff([]byte(long)); ok {
+		t.Errorf("Sniff looked past SniffLen: %q", f)
+	}
+}
+
+func TestFormatFromExt(t *testing.T) {
+	tests := map[string]Format{
+		"a.jpg": JPEG, "a.JPG": JPEG, "dir.x/a.jpeg": JPEG, "a.Jpe": JPEG,
+		"a.png": PNG, "a.gif": GIF, "a.bmp": BMP, "a.tif": TIFF, "a.TIFF": TIFF,
+		"a.webp": WebP, "a.avif": AVIF, "photo.tar.png": PNG,
+	}
+	for path, want := range tests {
+		if got, ok := FormatFromExt(path); !ok || got != want {
+			t.Errorf("FormatFromExt(%q) = %q, %v; want %q", path, got, ok, want)
+		}
+	}
+	for _, path := range []string{"a", "a.txt", "a.jpg.bak", ".jpg/x", "a.heic", "a.jfif2", "jpg"} {
+		if got, ok := FormatFromExt(path); ok {
+			t.Errorf("FormatFromExt(%q) = %q, want not ok", path, got)
+		}
+	}
+}
+
+func TestFormatProperties(t *testing.T) {
+	exts := map[Format]string{JPEG: "jpg", PNG: "png", GIF: "gif", BMP: "bmp", TIFF: "tiff", WebP: "webp", AVIF: "avif"}
+	alpha := map[Format]bool{PNG: true, GIF: true, TIFF: true, WebP: true, AVIF: true}
+	for _, f := range Formats {
+		if f.Ext() != exts[f] {
+			t.Errorf("%s.Ext() = %q", f, f.Ext())
+		}
+		if f.HasAlpha() != alpha[f] {
+			t.Errorf("%s.HasAlpha() = %v", f, f.HasAlpha())
+		}
+		if f.CanDecode() != (f != AVIF) {
+			t.Errorf("%s.CanDecode() = %v", f, f.CanDecode())
+		}
+		if !f.CanEncode() || !f.Valid() {
+			t.Errorf("%s cannot encode", f)
+		}
+		// The extension maps back to the format.
+		if back, ok := FormatFromExt("x." + f.Ext()); !ok || back != f {
+			t.Errorf("FormatFromExt(x.%s) = %q", f.Ext(), back)
+		}
+		if p, err := ParseFormat(strings.ToUpper(f.String())); err != nil || p != f {
+			t.Errorf("ParseFormat(%q) = %q, %v", f, p, err)
+		}
+	}
+	if Format("heic").Ext() != "" || Format("heic").Valid() {
+		t.Error("unknown format looks valid")
+	}
+	if _, err := ParseFormat("heic"); err == nil || !strings.Contains(err.Error(), "heic") {
+		t.Errorf("ParseFormat(heic) = %v", err)
+	}
+	if f, err := ParseFormat("jpg"); err != nil || f != JPEG {
+		t.Errorf("ParseFormat(jpg) = %v, %v", f, err)
+	}
+}
