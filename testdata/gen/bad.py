@@ -2,7 +2,7 @@
 """Regenerates testdata/bad/: hostile and odd inputs for the fault-injection suite (issue 6).
 
 Deterministic: every byte comes from committed files in testdata/formats/ and testdata/photos/,
-or from fixed constants and a seeded PRNG. Only the cafe photo needs ImageMagick.
+or from fixed constants and a seeded PRNG. ImageMagick makes the small PNG base and the cafe photo.
 Usage: python3 testdata/gen/bad.py   (from the repository root)
 """
 import os
@@ -14,7 +14,10 @@ import zlib
 OUT = "testdata/bad"
 JPG = open("testdata/formats/leaf-baseline.jpg", "rb").read()    # 16,813 bytes, SOS at 352
 PJPG = open("testdata/formats/leaf-progressive.jpeg", "rb").read()
-PNG = open("testdata/formats/leaf-rgb8.png", "rb").read()       # 114,962 bytes
+# PNG damage starts from a 160x120 version of formats/leaf-rgb8.png (smaller files, same structure)
+PNG = subprocess.run(["convert", "testdata/formats/leaf-rgb8.png", "-strip", "-resize", "160x120",
+                      "-define", "png:exclude-chunks=date,time", "-define", "png:color-type=2", "png:-"],
+                     check=True, stdout=subprocess.PIPE).stdout
 os.makedirs(OUT, exist_ok=True)
 
 

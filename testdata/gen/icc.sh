@@ -12,7 +12,7 @@ mkdir -p "$O"
 convert "$W/EveningGlow/contents/images/1280x800.jpg" -strip -resize 800x500 "$T/src.png"
 convert "$T/src.png" -profile "$P/sRGB.icc" -profile "$P/compatibleWithAdobeRGB1998.icc" \
   -sampling-factor 2x2,1x1,1x1 -quality 85 "$O/boats-adobergb.jpg"
-convert "$T/src.png" -resize 400x250 -profile "$P/sRGB.icc" -profile "$P/compatibleWithAdobeRGB1998.icc" \
+convert "$T/src.png" -resize 320x200 -profile "$P/sRGB.icc" -profile "$P/compatibleWithAdobeRGB1998.icc" \
   -define png:exclude-chunks=date,time,gAMA,cHRM,bKGD "$O/boats-adobergb.png"
 # The same pixels, untagged sRGB, for comparison (what a viewer should show for both above).
 convert "$T/src.png" -sampling-factor 2x2,1x1,1x1 -quality 85 "$O/boats-srgb-untagged.jpg"
