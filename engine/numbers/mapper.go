@@ -56,13 +56,13 @@ func (m *Mapper) Apply(xs []float64, threads int) {
 	}
 	switch m.op {
 	case OpDouble:
-		parallelFor(len(xs), threads, 1<<16, func(lo, hi int) {
+		parallelFor(len(xs), threads, 1<<16, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				xs[i] *= 2
 			}
 		})
 	case OpSquare:
-		parallelFor(len(xs), threads, 1<<16, func(lo, hi int) {
+		parallelFor(len(xs), threads, 1<<16, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				xs[i] *= xs[i]
 			}
@@ -157,18 +157,18 @@ func runWorkers(threads, tasks int, fn func()) {
 	wg.Wait()
 }
 
-// parallelFor splits [0,n) into contiguous parts of at least minPer elements,
-// at most threads of them, and runs fn on each part concurrently.
-func parallelFor(n, threads, minPer int, fn func(lo, hi int)) {
+// parallelFor splits [0,n) into at most threads contiguous parts of at
+// least minPer elements and runs fn(part, lo, hi) on each concurrently.
+func parallelFor(n, threads, minPer int, fn func(part, lo, hi int)) {
 	parts := min(threads, max(1, n/max(1, minPer)))
 	if parts <= 1 {
-		fn(0, n)
+		fn(0, 0, n)
 		return
 	}
 	var wg sync.WaitGroup
 	for p := range parts {
 		lo, hi := n*p/parts, n*(p+1)/parts
-		wg.Go(func() { fn(lo, hi) })
+		wg.Go(func() { fn(p, lo, hi) })
 	}
 	wg.Wait()
 }

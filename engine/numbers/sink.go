@@ -1,0 +1,119 @@
+package numbers
+
+import (
+	"bufio"
+	"context"
+)
+
+// countingSink is a sink that counts the numbers it was given.
+type countingSink interface {
+	sink
+	count() int64
+}
+
+func newSink(ctx context.Context, w *bufio.Writer, o Options, threads int, wrap bool) countingSink {
+	if o.Op == OpStats {
+		return &statsSink{ctx: ctx, w: w}
+	}
+	m, err := NewMapper(o)
+	if err != nil {
+		panic("numbers: newSink with " + err.Error()) // o was validated by the caller
+	}
+	return &mapSink{ctx: ctx, w: w, m: m, threads: threads, wrap: wrap, first: true}
+}
+
+// mapSink maps each chunk in place, formats it on the worker's threads and
+// writes it: {"result":[...]} per task with wrap, the bare comma-separated
+// values without (ranges).
+type mapSink struct {
+	ctx     context.Context
+	w       *bufio.Writer
+	m       *Mapper
+	threads int
+	wrap    bool
+	first   bool // nothing written yet in this task
+	n       int64
+	bufs    [][]byte
+}
+
+func (s *mapSink) count() int64 { return s.n }
+
+func (s *mapSink) begin() error {
+	s.first = true
+	if s.wrap {
+		_, err := s.w.WriteString(`{"result":[`)
+		return err
+	}
+	return nil
+}
+
+func (s *mapSink) add(xs []float64) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	s.n += int64(len(xs))
+	s.m.Apply(xs, s.threads)
+	parts := min(s.threads, max(1, len(xs)/4096))
+	for len(s.bufs) < parts {
+		s.bufs = append(s.bufs, nil)
+	}
+	bufs := s.bufs[:parts]
+	parallelFor(len(xs), parts, 1, func(p, lo, hi int) {
+		bufs[p] = appendValues(bufs[p][:0], xs[lo:hi])
+	})
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		if !s.first {
+			if err := s.w.WriteByte(','); err != nil {
+				return err
+			}
+		}
+		s.first = false
+		if _, err := s.w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *mapSink) end() error {
+	if s.wrap {
+		_, err := s.w.WriteString("]}\n")
+		return err
+	}
+	return nil
+}
+
+// statsSink keeps the numbers of each task and writes {"stats":{...}} for it.
+type statsSink struct {
+	ctx context.Context
+	w   *bufio.Writer
+	all []float64
+	n   int64
+	out []byte
+}
+
+func (s *statsSink) count() int64 { return s.n }
+
+func (s *statsSink) begin() error {
+	s.all = s.all[:0]
+	return nil
+}
+
+func (s *statsSink) add(xs []float64) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	s.n += int64(len(xs))
+	s.all = append(s.all, xs...)
+	return nil
+}
+
+func (s *statsSink) end() error {
+	st := computeStatsInPlace(s.all)
+	s.out = append(st.appendJSON(append(s.out[:0], `{"stats":`...)), '}', '\n')
+	_, err := s.w.Write(s.out)
+	return err
+}
