@@ -100,6 +100,9 @@ func sinc(x float64) float64 {
 	if x == 0 {
 		return 1
 	}
+	if x == math.Trunc(x) {
+		return 0 // exact zeros at the integers, so that windows trim cleanly
+	}
 	x *= math.Pi
 	return math.Sin(x) / x
 }

@@ -51,44 +51,48 @@ func newPlan(mx, my axisMap, f Filter) *plan {
 }
 
 // resample8 resamples src (sw x sh pixels, ch channels) into dst following p.
+//
+// The vertical pass runs first, straight on the source rows (or on box-shrunk
+// rows kept in a ring of as many rows as the filter has taps), and produces one
+// full-width row per output row; the horizontal pass then filters that row into
+// the destination. Vertical-first puts most of the arithmetic in the simple,
+// contiguous row loop (vpass) and needs no intermediate image.
 func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
-	kx, ky, mx, my, wx, wy, lo, hi := p.kx, p.ky, p.mx, p.my, p.wx, p.wy, p.lo, p.hi
+	mx, my, wx, wy := p.mx, p.my, p.wx, p.wy
+	rowLen := mx.srcN * ch // bytes per (pre-shrunk) source row
 	dw := mx.dstN * ch
+	cache := newRowCache(src, sw, sh, ch, p.kx, p.ky, wy.n)
+	defer cache.release()
+	hIdentity := mx.identity()
 	vIdentity := my.identity()
-	var inter []uint8
-	var interP *[]uint8
-	if !vIdentity {
-		interP = getBuf8((hi - lo) * dw)
-		inter = *interP
-		defer putBuf8(interP)
-	}
 
-	// Scratch for converted source rows and box sums.
-	var scratchP, shrunkP *[]uint8
+	var tmpP *[]uint8
 	var accP *[]int32
-	scratchP = getBuf8(sw * ch)
-	defer putBuf8(scratchP)
-	if kx > 1 || ky > 1 {
-		shrunkP = getBuf8(mx.srcN * ch)
-		defer putBuf8(shrunkP)
-		accP = getBuf32(mx.srcN * ch)
+	if !vIdentity {
+		tmpP = getBuf8(rowLen)
+		defer putBuf8(tmpP)
+		accP = getBuf32(rowLen)
 		defer putBuf32(accP)
 	}
-	hIdentity := mx.identity()
-
-	for r := lo; r < hi; r++ {
+	rows := make([][]uint8, wy.n)
+	for y := 0; y < my.dstN; y++ {
+		s := int(wy.start[y])
 		var row []uint8
-		if kx > 1 || ky > 1 {
-			row = boxRow8(*shrunkP, *accP, src, *scratchP, sw, sh, ch, r, kx, ky)
-		} else {
-			row = src.row(r, *scratchP)
-		}
-		var out []uint8
 		if vIdentity {
-			out = dst.pix[r*dst.stride : r*dst.stride+dw]
+			row = cache.get(y)
 		} else {
-			out = inter[(r-lo)*dw : (r-lo+1)*dw]
+			ww := wy.w[y*wy.n : (y+1)*wy.n]
+			for k := range rows {
+				if ww[k] != 0 {
+					rows[k] = cache.get(s + k)
+				} else {
+					rows[k] = nil
+				}
+			}
+			row = *tmpP
+			vpass(row, rows, ww, *accP)
 		}
+		out := dst.pix[y*dst.stride : y*dst.stride+dw]
 		switch {
 		case hIdentity:
 			copy(out, row)
@@ -98,14 +102,68 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 			hpass4(out, row, wx)
 		}
 	}
-	if vIdentity {
-		return
+}
+
+// rowCache hands out rows of the pre-shrunk source by index, computing each row
+// once while it is inside the vertical filter's window. Rows of a plane that needs
+// neither conversion nor shrinking are returned in place.
+type rowCache struct {
+	src          rows8
+	direct       bool
+	sw, sh, ch   int
+	kx, ky       int
+	slots        [][]uint8
+	held         []int
+	buf, scratch *[]uint8
+	acc          *[]int32
+}
+
+func newRowCache(src rows8, sw, sh, ch, kx, ky, n int) *rowCache {
+	c := &rowCache{src: src, sw: sw, sh: sh, ch: ch, kx: kx, ky: ky}
+	if _, ok := src.(plane8); ok && kx == 1 && ky == 1 {
+		c.direct = true
+		return c
 	}
-	accBuf := getBuf32(dw)
-	defer putBuf32(accBuf)
-	for y := 0; y < my.dstN; y++ {
-		s := int(wy.start[y]) - lo
-		vpass(dst.pix[y*dst.stride:y*dst.stride+dw], inter[s*dw:], dw, wy.w[y*wy.n:(y+1)*wy.n], *accBuf)
+	rowLen := (sw + kx - 1) / kx * ch
+	c.buf = getBuf8(n * rowLen)
+	c.slots = make([][]uint8, n)
+	c.held = make([]int, n)
+	for i := range c.slots {
+		c.slots[i] = (*c.buf)[i*rowLen : (i+1)*rowLen : (i+1)*rowLen]
+		c.held[i] = -1
+	}
+	c.scratch = getBuf8(sw * ch)
+	if kx > 1 || ky > 1 {
+		c.acc = getBuf32(rowLen)
+	}
+	return c
+}
+
+func (c *rowCache) get(r int) []uint8 {
+	if c.direct {
+		return c.src.row(r, nil)
+	}
+	i := r % len(c.slots)
+	if c.held[i] == r {
+		return c.slots[i]
+	}
+	slot := c.slots[i]
+	if c.kx > 1 || c.ky > 1 {
+		boxRow8(slot, *c.acc, c.src, *c.scratch, c.sw, c.sh, c.ch, r, c.kx, c.ky)
+	} else if row := c.src.row(r, slot); &row[0] != &slot[0] {
+		copy(slot, row)
+	}
+	c.held[i] = r
+	return slot
+}
+
+func (c *rowCache) release() {
+	if c.buf != nil {
+		putBuf8(c.buf)
+		putBuf8(c.scratch)
+	}
+	if c.acc != nil {
+		putBuf32(c.acc)
 	}
 }
 
@@ -176,36 +234,34 @@ func hpass4(dst, src []uint8, ws *weights) {
 	}
 }
 
-// vpass computes one output row as the weighted sum of len(w) consecutive rows
-// of src (row stride n bytes, row length n).
-func vpass(dst, src []uint8, n int, w []int16, acc []int32) {
+// vpass sets dst to the weighted sum of rows (nil where the weight is zero).
+func vpass(dst []uint8, rows [][]uint8, w []int16, acc []int32) {
+	n := len(dst)
 	acc = acc[:n]
-	dst = dst[:n]
-	if len(w) == 1 {
-		r := src[:n]
-		w0 := int32(w[0])
-		for x := range dst {
-			dst[x] = clamp8((int32(r[x])*w0 + wRound) >> wBits)
-		}
-		return
-	}
 	for x := range acc {
 		acc[x] = wRound
 	}
-	k := 0
-	for ; k+2 <= len(w); k += 2 {
-		r0 := src[k*n : k*n+n]
-		r1 := src[(k+1)*n : (k+1)*n+n]
-		w0, w1 := int32(w[k]), int32(w[k+1])
+	// Gather the non-zero taps, then accumulate two rows per sweep.
+	var r0 []uint8
+	var w0 int32
+	pending := false
+	for k, r := range rows {
+		if w[k] == 0 {
+			continue
+		}
+		if !pending {
+			r0, w0, pending = r[:n], int32(w[k]), true
+			continue
+		}
+		r1, w1 := r[:n], int32(w[k])
 		r0 = r0[:len(acc)]
 		r1 = r1[:len(acc)]
 		for x := range acc {
 			acc[x] += int32(r0[x])*w0 + int32(r1[x])*w1
 		}
+		pending = false
 	}
-	if k < len(w) {
-		r0 := src[k*n : k*n+n]
-		w0 := int32(w[k])
+	if pending {
 		r0 = r0[:len(acc)]
 		for x := range acc {
 			acc[x] += int32(r0[x]) * w0

@@ -51,6 +51,10 @@ func resize(src image.Image, ex, ey float64, w, h int, f Filter) image.Image {
 			resample8(dst8{dst.Pix, dst.Stride}, plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, sw}, sw, sh, 1, p)
 		}
 		return dst
+	case *image.NYCbCrA:
+		if s.Opaque() {
+			return resize(&s.YCbCr, ex, ey, w, h, f)
+		}
 	case *image.Gray16:
 		dst := image.NewGray(image.Rect(0, 0, w, h))
 		if !empty {
@@ -125,13 +129,14 @@ func subsampling(r image.YCbCrSubsampleRatio) (int, int) {
 // subsampling factors and off the centre of source chroma sample 0 in luma pixels.
 func chromaAxis(luma axisMap, n, s, o int, off float64, dstN int) axisMap {
 	// Output chroma sample j is centred on output luma o*j + (o-1)/2, which the luma
-	// map places at source luma ((o*j + (o-1)/2) + 0.5)*du - 0.5.
+	// map places at source luma (o*j + o/2)*du - 0.5 + luma.off, that is source
+	// chroma ((j+0.5)*o*du - 0.5 + luma.off - off)/s.
 	fs, fo := float64(s), float64(o)
 	return axisMap{
 		srcN: n,
 		dstN: dstN,
-		u0:   (((fo-1)/2+0.5)*luma.du - 0.5 - off) / fs,
 		du:   fo * luma.du / fs,
+		off:  0.5 + (luma.off-0.5-off)/fs,
 	}
 }
 
@@ -204,6 +209,16 @@ func opaqueRows8(src image.Image) rows8 {
 			return palettedRows{s, palette8(s.Palette)}
 		}
 		return nil
+	case *image.RGBA64:
+		if s.Opaque() {
+			return rgba64Rows8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx()}
+		}
+		return nil
+	case *image.NRGBA64:
+		if s.Opaque() {
+			return rgba64Rows8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx()}
+		}
+		return nil
 	}
 	if o, ok := src.(interface{ Opaque() bool }); ok && o.Opaque() {
 		return genericRows8{src}
@@ -256,6 +271,23 @@ func (p palettedRows) row(y int, scratch []uint8) []uint8 {
 	return scratch
 }
 
+// rgba64Rows8 reads the high bytes of opaque 16-bit RGBA (or NRGBA) rows.
+type rgba64Rows8 struct {
+	pix         []uint8
+	off, stride int
+	w           int
+}
+
+func (r rgba64Rows8) row(y int, scratch []uint8) []uint8 {
+	i := r.off + y*r.stride
+	s := r.pix[i : i+8*r.w]
+	scratch = scratch[:4*r.w]
+	for x := range scratch {
+		scratch[x] = s[2*x]
+	}
+	return scratch
+}
+
 // genericRows8 reads any opaque image through At.
 type genericRows8 struct{ m image.Image }
 
@@ -276,8 +308,96 @@ func rows16For(src image.Image) rows16 {
 		return nrgbaRows16{s}
 	case *image.RGBA64:
 		return rgba64Rows16{s}
+	case *image.NRGBA64:
+		return nrgba64Rows16{s}
+	case *image.RGBA:
+		return rgbaRows16{s}
+	case *image.Paletted:
+		return palettedRows16{s, palette16(s.Palette)}
+	case *image.NYCbCrA:
+		return nycbcraRows16{s}
 	}
 	return genericRows16{src}
+}
+
+type rgbaRows16 struct{ m *image.RGBA }
+
+func (r rgbaRows16) row(y int, scratch []uint16) []uint16 {
+	b := r.m.Rect
+	i := r.m.PixOffset(b.Min.X, b.Min.Y+y)
+	s := r.m.Pix[i : i+4*b.Dx()]
+	scratch = scratch[:len(s)]
+	for x, v := range s {
+		scratch[x] = uint16(v) * 257
+	}
+	return scratch
+}
+
+type nrgba64Rows16 struct{ m *image.NRGBA64 }
+
+func (n nrgba64Rows16) row(y int, scratch []uint16) []uint16 {
+	b := n.m.Rect
+	i := n.m.PixOffset(b.Min.X, b.Min.Y+y)
+	s := n.m.Pix[i : i+8*b.Dx()]
+	scratch = scratch[:4*b.Dx()]
+	for x := 0; x < len(scratch); x += 4 {
+		p := s[2*x : 2*x+8 : 2*x+8]
+		a := uint32(p[6])<<8 | uint32(p[7])
+		d := scratch[x : x+4 : x+4]
+		d[0] = uint16((uint32(p[0])<<8 | uint32(p[1])) * a / 0xffff)
+		d[1] = uint16((uint32(p[2])<<8 | uint32(p[3])) * a / 0xffff)
+		d[2] = uint16((uint32(p[4])<<8 | uint32(p[5])) * a / 0xffff)
+		d[3] = uint16(a)
+	}
+	return scratch
+}
+
+// palette16 converts a palette to premultiplied 16-bit RGBA entries.
+func palette16(p color.Palette) [256][4]uint16 {
+	var t [256][4]uint16
+	for i, c := range p {
+		if i >= 256 {
+			break
+		}
+		r, g, b, a := c.RGBA()
+		t[i] = [4]uint16{uint16(r), uint16(g), uint16(b), uint16(a)}
+	}
+	return t
+}
+
+type palettedRows16 struct {
+	m   *image.Paletted
+	pal [256][4]uint16
+}
+
+func (p palettedRows16) row(y int, scratch []uint16) []uint16 {
+	b := p.m.Rect
+	i := p.m.PixOffset(b.Min.X, b.Min.Y+y)
+	for x, idx := range p.m.Pix[i : i+b.Dx()] {
+		c := &p.pal[idx]
+		d := scratch[4*x : 4*x+4 : 4*x+4]
+		d[0], d[1], d[2], d[3] = c[0], c[1], c[2], c[3]
+	}
+	return scratch
+}
+
+type nycbcraRows16 struct{ m *image.NYCbCrA }
+
+func (n nycbcraRows16) row(y int, scratch []uint16) []uint16 {
+	b := n.m.Rect
+	yy := b.Min.Y + y
+	for x := 0; x < b.Dx(); x++ {
+		xx := b.Min.X + x
+		yi, ci := n.m.YOffset(xx, yy), n.m.COffset(xx, yy)
+		r, g, bl := color.YCbCrToRGB(n.m.Y[yi], n.m.Cb[ci], n.m.Cr[ci])
+		a := uint32(n.m.A[n.m.AOffset(xx, yy)])
+		d := scratch[4*x : 4*x+4 : 4*x+4]
+		d[0] = uint16((uint32(r)*a*257 + 127) / 255)
+		d[1] = uint16((uint32(g)*a*257 + 127) / 255)
+		d[2] = uint16((uint32(bl)*a*257 + 127) / 255)
+		d[3] = uint16(a * 257)
+	}
+	return scratch
 }
 
 type nrgbaRows16 struct{ m *image.NRGBA }

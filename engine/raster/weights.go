@@ -9,40 +9,41 @@ const (
 	wRound = 1 << (wBits - 1)
 )
 
-// axisMap places the centres of dstN output samples on a source axis of srcN samples:
-// output sample v is centred at source coordinate u0 + v*du, where source sample i is
-// centred at i. du > 1 shrinks, du < 1 enlarges.
+// axisMap places the centres of dstN output samples on a source axis of srcN
+// samples: output sample v is centred at source coordinate (v+0.5)*du - 0.5 + off,
+// where source sample i is centred at i. du > 1 shrinks, du < 1 enlarges; off is 0
+// for a plain resize (the form imaging and Pillow use) and shifts chroma planes.
 type axisMap struct {
 	srcN, dstN int
-	u0, du     float64
+	du, off    float64
+}
+
+// centre returns the source coordinate of output sample v.
+func (m axisMap) centre(v int) float64 {
+	return (float64(v)+0.5)*m.du - 0.5 + m.off
 }
 
 // newAxis maps dstN outputs evenly over a source extent of ext source pixels
 // (ext may be fractional: a JPEG decoded at 1/8 scale covers width/8 pixels of
 // which the last is partial) of which srcN are stored.
 func newAxis(srcN int, ext float64, dstN int) axisMap {
-	du := ext / float64(dstN)
-	return axisMap{srcN: srcN, dstN: dstN, u0: 0.5*du - 0.5, du: du}
+	return axisMap{srcN: srcN, dstN: dstN, du: ext / float64(dstN)}
 }
 
 // shrunk returns the map for the same outputs over the source box-shrunk by k
-// (sample j of the shrunk axis averages source samples [k*j, k*j+k)).
+// (sample j of the shrunk axis averages source samples [k*j, k*j+k), centred at
+// k*j + (k-1)/2).
 func (m axisMap) shrunk(k int) axisMap {
 	if k <= 1 {
 		return m
 	}
 	fk := float64(k)
-	return axisMap{
-		srcN: (m.srcN + k - 1) / k,
-		dstN: m.dstN,
-		u0:   (m.u0 - (fk-1)/2) / fk,
-		du:   m.du / fk,
-	}
+	return axisMap{srcN: (m.srcN + k - 1) / k, dstN: m.dstN, du: m.du / fk, off: m.off / fk}
 }
 
 // identity reports whether the map copies the source unchanged.
 func (m axisMap) identity() bool {
-	return m.srcN == m.dstN && m.du == 1 && m.u0 == 0
+	return m.srcN == m.dstN && m.du == 1 && m.off == 0
 }
 
 // weights is a precomputed separable filter for one axis: output v is
@@ -56,17 +57,20 @@ type weights struct {
 
 // preShrink returns the integer box-shrink factor to apply before filtering an axis
 // that shrinks by du: the largest k leaving at least a 2x reduction for the filter
-// (libvips' shrink+reduce with gap 2, Pillow's reducing_gap). Nearest never pre-shrinks.
+// (libvips' shrink+reduce with gap 2, Pillow's reducing_gap). Nearest and Box
+// never pre-shrink: a box of boxes is not a box.
 func preShrink(du float64, f Filter) int {
-	if f == Nearest || du < 4 {
+	if f == Nearest || f == Box || du < 2*preShrinkGap {
 		return 1
 	}
-	k := int(du / 2)
+	k := int(du / preShrinkGap)
 	if k > maxPreShrink {
 		k = maxPreShrink
 	}
 	return k
 }
+
+var preShrinkGap = 2.0
 
 // maxPreShrink bounds the box factor per axis so box sums fit in 32 bits.
 const maxPreShrink = 256
@@ -80,7 +84,8 @@ func makeWeights(m axisMap, f Filter) *weights {
 	if f == Nearest {
 		ws := &weights{n: 1, start: make([]int32, m.dstN), w: make([]int16, m.dstN)}
 		for v := range ws.start {
-			i := int(math.Floor(m.u0 + float64(v)*m.du + 0.5))
+			// The same expression as imaging's nearest neighbour, so ties agree.
+			i := int(math.Floor((float64(v)+0.5)*m.du + m.off))
 			ws.start[v] = int32(clampInt(i, 0, m.srcN-1))
 			ws.w[v] = wOne
 		}
@@ -95,7 +100,7 @@ func makeWeights(m axisMap, f Filter) *weights {
 	n := 1
 	// First pass: find each output's non-zero window to size the table.
 	for v := range spans {
-		fu := m.u0 + float64(v)*m.du
+		fu := m.centre(v)
 		b, e := window(fu, ru, scale, m.srcN, f)
 		spans[v] = span{b, e}
 		n = max(n, e-b+1)
@@ -103,7 +108,7 @@ func makeWeights(m axisMap, f Filter) *weights {
 	n = min(n, m.srcN)
 	ws := &weights{n: n, start: make([]int32, m.dstN), w: make([]int16, m.dstN*n)}
 	for v, sp := range spans {
-		fu := m.u0 + float64(v)*m.du
+		fu := m.centre(v)
 		fw = fw[:0]
 		var sum float64
 		for u := sp.begin; u <= sp.end; u++ {
