@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/engine/imgfmt"
+	"github.com/imgpar/imgpar/engine/numbers"
+	"github.com/imgpar/imgpar/engine/raster"
 	"github.com/imgpar/imgpar/procs"
 )
 
@@ -23,7 +27,10 @@ type processOptions struct {
 	threads  int
 	quiet    bool
 	json     bool
+	events   bool
+	report   string
 	progress string
+	shard    string
 
 	width, height int
 	resize        string
@@ -32,7 +39,20 @@ type processOptions struct {
 	filter        string
 	format        string
 	quality       int
+	lossless      bool
+	pngLevel      int
+	background    string
+	noRotate      bool
+	strip         bool
+	keepMetadata  bool
 	maxPixels     int64
+
+	name       string
+	suffix     string
+	onConflict string
+	inPlace    bool
+	force      bool
+	dryRun     bool
 
 	op     string
 	rounds int
@@ -98,13 +118,28 @@ the other is derived from it.
 	f.StringVar(&o.filter, "filter", "lanczos", "resampling filter: lanczos, catmullrom, linear, box, nearest")
 	f.StringVar(&o.format, "format", "same", "output format: same, jpeg, png, gif, bmp, tiff, webp, avif")
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100")
+	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
+	f.IntVar(&o.pngLevel, "png-level", -1, "PNG compression level 0-9 (-1: the encoder's default)")
+	f.StringVar(&o.background, "background", "white", "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
+	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")
+	f.BoolVar(&o.strip, "strip", false, "remove all metadata, including the ICC colour profile")
+	f.BoolVar(&o.keepMetadata, "keep-metadata", false, "also keep EXIF (orientation reset to 1); by default only the ICC profile is kept")
 	f.Int64Var(&o.maxPixels, "max-pixels", 268402689, "fail images whose header declares more pixels than this")
+	f.StringVar(&o.name, "name", engine.DefaultName, "output path template under --out: {dir} {name} {ext} {width} {height}")
+	f.StringVar(&o.suffix, "suffix", "", "add this to every output's base name (e.g. _thumb)")
+	f.StringVar(&o.onConflict, "on-conflict", "error", "two inputs that would write one output: error, or suffix (make names unique)")
+	f.BoolVar(&o.inPlace, "in-place", false, "allow outputs to replace their inputs (atomically, once complete)")
+	f.BoolVar(&o.force, "force", false, "redo every file, even those whose outputs are up to date")
+	f.BoolVarP(&o.dryRun, "dry-run", "n", false, "print what would be written (input -> output, size) and write nothing")
 	f.StringVar(&o.op, "op", "heavy", "number files: double, square, heavy, stats")
 	f.IntVar(&o.rounds, "rounds", 1000000, "number files: rounds of the heavy op")
 	f.DurationVar(&o.jobTimeout, "job-timeout", 5*time.Minute, "kill a worker whose job runs longer than this and retry the job elsewhere (0: no limit)")
 	f.DurationVar(&o.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight jobs may still run")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress and no summary on stderr")
 	f.BoolVar(&o.json, "json", false, "print the run report as one JSON object on stdout")
+	f.StringVar(&o.report, "report", "", "also write the run report as JSON to this file")
+	f.BoolVar(&o.events, "events", false, "print one JSON line per file on stdout as files finish")
+	f.StringVar(&o.shard, "shard", "", "process only shard K of N (K/N) of the inputs, by a stable hash of each path; also read from JOB_COMPLETION_INDEX+IMGPAR_SHARDS (Kubernetes) or SLURM_ARRAY_TASK_ID+SLURM_ARRAY_TASK_COUNT")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, plain lines when CI is set, else none), bar, plain, none")
 	return c
 }
@@ -143,26 +178,59 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if o.quality < 1 || o.quality > 100 {
 		return 0, usageError{fmt.Errorf("--quality %d: must be 1-100", o.quality)}
 	}
-	spec, err := imageSpec(o)
+	spec, err := imageSpec(c, o)
 	if err != nil {
 		return 0, usageError{err}
 	}
-	if err := checkOutDir(o.out); err != nil {
-		return 0, usageError{err}
+	op, err := numbers.ParseOp(o.op)
+	if err != nil {
+		return 0, usageError{fmt.Errorf("--op %q: want double, square, heavy or stats", o.op)}
+	}
+	if o.rounds < 0 {
+		return 0, usageError{fmt.Errorf("--rounds %d: must be 0 or more", o.rounds)}
+	}
+	if o.onConflict != "error" && o.onConflict != "suffix" {
+		return 0, usageError{fmt.Errorf("--on-conflict %q: want error or suffix", o.onConflict)}
+	}
+	if !o.dryRun {
+		if err := checkOutDir(o.out); err != nil {
+			return 0, usageError{err}
+		}
 	}
 	collected, err := engine.CollectInputs(args, c.InOrStdin(), o.out)
 	if err != nil {
 		return 0, err
 	}
+	shard, err := resolveShard(o.shard)
+	if err != nil {
+		return 0, err
+	}
+	shard.Filter(collected)
+	nprocs, nthreads := workerSplit(o.procs, o.threads)
+	var manifest *engine.Manifest
+	if !o.force {
+		manifest = engine.LoadManifest(o.out)
+	}
 	plan, err := engine.BuildPlan(collected, engine.PlanOptions{
-		OutDir:  o.out,
-		Image:   spec,
-		Numbers: engine.NumbersSpec{Op: o.op, Rounds: o.rounds},
+		OutDir:     o.out,
+		Image:      spec,
+		Numbers:    engine.NumbersSpec{Op: string(op), Rounds: o.rounds},
+		Name:       o.name,
+		Suffix:     o.suffix,
+		OnConflict: o.onConflict,
+		InPlace:    o.inPlace,
+		Manifest:   manifest,
+		SplitParts: nprocs,
 	})
 	if err != nil {
 		return 0, err
 	}
-	nprocs, nthreads := workerSplit(o.procs, o.threads)
+	if o.dryRun {
+		return dryRun(stdout, plan), nil
+	}
+	if manifest == nil {
+		manifest = engine.LoadManifest(o.out)
+	}
 	if nprocs > len(plan.Jobs) && len(plan.Jobs) > 0 {
 		nprocs = len(plan.Jobs) // more procs than files: start only what is useful
 	}
@@ -188,6 +256,8 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	}()
 
 	prog := newProgress(o.progress, o.quiet, stderr, len(plan.Jobs))
+	events := newEventWriter(stdout, o.events)
+	events.planned(plan)
 	popts := procs.Options{
 		Procs:      nprocs,
 		Threads:    nthreads,
@@ -197,6 +267,12 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 			switch e.Kind {
 			case procs.EventJobDone:
 				prog.done(e)
+				events.file(e.Job, e.Result)
+				if e.Result.OK && !isPart(e.Job) {
+					if err := manifest.Record(e.Job, o.out, e.Result); err != nil {
+						prog.warn(fmt.Sprintf("imgpar: manifest: %v", err))
+					}
+				}
 			case procs.EventWorkerDied:
 				prog.warn(fmt.Sprintf("imgpar: %s; restarting it", e.Detail))
 			}
@@ -209,11 +285,26 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		outcomes, stats, runErr = procs.Run(soft, hard, plan.Jobs, popts)
 	}
 	prog.finish()
-	report := procs.BuildReport(plan, outcomes, stats, 0, time.Since(start), popts)
+	view, outcomes := collapseParts(plan, outcomes)
+	for i := len(view.Jobs) - len(plan.Groups); i < len(view.Jobs) && len(plan.Groups) > 0; i++ {
+		if outcomes[i].Result.OK {
+			_ = manifest.Record(&view.Jobs[i], o.out, outcomes[i].Result)
+		}
+	}
+	if err := manifest.Save(); err != nil {
+		fmt.Fprintf(stderr, "imgpar: %v\n", err)
+	}
+	report := procs.BuildReport(view, outcomes, stats, plan.UpToDate, time.Since(start), popts)
+	report.Shard = shard.String()
 	if o.json {
 		enc := json.NewEncoder(stdout)
 		if err := enc.Encode(report); err != nil {
 			return 0, err
+		}
+	}
+	if o.report != "" {
+		if _, err := engine.WriteAtomic(o.report, func(w io.Writer) error { return json.NewEncoder(w).Encode(report) }); err != nil {
+			fmt.Fprintf(stderr, "imgpar: --report %s: %v\n", o.report, unwrapPath(err))
 		}
 	}
 	if !o.quiet {
@@ -231,17 +322,49 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	return ExitOK, nil
 }
 
-func imageSpec(o *processOptions) (engine.ImageSpec, error) {
-	return engine.ImageSpec{
-		Width:     o.width,
-		Height:    o.height,
-		Fit:       o.fit,
-		Enlarge:   o.enlarge,
-		Filter:    o.filter,
-		Format:    o.format,
-		Quality:   o.quality,
-		MaxPixels: o.maxPixels,
-	}, nil
+func imageSpec(c *cobra.Command, o *processOptions) (engine.ImageSpec, error) {
+	s := engine.ImageSpec{
+		Width:        o.width,
+		Height:       o.height,
+		Fit:          o.fit,
+		Enlarge:      o.enlarge,
+		Filter:       o.filter,
+		Format:       o.format,
+		Quality:      o.quality,
+		Lossless:     o.lossless,
+		PNGLevel:     o.pngLevel,
+		Background:   o.background,
+		NoRotate:     o.noRotate,
+		Strip:        o.strip,
+		KeepMetadata: o.keepMetadata,
+		MaxPixels:    o.maxPixels,
+	}
+	if o.resize != "" {
+		if c.Flags().Changed("width") || c.Flags().Changed("height") {
+			return s, fmt.Errorf("--resize and --width/--height are two spellings of one thing: give one")
+		}
+		g, err := imgfmt.ParseResize(o.resize)
+		if err != nil {
+			return s, fmt.Errorf("--resize %q: %v", o.resize, err)
+		}
+		s.Width, s.Height, s.Percent, s.Fit, s.OnlyShrink = g.Width, g.Height, g.Percent, g.Fit.String(), g.OnlyShrink
+		s.Enlarge = s.Enlarge || g.Enlarge
+	}
+	if s.Format != "same" {
+		if _, err := imgfmt.ParseFormat(s.Format); err != nil {
+			return s, fmt.Errorf("--format %q: want same, jpeg, png, gif, bmp, tiff, webp or avif", s.Format)
+		}
+	}
+	if _, err := raster.ParseFilter(s.Filter); err != nil {
+		return s, fmt.Errorf("--filter %q: want lanczos, catmullrom, linear, box or nearest", s.Filter)
+	}
+	if _, err := engine.ParseColor(s.Background); err != nil {
+		return s, err
+	}
+	if _, err := s.Geometry(); err != nil {
+		return s, err
+	}
+	return s, nil
 }
 
 // checkOutDir makes the output directory and proves it writable.
@@ -263,4 +386,60 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// collapseParts assembles split number files and returns the plan and
+// outcomes with one entry per input file.
+func collapseParts(plan *engine.Plan, outcomes []procs.Outcome) (*engine.Plan, []procs.Outcome) {
+	if len(plan.Groups) == 0 {
+		return plan, outcomes
+	}
+	results := make([]engine.Result, len(outcomes))
+	for i, oc := range outcomes {
+		results[i] = oc.Result
+	}
+	jobs, results := plan.Collapse(results)
+	view := *plan
+	view.Jobs = jobs
+	out := make([]procs.Outcome, len(results))
+	for i, r := range results {
+		out[i] = procs.Outcome{Result: r}
+	}
+	return &view, out
+}
+
+func isPart(j *engine.Job) bool { return j.Numbers != nil && j.Numbers.Part }
+
+// dryRun prints what a run would write and returns the exit code.
+func dryRun(w io.Writer, plan *engine.Plan) int {
+	for i, j := range plan.Jobs {
+		if isPart(&j) {
+			continue
+		}
+		if j.Kind == engine.KindImage {
+			fmt.Fprintf(w, "%s -> %s (%dx%d %s)\n", j.Input, j.Output, plan.Dims[i][0], plan.Dims[i][1], j.Image.Format)
+			continue
+		}
+		fmt.Fprintf(w, "%s -> %s (%s of numbers, %s)\n", j.Input, j.Output, procs.FormatBytes(plan.Sizes[i]), j.Numbers.Op)
+	}
+	for _, g := range plan.Groups {
+		fmt.Fprintf(w, "%s -> %s (%s, in %d parts)\n", g.Input, g.Output, procs.FormatBytes(g.Size), len(g.Jobs))
+	}
+	for _, f := range plan.Failures {
+		fmt.Fprintf(w, "would fail: %s\n", f.Error)
+	}
+	if plan.UpToDate > 0 {
+		fmt.Fprintf(w, "%d up to date\n", plan.UpToDate)
+	}
+	if len(plan.Failures) > 0 {
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func resolveShard(flag string) (engine.Shard, error) {
+	if flag != "" {
+		return engine.ParseShard(flag)
+	}
+	return engine.ShardFromEnv(os.Getenv)
 }

@@ -93,12 +93,14 @@ them jobs over newline-delimited JSON, restarts workers that die and retries
 their jobs.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionString(),
 	}
+	root.SetVersionTemplate("imgpar {{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newProcessCmd())
+	root.AddCommand(newProcessCmd(), newReportCmd(), newGenDocsCmd())
 	root.AddCommand(&cobra.Command{
 		Use:    procs.WorkerCommand,
 		Short:  "internal: run as a worker process",

@@ -75,6 +75,9 @@ type Result struct {
 	Height   int       `json:"height,omitempty"`
 	Count    int64     `json:"count,omitempty"`
 	Millis   int64     `json:"ms"`
+	// SHA256 is the input's content hash when the worker had it in memory
+	// anyway (images), for the incremental manifest.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // JobError is a failed job's reason: a stable code and a one-line message

@@ -1,7 +1,142 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/imgpar/imgpar/engine/numbers"
+)
+
+// runNumbers runs the number op over a whole file, or over one byte range
+// of a large text file (a part that the primary assembles).
 func runNumbers(ctx context.Context, job Job, threads int) Result {
-	return Fail(CodeUnsupported, "%s: number files are not supported yet", job.Input)
+	spec := job.Numbers
+	op, err := numbers.ParseOp(spec.Op)
+	if err != nil {
+		return Fail(CodeInternal, "%s: %v", job.Input, err)
+	}
+	o := numbers.Options{Op: op, Rounds: spec.Rounds}
+	var fr numbers.FileResult
+	if spec.Part {
+		fr, err = numbers.ProcessRange(ctx, job.Input, numbers.Range{Start: spec.Start, End: spec.End}, job.Output, o, threads)
+	} else {
+		fr, err = numbers.ProcessFile(ctx, job.Input, job.Output, o, threads)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return Fail(CodeCanceled, "%s: canceled", job.Input)
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return ioError("", job.Input, err)
+		}
+		msg := err.Error()
+		if !strings.HasPrefix(msg, job.Input) {
+			msg = job.Input + ": " + msg
+		}
+		return Fail(CodeBadInput, "%s", msg)
+	}
+	return Result{OK: true, BytesIn: fr.BytesIn, BytesOut: fr.BytesOut, Count: fr.Count}
+}
+
+// Group is a number file split into parts that run as separate jobs; the
+// primary assembles the parts into Output once they are all done.
+type Group struct {
+	Output string
+	Input  string
+	Size   int64
+	Jobs   []int // indexes into Plan.Jobs, in file order
+}
+
+// splitNumbers turns one heavy text-number job into part jobs when the file
+// is large enough to be worth spreading over workers.
+func splitNumbers(p *Plan, job Job, size int64, parts int) bool {
+	if parts < 2 || size < splitThreshold || job.Numbers.Op != string(numbers.OpHeavy) {
+		return false
+	}
+	if f, ok := numbers.FormatOf(job.Input); !ok || f != numbers.Text {
+		return false
+	}
+	ranges, err := numbers.Split(job.Input, parts)
+	if err != nil || len(ranges) < 2 {
+		return false
+	}
+	g := Group{Output: job.Output, Input: job.Input, Size: size}
+	dir, base := filepath.Split(job.Output)
+	for k, r := range ranges {
+		pj := job
+		spec := *job.Numbers
+		spec.Part, spec.Start, spec.End = true, r.Start, r.End
+		pj.Numbers = &spec
+		pj.Output = filepath.Join(dir, fmt.Sprintf("%s%d-part%03d-%s", TempPrefix, os.Getpid(), k, base))
+		g.Jobs = append(g.Jobs, len(p.Jobs))
+		p.Jobs = append(p.Jobs, pj)
+		p.Sizes = append(p.Sizes, r.End-r.Start)
+		p.Dims = append(p.Dims, [2]int{})
+	}
+	p.Groups = append(p.Groups, g)
+	return true
+}
+
+// splitThreshold is the size above which a heavy text-number file is split
+// across workers.
+const splitThreshold = 1 << 20
+
+// Collapse assembles the parts of every split number file and returns the
+// jobs and results as the user sees them: one per input file.
+func (p *Plan) Collapse(results []Result) ([]Job, []Result) {
+	if len(p.Groups) == 0 {
+		return p.Jobs, results
+	}
+	partOf := map[int]int{}
+	for gi, g := range p.Groups {
+		for _, j := range g.Jobs {
+			partOf[j] = gi
+		}
+	}
+	var jobs []Job
+	var out []Result
+	for i, j := range p.Jobs {
+		if _, ok := partOf[i]; !ok {
+			jobs = append(jobs, j)
+			out = append(out, results[i])
+		}
+	}
+	for _, g := range p.Groups {
+		job := p.Jobs[g.Jobs[0]]
+		job.Output = g.Output
+		spec := *job.Numbers
+		spec.Part, spec.Start, spec.End = false, 0, 0
+		job.Numbers = &spec
+		res := Result{OK: true, BytesIn: g.Size}
+		var parts []string
+		for _, ji := range g.Jobs {
+			r := results[ji]
+			parts = append(parts, p.Jobs[ji].Output)
+			res.Count += r.Count
+			res.Millis += r.Millis
+			if !r.OK && res.OK {
+				res = r
+			}
+		}
+		if res.OK {
+			n, err := numbers.Assemble(g.Output, parts)
+			if err != nil {
+				res = Fail(CodeIO, "%s: assemble %s: %v", g.Input, g.Output, err)
+			}
+			res.BytesOut = n
+		}
+		if !res.OK {
+			for _, part := range parts {
+				os.Remove(part)
+			}
+		}
+		jobs = append(jobs, job)
+		out = append(out, res)
+	}
+	return jobs, out
 }

@@ -28,6 +28,11 @@ type PlanOptions struct {
 	OnConflict string
 	// InPlace allows an output to replace its input.
 	InPlace bool
+	// Manifest, if set, drops jobs whose outputs are up to date.
+	Manifest *Manifest
+	// SplitParts spreads a large heavy text-number file over this many
+	// part jobs (the worker count); below 2 nothing is split.
+	SplitParts int
 }
 
 // DefaultName is the default output name template.
@@ -37,9 +42,12 @@ const DefaultName = "{dir}/{name}.{ext}"
 // anything.
 type Plan struct {
 	Jobs     []Job
-	Sizes    []int64 // input size per job
+	Sizes    []int64  // input size per job
+	Dims     [][2]int // planned output width and height per job (images)
 	Failures []Failure
 	Skipped  []Skip
+	Groups   []Group // number files split into parts
+	UpToDate int     // inputs skipped because their outputs are current
 }
 
 // classification of one input
@@ -108,11 +116,15 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			if spec.Format == "" || spec.Format == "same" {
 				spec.Format = string(sameFormat(cl.format))
 			}
+			g, err := spec.Geometry()
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			}
 			dw, dh := cl.header.DisplaySize()
 			if spec.NoRotate {
 				dw, dh = cl.header.Width, cl.header.Height
 			}
-			w, h = fitInside(dw, dh, spec.Width, spec.Height)
+			_, _, w, h = g.Plan(dw, dh)
 			job.Image = &spec
 			job.EstBytes = estimateImageBytes(cl.header, w, h)
 			ext = imgfmt.Format(spec.Format).Ext()
@@ -139,8 +151,16 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		}
 		owners[out] = in.Path
 		job.Output = out
+		if o.Manifest != nil && o.Manifest.UpToDate(&job, o.OutDir) {
+			p.UpToDate++
+			continue
+		}
+		if job.Kind == KindNumbers && splitNumbers(p, job, in.Size, o.SplitParts) {
+			continue
+		}
 		p.Jobs = append(p.Jobs, job)
 		p.Sizes = append(p.Sizes, in.Size)
+		p.Dims = append(p.Dims, [2]int{w, h})
 	}
 	return p, nil
 }

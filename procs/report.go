@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/imgpar/imgpar/engine"
@@ -116,4 +117,38 @@ func FormatBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// MergeReports combines the reports of shard runs into one.
+func MergeReports(rs []*Report) *Report {
+	m := &Report{Failures: []engine.Failure{}, Workers: []WorkerStats{}}
+	var shards []string
+	for _, r := range rs {
+		m.Total += r.Total
+		m.OK += r.OK
+		m.Failed += r.Failed
+		m.Skipped += r.Skipped
+		m.SkippedUpToDate += r.SkippedUpToDate
+		m.SkippedUnsupported += r.SkippedUnsupported
+		m.Restarts += r.Restarts
+		m.Interrupted = m.Interrupted || r.Interrupted
+		m.DurationMs = max(m.DurationMs, r.DurationMs)
+		m.BytesIn += r.BytesIn
+		m.BytesOut += r.BytesOut
+		m.Numbers += r.Numbers
+		m.Procs += r.Procs
+		m.Threads = max(m.Threads, r.Threads)
+		m.Failures = append(m.Failures, r.Failures...)
+		m.Workers = append(m.Workers, r.Workers...)
+		if r.Shard != "" {
+			shards = append(shards, r.Shard)
+		}
+	}
+	sort.SliceStable(m.Failures, func(a, b int) bool { return m.Failures[a].Path < m.Failures[b].Path })
+	if m.DurationMs > 0 {
+		m.FilesPerSec = float64(m.OK+m.Failed) / (float64(m.DurationMs) / 1000)
+	}
+	sort.Strings(shards)
+	m.Shard = strings.Join(shards, ",")
+	return m
 }

@@ -1,0 +1,59 @@
+package cmd
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/imgpar/imgpar/engine"
+)
+
+// eventWriter prints --events: one JSON object per file on stdout.
+type eventWriter struct {
+	enc *json.Encoder
+}
+
+type fileEvent struct {
+	Event    string `json:"event"`
+	Path     string `json:"path"`
+	Status   string `json:"status"`
+	Output   string `json:"output,omitempty"`
+	BytesIn  int64  `json:"bytes_in"`
+	BytesOut int64  `json:"bytes_out"`
+	Ms       int64  `json:"ms"`
+	Error    string `json:"error,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+func newEventWriter(w io.Writer, on bool) *eventWriter {
+	if !on {
+		return &eventWriter{}
+	}
+	return &eventWriter{enc: json.NewEncoder(w)}
+}
+
+// planned reports what was decided before any work: skips and failures.
+func (e *eventWriter) planned(p *engine.Plan) {
+	if e.enc == nil {
+		return
+	}
+	for _, s := range p.Skipped {
+		_ = e.enc.Encode(fileEvent{Event: "file", Path: s.Path, Status: "skipped", Reason: s.Reason})
+	}
+	for _, f := range p.Failures {
+		_ = e.enc.Encode(fileEvent{Event: "file", Path: f.Path, Status: "failed", Error: f.Error})
+	}
+}
+
+func (e *eventWriter) file(j *engine.Job, r engine.Result) {
+	if e.enc == nil || isPart(j) {
+		return
+	}
+	ev := fileEvent{Event: "file", Path: j.Input, Status: "ok", Output: j.Output, BytesIn: r.BytesIn, BytesOut: r.BytesOut, Ms: r.Millis}
+	if !r.OK {
+		ev.Status, ev.Output = "failed", ""
+		if r.Error != nil {
+			ev.Error = r.Error.Message
+		}
+	}
+	_ = e.enc.Encode(ev)
+}

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+)
+
+// ManifestName is the file in the output directory that records what each
+// output was made from, so that a re-run skips outputs that are up to date.
+const ManifestName = ".imgpar-manifest.json"
+
+// journalName is appended to as files finish, one JSON line each, so that a
+// run killed before it could rewrite the manifest loses nothing; the next
+// run folds it into the manifest.
+const journalName = ".imgpar-manifest.journal"
+
+// ManifestEntry records one output.
+type ManifestEntry struct {
+	Output   string `json:"output"` // relative to the output directory, slash-separated
+	Input    string `json:"input"`  // absolute path of the input
+	Size     int64  `json:"size"`
+	MtimeNs  int64  `json:"mtime_ns"`
+	SHA256   string `json:"sha256"`
+	Spec     string `json:"spec"` // hash of the settings that shaped the output
+	OutBytes int64  `json:"out_bytes"`
+}
+
+// Manifest is the set of entries of one output directory.
+type Manifest struct {
+	dir     string
+	mu      sync.Mutex
+	entries map[string]ManifestEntry
+	journal *os.File
+}
+
+type manifestFile struct {
+	Version int             `json:"version"`
+	Entries []ManifestEntry `json:"entries"`
+}
+
+// LoadManifest reads dir's manifest and journal; a missing or unreadable
+// manifest is an empty one (everything is redone), never an error.
+func LoadManifest(dir string) *Manifest {
+	m := &Manifest{dir: dir, entries: map[string]ManifestEntry{}}
+	if b, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil {
+		var mf manifestFile
+		if json.Unmarshal(b, &mf) == nil && mf.Version == 1 {
+			for _, e := range mf.Entries {
+				m.entries[e.Output] = e
+			}
+		}
+	}
+	if f, err := os.Open(filepath.Join(dir, journalName)); err == nil {
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var e ManifestEntry
+			if json.Unmarshal(sc.Bytes(), &e) == nil && e.Output != "" {
+				m.entries[e.Output] = e // a torn last line fails to parse and is ignored
+			}
+		}
+		f.Close()
+	}
+	return m
+}
+
+// UpToDate reports whether the output of job is current: recorded for the
+// same input and settings, still present, and the input unchanged (same size
+// and mtime, or, when the mtime differs, the same content hash).
+func (m *Manifest) UpToDate(job *Job, outDir string) bool {
+	rel, ok := relOut(outDir, job.Output)
+	if !ok {
+		return false
+	}
+	m.mu.Lock()
+	e, ok := m.entries[rel]
+	m.mu.Unlock()
+	if !ok || e.Spec != specHash(job) {
+		return false
+	}
+	if abs, err := filepath.Abs(job.Input); err != nil || abs != e.Input {
+		return false
+	}
+	ost, err := os.Stat(job.Output)
+	if err != nil || ost.Size() != e.OutBytes {
+		return false
+	}
+	ist, err := os.Stat(job.Input)
+	if err != nil || ist.Size() != e.Size {
+		return false
+	}
+	if ist.ModTime().UnixNano() == e.MtimeNs {
+		return true
+	}
+	h, err := FileSHA256(job.Input)
+	if err != nil || h != e.SHA256 {
+		return false
+	}
+	// Same content, touched: remember the new mtime.
+	e.MtimeNs = ist.ModTime().UnixNano()
+	m.record(e)
+	return true
+}
+
+// Record notes a finished output: it is appended to the journal at once and
+// lands in the manifest at Save.
+func (m *Manifest) Record(job *Job, outDir string, res Result) error {
+	rel, ok := relOut(outDir, job.Output)
+	if !ok {
+		return nil
+	}
+	abs, err := filepath.Abs(job.Input)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(job.Input)
+	if err != nil {
+		return err
+	}
+	h := res.SHA256
+	if h == "" {
+		if h, err = FileSHA256(job.Input); err != nil {
+			return err
+		}
+	}
+	return m.record(ManifestEntry{Output: rel, Input: abs, Size: st.Size(), MtimeNs: st.ModTime().UnixNano(),
+		SHA256: h, Spec: specHash(job), OutBytes: res.BytesOut})
+}
+
+func (m *Manifest) record(e ManifestEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries[e.Output] = e
+	if m.journal == nil {
+		f, err := os.OpenFile(filepath.Join(m.dir, journalName), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		m.journal = f
+	}
+	b, _ := json.Marshal(e)
+	_, err := m.journal.Write(append(b, '\n')) // one write per line
+	return err
+}
+
+// Save writes the manifest atomically and removes the journal it absorbed.
+func (m *Manifest) Save() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mf := manifestFile{Version: 1}
+	for _, e := range m.entries {
+		mf.Entries = append(mf.Entries, e)
+	}
+	sort.Slice(mf.Entries, func(i, j int) bool { return mf.Entries[i].Output < mf.Entries[j].Output })
+	b, err := json.MarshalIndent(mf, "", " ")
+	if err != nil {
+		return err
+	}
+	if _, err := WriteAtomic(filepath.Join(m.dir, ManifestName), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	if m.journal != nil {
+		m.journal.Close()
+		m.journal = nil
+	}
+	os.Remove(filepath.Join(m.dir, journalName))
+	return nil
+}
+
+func relOut(outDir, out string) (string, bool) {
+	absDir, err := filepath.Abs(outDir)
+	if err != nil {
+		return "", false
+	}
+	r, err := filepath.Rel(absDir, out)
+	if err != nil || r == ".." || len(r) > 2 && r[:3] == ".."+string(filepath.Separator) {
+		return "", false
+	}
+	return filepath.ToSlash(r), true
+}
+
+func specHash(job *Job) string {
+	s := sha256.Sum256([]byte(job.SpecKey()))
+	return hex.EncodeToString(s[:8])
+}
+
+// FileSHA256 hashes a file's content.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// DataSHA256 hashes bytes already in memory.
+func DataSHA256(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
