@@ -37,7 +37,10 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc) erro
 		return fmt.Errorf("%w: expected hello version %d, got %q version %d", ErrProtocol, ProtocolVersion, hello.Type, hello.Version)
 	}
 	threads := max(hello.Threads, 1)
-	runtime.GOMAXPROCS(threads)
+	// The worker's thread budget bounds the Go scheduler too (imaging and
+	// the number jobs parallelise internally); restore it for callers that
+	// run Serve inside a bigger process.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 	if exec == nil {
 		exec = engine.Execute
 	}

@@ -50,7 +50,13 @@ func startWorker(ctx context.Context, slot int, threads int, command CommandFunc
 	if err != nil {
 		return nil, err
 	}
-	cmd.Env = append(append(os.Environ(), CookieEnv+"="+CookieValue), env...)
+	// Keep an environment the command set for itself; add the cookie and
+	// the run's variables to it.
+	base := cmd.Env
+	if base == nil {
+		base = os.Environ()
+	}
+	cmd.Env = append(append(base[:len(base):len(base)], CookieEnv+"="+CookieValue), env...)
 	setPdeathsig(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
