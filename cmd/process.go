@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
+	"github.com/shirou/gopsutil/v4/mem"
 	"github.com/spf13/cobra"
 
 	"github.com/imgpar/imgpar/engine"
@@ -59,6 +62,7 @@ type processOptions struct {
 
 	jobTimeout time.Duration
 	grace      time.Duration
+	memLimit   string
 }
 
 func newProcessCmd() *cobra.Command {
@@ -134,6 +138,7 @@ the other is derived from it.
 	f.StringVar(&o.op, "op", "heavy", "number files: double, square, heavy, stats")
 	f.IntVar(&o.rounds, "rounds", 1000000, "number files: rounds of the heavy op")
 	f.DurationVar(&o.jobTimeout, "job-timeout", 5*time.Minute, "kill a worker whose job runs longer than this and retry the job elsewhere (0: no limit)")
+	f.StringVar(&o.memLimit, "mem-limit", "", "memory budget for the jobs in flight, e.g. 2GiB or 512MB (default: 3/4 of available memory); a job bigger than the budget runs alone")
 	f.DurationVar(&o.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight jobs may still run")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress and no summary on stderr")
 	f.BoolVar(&o.json, "json", false, "print the run report as one JSON object on stdout")
@@ -255,6 +260,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		}
 	}()
 
+	budget, err := memBudget(o.memLimit)
+	if err != nil {
+		return 0, usageError{err}
+	}
 	prog := newProgress(o.progress, o.quiet, stderr, len(plan.Jobs))
 	events := newEventWriter(stdout, o.events)
 	events.planned(plan)
@@ -263,6 +272,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		Threads:    nthreads,
 		JobTimeout: o.jobTimeout,
 		Grace:      o.grace,
+		MemBudget:  budget,
+		// Each worker's Go heap gets its share of the budget as a soft
+		// limit, so the collector works harder before the machine swaps.
+		Env: []string{fmt.Sprintf("GOMEMLIMIT=%d", max(budget/int64(nprocs), 64<<20))},
 		OnEvent: func(e procs.Event) {
 			switch e.Kind {
 			case procs.EventJobDone:
@@ -442,4 +455,41 @@ func resolveShard(flag string) (engine.Shard, error) {
 		return engine.ParseShard(flag)
 	}
 	return engine.ShardFromEnv(os.Getenv)
+}
+
+// memBudget parses --mem-limit, or derives the budget from the memory
+// available now (gopsutil).
+func memBudget(s string) (int64, error) {
+	if s != "" {
+		n, err := parseBytes(s)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("--mem-limit %q: want a size such as 512MiB or 2GB", s)
+		}
+		return n, nil
+	}
+	vm, err := mem.VirtualMemory()
+	if err != nil || vm.Available == 0 {
+		return 2 << 30, nil
+	}
+	return int64(vm.Available / 4 * 3), nil
+}
+
+func parseBytes(s string) (int64, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	return int64(f * float64(mult)), nil
 }
