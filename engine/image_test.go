@@ -311,4 +311,3 @@ func asImageErr(err error, target **imageErr) bool {
 }
 
 func abs(x int) int { return int(math.Abs(float64(x))) }
-
