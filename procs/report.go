@@ -50,7 +50,9 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 	if r.Workers == nil {
 		r.Workers = []WorkerStats{}
 	}
-	r.Failures = append(r.Failures, plan.Failures...)
+	for _, f := range plan.Failures {
+		r.Failures = append(r.Failures, engine.Failure{Path: f.Path, Error: oneLine(f.Error)})
+	}
 	for i, oc := range outcomes {
 		res := oc.Result
 		if res.OK {
@@ -64,7 +66,7 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 		if res.Error != nil {
 			msg = res.Error.Message
 		}
-		r.Failures = append(r.Failures, engine.Failure{Path: plan.Jobs[i].Input, Error: msg})
+		r.Failures = append(r.Failures, engine.Failure{Path: plan.Jobs[i].Input, Error: oneLine(msg)})
 	}
 	sort.SliceStable(r.Failures, func(a, b int) bool { return r.Failures[a].Path < r.Failures[b].Path })
 	r.Failed = len(r.Failures)

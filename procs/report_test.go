@@ -1,0 +1,135 @@
+package procs
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imgpar/imgpar/engine"
+)
+
+func TestBuildReport(t *testing.T) {
+	plan := &engine.Plan{
+		Jobs: []engine.Job{
+			{Input: "b.jpg"}, {Input: "a.png"}, {Input: "d.gif"}, {Input: "c.jpg"}, {Input: "e.jpg"},
+		},
+		Failures: []engine.Failure{{Path: "bb.jpg", Error: "bb.jpg: permission denied"}},
+		Skipped:  []engine.Skip{{Path: "notes.txt", Reason: "not an image"}, {Path: "x.doc", Reason: "not an image"}},
+	}
+	outcomes := []Outcome{
+		{Result: engine.Result{OK: true, BytesIn: 1000, BytesOut: 300}},
+		{Result: engine.Result{Error: &engine.JobError{Code: engine.CodeDecode, Message: "a.png: not a PNG:\nbad\r\nheader"}}},
+		{Result: engine.Result{OK: true, BytesIn: 2000, BytesOut: 500, Count: 7}},
+		{Result: engine.Fail(engine.CodePoison, "c.jpg: gave up after 3 worker crashes"), Attempts: 3},
+		{Result: engine.Result{}}, // failed without a reason
+	}
+	st := Stats{Restarts: 3, Workers: []WorkerStats{{PID: 10, Jobs: 4, Restarts: 3, PeakRSSBytes: 1 << 20}}}
+	r := BuildReport(plan, outcomes, st, 4, 2*time.Second, Options{Procs: 2, Threads: 3})
+
+	want := map[string]int{
+		"Total": 2 + 4 + 4 + 2, "OK": 2, "Failed": 4, "Skipped": 6,
+		"SkippedUpToDate": 4, "SkippedUnsupported": 2, "Restarts": 3, "Procs": 2, "Threads": 3,
+	}
+	got := map[string]int{
+		"Total": r.Total, "OK": r.OK, "Failed": r.Failed, "Skipped": r.Skipped,
+		"SkippedUpToDate": r.SkippedUpToDate, "SkippedUnsupported": r.SkippedUnsupported,
+		"Restarts": r.Restarts, "Procs": r.Procs, "Threads": r.Threads,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %d, want %d", k, got[k], w)
+		}
+	}
+	if r.BytesIn != 3000 || r.BytesOut != 800 || r.Numbers != 7 {
+		t.Errorf("bytes in/out, numbers = %d/%d/%d, want 3000/800/7", r.BytesIn, r.BytesOut, r.Numbers)
+	}
+	if r.DurationMs != 2000 || r.FilesPerSec != 3 { // (2 ok + 4 failed) / 2 s
+		t.Errorf("duration %d ms, %.2f files/s; want 2000 ms, 3 files/s", r.DurationMs, r.FilesPerSec)
+	}
+	var paths []string
+	for _, f := range r.Failures {
+		paths = append(paths, f.Path)
+		if strings.ContainsAny(f.Error, "\r\n") {
+			t.Errorf("failure for %s is not one line: %q", f.Path, f.Error)
+		}
+		if !strings.Contains(f.Error, f.Path) {
+			t.Errorf("failure %q does not name %s", f.Error, f.Path)
+		}
+	}
+	if strings.Join(paths, " ") != "a.png bb.jpg c.jpg e.jpg" {
+		t.Errorf("failures in order %v, want sorted by path", paths)
+	}
+	if len(r.Workers) != 1 || r.Workers[0].PID != 10 {
+		t.Errorf("workers = %+v", r.Workers)
+	}
+}
+
+func TestBuildReportEmpty(t *testing.T) {
+	r := BuildReport(&engine.Plan{}, nil, Stats{Interrupted: true}, 0, 0, Options{})
+	if r.Total != 0 || r.FilesPerSec != 0 || !r.Interrupted || r.Procs != 1 || r.Threads != 1 {
+		t.Errorf("report = %+v", r)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lists are [] in JSON, never null, so that scripts can iterate them.
+	for _, k := range []string{`"failures":[]`, `"workers":[]`, `"interrupted":true`} {
+		if !bytes.Contains(b, []byte(k)) {
+			t.Errorf("JSON %s lacks %s", b, k)
+		}
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	r := &Report{Total: 5, OK: 3, Failed: 1, Skipped: 1, SkippedUpToDate: 1, Restarts: 2, Procs: 2, Threads: 2,
+		DurationMs: 1500, FilesPerSec: 2.7, BytesIn: 3 << 20, BytesOut: 512 << 10, Interrupted: true,
+		Failures: []engine.Failure{{Path: "x.jpg", Error: "x.jpg: not a JPEG"}}}
+	var b bytes.Buffer
+	r.WriteSummary(&b)
+	out := b.String()
+	for _, s := range []string{"interrupted: 3 ok, 1 failed, 1 skipped (1 up to date) of 5 in 1.50s", "3.0 MiB in -> 512.0 KiB out",
+		"2 procs x 2 threads, 2 worker restarts", "failed: x.jpg: not a JPEG"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("summary lacks %q:\n%s", s, out)
+		}
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	tests := []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 B"}, {1023, "1023 B"}, {1024, "1.0 KiB"}, {1536, "1.5 KiB"},
+		{5 << 20, "5.0 MiB"}, {3 << 30, "3.0 GiB"}, {1 << 40, "1.0 TiB"},
+	}
+	for _, tc := range tests {
+		if got := FormatBytes(tc.n); got != tc.want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestTailBuffer(t *testing.T) {
+	tb := newTailBuffer(3)
+	for _, s := range []string{"one\ntwo\n", "thr", "ee\nfour\n", "partial"} {
+		if n, err := tb.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	tb.Note("imgpar: note")
+	if got := strings.Join(tb.Lines(), ","); got != "three,four,imgpar: note" {
+		t.Errorf("lines = %q", got)
+	}
+	if got := tb.String(); got != "three | four | imgpar: note | partial" {
+		t.Errorf("String = %q", got)
+	}
+	long := newTailBuffer(2)
+	long.Write(bytes.Repeat([]byte("x"), 10000))
+	if len(long.String()) > 4096 {
+		t.Errorf("a line without newline grew to %d bytes", len(long.String()))
+	}
+}
