@@ -158,7 +158,7 @@ func TestEncoderConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pr.Close()
-	const writers, each = 16, 50
+	const writers, each = 8, 40
 	enc := NewEncoder(pw)
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -167,7 +167,7 @@ func TestEncoderConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				size := 10 + (g*each+i)%7*20000 // up to 120 KB, over the 64 KiB pipe buffer
+				size := 10 + (g*each+i)%5*25000 // up to 100 KB, over the 64 KiB pipe buffer
 				in := fmt.Sprintf("%d/%d/%s", g, i, strings.Repeat(string(rune('a'+g)), size))
 				if err := enc.Encode(&Message{Type: TypeJob, ID: uint64(g*each + i + 1), Job: &engine.Job{Input: in}}); err != nil {
 					errs <- err

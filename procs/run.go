@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -92,6 +93,7 @@ type task struct {
 	attempts int
 	started  time.Time // when the worker began running it (zero while queued there)
 	timeouts int       // how many of those deaths were job timeouts
+	timedOut bool      // its worker is being killed because it ran too long
 	sentTo   *workerProc
 }
 
@@ -123,6 +125,9 @@ type slotState struct {
 // when the run could not go on (workers failing to start).
 func Run(ctx, hard context.Context, jobs []engine.Job, opts Options) ([]Outcome, Stats, error) {
 	opts = withDefaults(opts)
+	if hard == nil {
+		hard = context.Background()
+	}
 	d := &dispatcher{opts: opts, events: make(chan event, 64), outcomes: make([]Outcome, len(jobs)),
 		done: make([]bool, len(jobs)), slots: make([]slotState, opts.Procs), hard: hard}
 	for i := range jobs {
@@ -170,17 +175,19 @@ type dispatcher struct {
 	memUsed   int64
 	inflightN int
 
-	interrupted bool
-	stopping    bool // no more dispatching (interrupted or fatal)
-	fatal       error
-	hard        context.Context
-	pending     int // asynchronous starts not yet reported
-	liveProcs   int
+	interrupted  bool
+	stopping     bool // no more dispatching (interrupted or fatal)
+	fatal        error
+	hard         context.Context
+	cancelStarts context.CancelFunc // calls off worker starts once stopping
+	pending      int                // asynchronous starts not yet reported
+	liveProcs    int
 }
 
 func (d *dispatcher) loop(ctx context.Context) error {
 	startCtx, cancelStarts := context.WithCancel(context.Background())
 	defer cancelStarts()
+	d.cancelStarts = cancelStarts
 	for i := range d.slots {
 		if d.remaining > 0 {
 			d.start(startCtx, i, 0)
@@ -210,7 +217,7 @@ func (d *dispatcher) loop(ctx context.Context) error {
 		case <-ctxDone:
 			ctxDone = nil
 			d.interrupted = true
-			d.stopping = true
+			d.stop()
 			d.cancelQueued("interrupted before it started")
 			if d.opts.Grace > 0 {
 				graceTimer = time.After(d.opts.Grace)
@@ -223,7 +230,7 @@ func (d *dispatcher) loop(ctx context.Context) error {
 		case <-hardDone:
 			hardDone = nil
 			d.interrupted = true
-			d.stopping = true
+			d.stop()
 			d.cancelQueued("interrupted before it started")
 			d.killAll()
 		}
@@ -239,6 +246,23 @@ func (d *dispatcher) loop(ctx context.Context) error {
 
 func (d *dispatcher) jobPath(i int) string { return d.tasks[i].job.Input }
 
+// stop ends dispatching for good and calls off worker starts in progress
+// or waiting out their backoff.
+func (d *dispatcher) stop() {
+	d.stopping = true
+	if d.cancelStarts != nil {
+		d.cancelStarts()
+	}
+}
+
+// storm ends a run whose workers keep failing to start.
+func (d *dispatcher) storm(err error) {
+	d.fatal = err
+	d.stop()
+	d.cancelQueued("not run: " + oneLine(err.Error()))
+	d.killAll()
+}
+
 // start launches a worker for slot i after delay, asynchronously.
 func (d *dispatcher) start(ctx context.Context, i int, delay time.Duration) {
 	d.slots[i].starting = true
@@ -250,8 +274,17 @@ func (d *dispatcher) start(ctx context.Context, i int, delay time.Duration) {
 			case <-ctx.Done():
 			}
 		}
-		w, err := startWorker(ctx, i, d.opts.Threads, d.opts.Command, d.opts.Env, d.events)
+		if err := ctx.Err(); err != nil {
+			d.events <- event{isStart: true, slot: i, startErr: err}
+			return
+		}
+		w, err := startWorker(ctx, i, d.opts.Threads, d.opts.Command, d.opts.Env)
 		d.events <- event{isStart: true, slot: i, startOK: w, startErr: err}
+		if w != nil {
+			// Only now: the dispatcher sees the start before anything
+			// the worker says or its exit.
+			w.readLoop(d.events)
+		}
 	}()
 }
 
@@ -262,30 +295,27 @@ func (d *dispatcher) handle(ctx context.Context, ev event) {
 		s := &d.slots[ev.slot]
 		s.starting = false
 		if ev.startErr != nil {
+			if d.stopping {
+				return // called off, or failing while nothing is wanted
+			}
 			s.failures++
 			if d.consecutiveStartFailures() >= d.opts.MaxStartFailures {
-				d.fatal = fmt.Errorf("%w: %d attempts in a row failed; last: %v", ErrRestartStorm, d.consecutiveStartFailures(), ev.startErr)
-				d.stopping = true
-				d.cancelQueued("not run: " + oneLine(d.fatal.Error()))
-				d.killAll()
+				d.storm(fmt.Errorf("%w: %d attempts in a row failed; last: %v", ErrRestartStorm, d.consecutiveStartFailures(), ev.startErr))
 				return
 			}
-			if !d.stopping && d.remaining > 0 {
+			if d.remaining > 0 {
 				d.start(ctx, ev.slot, backoff(s.failures))
 			}
 			return
 		}
 		w := ev.startOK
-		if d.stopping || d.remaining == 0 {
-			d.liveProcs++
-			s.cur = w
-			d.closeWorker(w)
-			return
-		}
 		d.liveProcs++
 		s.cur = w
 		s.lastPID = w.pid
 		d.emit(Event{Kind: EventWorkerStarted, PID: w.pid})
+		if d.stopping || d.remaining == 0 {
+			d.closeWorker(w)
+		}
 	case ev.exited:
 		d.workerExited(ctx, ev.w, ev.err)
 	case ev.msg != nil:
@@ -320,6 +350,9 @@ func (d *dispatcher) message(w *workerProc, m *Message) {
 		}
 		delete(w.inflight, m.ID)
 		d.release(t)
+		if w.solo == t {
+			w.solo = nil
+		}
 		w.jobsDone++
 		d.slots[w.slot].jobs++
 		// A worker that finished a job has started fine.
@@ -333,7 +366,7 @@ func (d *dispatcher) message(w *workerProc, m *Message) {
 // faulty kills a worker that broke the protocol; its jobs are requeued when
 // its exit arrives.
 func (d *dispatcher) faulty(w *workerProc, why string) {
-	w.stderr.push("imgpar: protocol fault: " + why)
+	w.stderr.Note("imgpar: protocol fault: " + why)
 	d.kill(w)
 }
 
@@ -356,24 +389,45 @@ func (d *dispatcher) finish(i int, r engine.Result, attempts int) {
 func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error) {
 	d.liveProcs--
 	w.dead = true
+	if w.closeTimer != nil {
+		w.closeTimer.Stop()
+	}
 	s := &d.slots[w.slot]
 	if s.cur == w {
 		s.cur = nil
 	}
 	reason := exitReason(w, err)
 	dirs := map[string]bool{}
+	var requeue []*task
 	lost, startedLost := 0, 0
 	for id, t := range w.inflight {
 		delete(w.inflight, id)
 		d.release(t)
 		dirs[filepath.Dir(t.job.Output)] = true
+		timedOut := t.timedOut
+		t.timedOut = false
 		if d.done[t.index] {
 			continue
 		}
 		lost++
-		if !t.started.IsZero() {
-			t.attempts++
+		started := !t.started.IsZero()
+		t.started = time.Time{}
+		if started {
 			startedLost++
+		}
+		// Who is to blame: nobody when the run is stopping (we killed
+		// it); the jobs that ran too long when it was killed for a
+		// timeout; otherwise every job it had started, since any of them
+		// may have crashed it. A suspect then runs alone, so that its
+		// next death is its own.
+		switch {
+		case d.stopping:
+		case w.timedOut:
+			if timedOut {
+				t.attempts++
+			}
+		case started:
+			t.attempts++
 		}
 		if t.attempts >= d.opts.MaxAttempts {
 			if t.timeouts > 0 {
@@ -383,9 +437,11 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 			}
 			continue
 		}
-		t.started = time.Time{}
-		d.queue = append([]*task{t}, d.queue...)
+		requeue = append(requeue, t)
 	}
+	// Back to the front of the queue, in job order.
+	sort.Slice(requeue, func(a, b int) bool { return requeue[a].index < requeue[b].index })
+	d.queue = append(requeue, d.queue...)
 	for dir := range dirs {
 		engine.RemoveTemps(dir, w.pid)
 	}
@@ -398,10 +454,7 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 	}
 	d.emit(Event{Kind: EventWorkerDied, PID: w.pid, Detail: reason})
 	if d.consecutiveStartFailures() >= d.opts.MaxStartFailures {
-		d.fatal = fmt.Errorf("%w: %d workers in a row died before running a job; last: %s", ErrRestartStorm, d.consecutiveStartFailures(), reason)
-		d.stopping = true
-		d.cancelQueued("not run: " + oneLine(d.fatal.Error()))
-		d.killAll()
+		d.storm(fmt.Errorf("%w: %d workers in a row died before running a job; last: %s", ErrRestartStorm, d.consecutiveStartFailures(), reason))
 		return
 	}
 	if d.remaining > 0 && !s.starting {
@@ -432,38 +485,73 @@ func clipString(s string, n int) string {
 
 func oneLine(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ") }
 
+// dispatchLookahead bounds how far past the head of the queue dispatch
+// looks for a job that fits, so that a long queue costs little per event.
+const dispatchLookahead = 256
+
 // dispatch hands queued jobs to workers with free credit, within the memory
-// budget.
+// budget. A suspect job (one that was running on a worker that died) runs
+// alone on a worker, so that if it kills that worker too, nothing else is
+// blamed; while it waits for an idle worker, the least loaded one gets no
+// new jobs, so that it drains.
 func (d *dispatcher) dispatch() {
-	for len(d.queue) > 0 {
-		w := d.freeWorker()
+	var reserved *workerProc
+	for i, looked := 0, 0; i < len(d.queue) && looked < dispatchLookahead; looked++ {
+		if d.pickWorker(false, nil) == nil {
+			return // every worker is full
+		}
+		t := d.queue[i]
+		if !d.fits(t) {
+			i++
+			continue
+		}
+		suspect := t.attempts > 0
+		w := d.pickWorker(suspect, reserved)
 		if w == nil {
-			return
+			if suspect && reserved == nil {
+				reserved = d.leastLoaded()
+			}
+			i++
+			continue
 		}
-		idx := d.pickFitting()
-		if idx < 0 {
-			return
+		if i == 0 {
+			d.queue[0] = nil
+			d.queue = d.queue[1:]
+		} else {
+			d.queue = append(d.queue[:i], d.queue[i+1:]...)
 		}
-		t := d.queue[idx]
-		d.queue = append(d.queue[:idx], d.queue[idx+1:]...)
-		d.nextID++
-		id := d.nextID
-		w.inflight[id] = t
-		t.sentTo = w
-		d.memUsed += t.job.EstBytes
-		d.inflightN++
-		if err := w.enc.Encode(&Message{Type: TypeJob, ID: id, Job: t.job}); err != nil {
-			// The worker is gone; its exit event requeues the job.
-			d.kill(w)
-		}
+		d.send(w, t, suspect)
 	}
 }
 
-func (d *dispatcher) freeWorker() *workerProc {
+func (d *dispatcher) send(w *workerProc, t *task, solo bool) {
+	d.nextID++
+	id := d.nextID
+	w.inflight[id] = t
+	if solo {
+		w.solo = t
+	}
+	t.sentTo = w
+	d.memUsed += t.job.EstBytes
+	d.inflightN++
+	if err := w.enc.Encode(&Message{Type: TypeJob, ID: id, Job: t.job}); err != nil {
+		// The worker is gone; its exit event requeues the job.
+		d.kill(w)
+	}
+}
+
+// usable reports whether w may be given jobs at all.
+func usable(w *workerProc) bool {
+	return w != nil && !w.dead && !w.killed && !w.closing && w.solo == nil
+}
+
+// pickWorker returns the least loaded worker with free credit, other than
+// exclude; with alone, only an idle one.
+func (d *dispatcher) pickWorker(alone bool, exclude *workerProc) *workerProc {
 	var best *workerProc
 	for i := range d.slots {
 		w := d.slots[i].cur
-		if w == nil || w.dead || w.closing || len(w.inflight) >= d.opts.Credit {
+		if !usable(w) || w == exclude || len(w.inflight) >= d.opts.Credit || (alone && len(w.inflight) > 0) {
 			continue
 		}
 		if best == nil || len(w.inflight) < len(best.inflight) {
@@ -473,19 +561,22 @@ func (d *dispatcher) freeWorker() *workerProc {
 	return best
 }
 
-// pickFitting returns the index of the first queued job that fits in the
-// memory budget; a job bigger than the whole budget runs when nothing else
-// is in flight.
-func (d *dispatcher) pickFitting() int {
-	if d.opts.MemBudget <= 0 {
-		return 0
-	}
-	for i, t := range d.queue {
-		if d.memUsed+t.job.EstBytes <= d.opts.MemBudget || d.inflightN == 0 {
-			return i
+// leastLoaded returns the usable worker with the fewest jobs in flight.
+func (d *dispatcher) leastLoaded() *workerProc {
+	var best *workerProc
+	for i := range d.slots {
+		w := d.slots[i].cur
+		if usable(w) && (best == nil || len(w.inflight) < len(best.inflight)) {
+			best = w
 		}
 	}
-	return -1
+	return best
+}
+
+// fits reports whether t fits in the memory budget now; a job bigger than
+// the whole budget runs when nothing else is in flight.
+func (d *dispatcher) fits(t *task) bool {
+	return d.opts.MemBudget <= 0 || d.memUsed+t.job.EstBytes <= d.opts.MemBudget || d.inflightN == 0
 }
 
 func (d *dispatcher) cancelQueued(why string) {
@@ -509,19 +600,22 @@ func (d *dispatcher) shutdownIdle() {
 }
 
 func (d *dispatcher) closeWorker(w *workerProc) {
+	if w.closing {
+		return
+	}
 	w.closing = true
 	_ = w.stdin.Close()
 	// A worker that ignores EOF is killed after a while.
-	go func(w *workerProc) {
-		time.Sleep(10 * time.Second)
-		_ = w.cmd.Process.Kill()
-	}(w)
+	proc := w.cmd.Process
+	w.closeTimer = time.AfterFunc(10*time.Second, func() { _ = proc.Kill() })
 }
 
 func (d *dispatcher) kill(w *workerProc) {
-	if w.cmd.Process != nil {
-		_ = w.cmd.Process.Kill()
+	if w.dead {
+		return
 	}
+	w.killed = true
+	_ = w.cmd.Process.Kill()
 }
 
 func (d *dispatcher) killAll() {
@@ -539,16 +633,19 @@ func (d *dispatcher) checkTimeouts() {
 	now := time.Now()
 	for i := range d.slots {
 		w := d.slots[i].cur
-		if w == nil || w.dead {
+		if w == nil || w.dead || w.killed {
 			continue
 		}
 		for _, t := range w.inflight {
 			if !t.started.IsZero() && now.Sub(t.started) > d.opts.JobTimeout {
 				t.timeouts++
-				w.stderr.push(fmt.Sprintf("imgpar: %s ran past the %s job timeout", t.job.Input, d.opts.JobTimeout))
-				d.kill(w)
-				break
+				t.timedOut = true
+				w.timedOut = true
+				w.stderr.Note(fmt.Sprintf("imgpar: %s ran past the %s job timeout", t.job.Input, d.opts.JobTimeout))
 			}
+		}
+		if w.timedOut {
+			d.kill(w)
 		}
 	}
 }

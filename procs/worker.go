@@ -32,20 +32,25 @@ type workerProc struct {
 	pid     int
 	stdin   io.WriteCloser
 	enc     *Encoder
+	dec     *Decoder // its stdout, after the hello
 	stderr  *tailBuffer
 	started time.Time
 
 	// owned by the dispatcher loop
-	inflight map[uint64]*task
-	jobsDone int
-	dead     bool // exit seen or being killed
-	closing  bool // stdin closed for shutdown
+	inflight   map[uint64]*task
+	jobsDone   int
+	dead       bool        // exit seen
+	killed     bool        // being killed: no new jobs, no more timeouts
+	timedOut   bool        // killed because a job ran past the job timeout
+	closing    bool        // stdin closed for shutdown
+	solo       *task       // a suspect job running alone on this worker
+	closeTimer *time.Timer // kills a closed worker that does not exit
 }
 
-// startWorker starts one worker and completes the handshake. Messages after
-// the hello are delivered on events by a reader goroutine, which finally
-// sends an exit event once the process has been reaped.
-func startWorker(ctx context.Context, slot int, threads int, command CommandFunc, env []string, events chan<- event) (*workerProc, error) {
+// startWorker starts one worker and completes the handshake. The caller
+// then starts w.readLoop, once it has announced the worker: every message
+// and the exit event of a worker come after its start event.
+func startWorker(ctx context.Context, slot int, threads int, command CommandFunc, env []string) (*workerProc, error) {
 	cmd, err := command(ctx)
 	if err != nil {
 		return nil, err
@@ -71,9 +76,9 @@ func startWorker(ctx context.Context, slot int, threads int, command CommandFunc
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	w := &workerProc{slot: slot, cmd: cmd, pid: cmd.Process.Pid, stdin: stdin, enc: NewEncoder(stdin),
-		stderr: tail, started: time.Now(), inflight: map[uint64]*task{}}
 	dec := NewDecoder(stdout)
+	w := &workerProc{slot: slot, cmd: cmd, pid: cmd.Process.Pid, stdin: stdin, enc: NewEncoder(stdin), dec: dec,
+		stderr: tail, started: time.Now(), inflight: map[uint64]*task{}}
 
 	type helloResult struct {
 		m   *Message
@@ -108,24 +113,27 @@ func startWorker(ctx context.Context, slot int, threads int, command CommandFunc
 	if err := w.enc.Encode(&Message{Type: TypeHello, Version: ProtocolVersion, Threads: threads}); err != nil {
 		return fail(fmt.Errorf("worker %d: send hello: %w", w.pid, err))
 	}
-	go func() {
-		var readErr error
-		for {
-			m, err := dec.Decode()
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr = err
-					// A faulty worker: stop it so that Wait returns.
-					_ = cmd.Process.Kill()
-				}
-				break
-			}
-			events <- event{w: w, msg: m}
-		}
-		waitErr := cmd.Wait()
-		events <- event{w: w, exited: true, err: firstErr(readErr, waitErr)}
-	}()
 	return w, nil
+}
+
+// readLoop delivers the worker's messages on events, then reaps the process
+// and sends its exit event.
+func (w *workerProc) readLoop(events chan<- event) {
+	var readErr error
+	for {
+		m, err := w.dec.Decode()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+				// A faulty worker: stop it so that Wait returns.
+				_ = w.cmd.Process.Kill()
+			}
+			break
+		}
+		events <- event{w: w, msg: m}
+	}
+	waitErr := w.cmd.Wait()
+	events <- event{w: w, exited: true, err: firstErr(readErr, waitErr)}
 }
 
 func firstErr(errs ...error) error {
@@ -163,6 +171,14 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Note adds a line of the primary's own (why it killed the worker).
+func (t *tailBuffer) Note(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.push(s)
+}
+
+// push adds a line; t.mu is held.
 func (t *tailBuffer) push(s string) {
 	t.lines = append(t.lines, s)
 	if len(t.lines) > t.n {
