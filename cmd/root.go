@@ -25,11 +25,24 @@ const (
 	ExitInterrupted = 130
 )
 
+// exitCodesHelp ends the help of commands that process files and the root's.
+// The blank line and four-space indent make the list a preformatted block in
+// the generated markdown and man pages, as it reads in --help.
 const exitCodesHelp = `Exit codes:
-  0    every input processed (skipped files are fine)
-  1    at least one input failed
-  2    usage or setup error (unknown flag, no such path, output not writable, conflicting outputs)
-  130  interrupted (SIGINT/SIGTERM)`
+
+    0    every input processed (skipped files are fine)
+    1    at least one input failed
+    2    usage or setup error (unknown flag, no such path, output not
+         writable, conflicting outputs, a bad IMGPAR_* value)
+    130  interrupted (SIGINT/SIGTERM)`
+
+// envHelp lists the environment variables imgpar reads besides IMGPAR_<FLAG>.
+const envHelp = `    CI                       when set, --progress auto prints plain status lines
+    NO_COLOR                 when set, no colour codes in the progress bar
+    JOB_COMPLETION_INDEX     with IMGPAR_SHARDS: the shard of a Kubernetes
+                             Indexed Job when --shard is absent
+    SLURM_ARRAY_TASK_ID      with SLURM_ARRAY_TASK_COUNT: the shard of a Slurm
+                             job array when --shard is absent`
 
 // exitError carries an exit code up to Main.
 type exitError struct{ code int }
@@ -90,7 +103,17 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Long: `imgpar is a batch processor for CPU-heavy work on many files. It runs N worker
 processes (re-executions of itself), each with a pool of M goroutines, hands
 them jobs over newline-delimited JSON, restarts workers that die and retries
-their jobs.`,
+their jobs.
+
+Environment:
+
+    IMGPAR_<FLAG>            every flag of process, e.g. IMGPAR_PROCS=4
+` + envHelp + `
+
+` + exitCodesHelp,
+		Example: `  imgpar process ./photos -o ./processed
+  imgpar process ./photos --shard 2/3 --report shard-2.json
+  imgpar report merge shard-*.json > report.json`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionString(),
@@ -100,7 +123,7 @@ their jobs.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newProcessCmd(), newReportCmd(), newGenDocsCmd())
+	root.AddCommand(withEnvHelp(newProcessCmd()), newReportCmd(), newGenDocsCmd())
 	root.AddCommand(&cobra.Command{
 		Use:    procs.WorkerCommand,
 		Short:  "internal: run as a worker process",
@@ -135,4 +158,32 @@ func envDefaults(fs *pflag.FlagSet) error {
 
 func envName(flag string) string {
 	return "IMGPAR_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// withEnvHelp appends to c's help (and so to its man page and docs/cli page)
+// the IMGPAR_<FLAG> variables that envDefaults reads for its flags.
+func withEnvHelp(c *cobra.Command) *cobra.Command {
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Name != "help" {
+			names = append(names, envName(f.Name))
+		}
+	})
+	var b strings.Builder
+	b.WriteString("\n\nEnvironment:\n\n")
+	b.WriteString("    IMGPAR_<FLAG>            sets --<flag> (dashes as underscores) when the flag\n")
+	b.WriteString("                             is not given: flag > environment > default\n")
+	b.WriteString(envHelp)
+	b.WriteString("\n\n    Read:")
+	col := len("    Read:")
+	for _, n := range names {
+		if col+1+len(n) > 78 {
+			b.WriteString("\n         ")
+			col = len("         ")
+		}
+		b.WriteString(" " + n)
+		col += 1 + len(n)
+	}
+	c.Long += b.String()
+	return c
 }
