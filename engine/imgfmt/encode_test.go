@@ -318,13 +318,13 @@ func TestInitCodecsConcurrentEncodes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := InitCodecs(); err != nil {
-				errs <- err
-				return
-			}
 			f := WebP
 			if i%2 == 1 {
 				f = AVIF
+			}
+			if err := InitCodec(f); err != nil {
+				errs <- err
+				return
 			}
 			var buf bytes.Buffer
 			if err := Encode(&buf, gradient(64+i, 32), EncodeOptions{Format: f}); err != nil {
@@ -340,6 +340,12 @@ func TestInitCodecsConcurrentEncodes(t *testing.T) {
 	}
 	wg.Wait()
 	close(errs)
+	if err := InitCodec(JPEG); err != nil {
+		t.Errorf("InitCodec(jpeg) = %v", err)
+	}
+	if err := InitCodecs(); err != nil {
+		t.Errorf("InitCodecs = %v", err)
+	}
 	for err := range errs {
 		t.Error(err)
 	}
