@@ -57,11 +57,32 @@ func testWorker(mode string) int {
 	case "garbage-hello":
 		fmt.Println("this is not json")
 		return 0
+	case "dup-results":
+		return dupResults()
 	case "fake-primary":
 		return fakePrimary()
 	}
 	fmt.Fprintf(os.Stderr, "test worker: unknown mode %q\n", mode)
 	return 2
+}
+
+// dupResults is a faulty worker: it answers every job twice.
+func dupResults() int {
+	enc, dec := NewEncoder(os.Stdout), NewDecoder(os.Stdin)
+	_ = enc.Encode(&Message{Type: TypeHello, Version: ProtocolVersion, PID: os.Getpid()})
+	if _, err := dec.Decode(); err != nil {
+		return 0
+	}
+	for {
+		m, err := dec.Decode()
+		if err != nil {
+			return 0
+		}
+		res := fakeExec(context.Background(), *m.Job, 1)
+		_ = enc.Encode(&Message{Type: TypeStart, ID: m.ID})
+		_ = enc.Encode(&Message{Type: TypeResult, ID: m.ID, Result: &res})
+		_ = enc.Encode(&Message{Type: TypeResult, ID: m.ID, Result: &res})
+	}
 }
 
 // fakePrimary stands for an imgpar primary that dies: it starts one worker
@@ -114,6 +135,7 @@ func fakePrimary() int {
 //	                  FILE.1, FILE.2, ...), then creates FILE and sleeps DUR
 //	panic/X           panics
 //	stray/N           writes to stdout three ways, then succeeds; BytesIn = N
+//	env/NAME          succeeds; BytesIn = the length of $NAME
 //	excl/DIR          runs 40ms holding DIR/running; notes a concurrent run in DIR
 //
 // Every OK result carries the worker's pid in Count.
@@ -187,6 +209,8 @@ func fakeExec(ctx context.Context, job engine.Job, threads int) engine.Result {
 		_, _ = syscall.Write(1, []byte("stray: fd 1 via syscall.Write\n"))
 		n, _ := strconv.ParseInt(arg, 10, 64)
 		return ok(n)
+	case "env":
+		return ok(int64(len(os.Getenv(arg))))
 	case "excl":
 		lock := arg + "/running"
 		if err := os.Mkdir(lock, 0o755); err != nil {

@@ -206,6 +206,41 @@ func TestRunStrayStdout(t *testing.T) {
 	}
 }
 
+func TestRunWorkerEnv(t *testing.T) {
+	jobs := []engine.Job{{Input: "env/IMGPAR_PROCS_TEST_X"}, {Input: "env/" + CookieEnv}}
+	r := newRec()
+	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 1, Threads: 1, Env: []string{"IMGPAR_PROCS_TEST_X=hello"}})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if n := r.outcomes[0].Result.BytesIn; n != 5 {
+		t.Errorf("Options.Env did not reach the worker (len %d)", n)
+	}
+	if n := r.outcomes[1].Result.BytesIn; n != int64(len(CookieValue)) {
+		t.Errorf("the cookie did not reach the worker (len %d)", n)
+	}
+}
+
+// TestRunFaultyWorker: a worker that answers a job twice breaks the
+// protocol: it is killed and replaced, and each job still counts once.
+func TestRunFaultyWorker(t *testing.T) {
+	jobs := okJobs(12)
+	r := newRec()
+	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 1, Credit: 1, MaxStartFailures: 100, Command: workerCommand("dup-results")})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	checkOK(t, jobs, r.outcomes)
+	if r.stats.Restarts == 0 || r.deaths() == 0 {
+		t.Fatal("no worker was killed for answering twice")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if d := r.died[0].Detail; !strings.Contains(d, "protocol fault") || !strings.Contains(d, "unknown job id") {
+		t.Errorf("death detail %q should say why", d)
+	}
+}
+
 // TestRunPoisonJob: a job that kills every worker it runs on fails as
 // poison after exactly three attempts; every other job succeeds.
 func TestRunPoisonJob(t *testing.T) {
@@ -325,10 +360,10 @@ func TestRunJobTimeout(t *testing.T) {
 	const hang = 5
 	jobs[hang].Input = "hang/x"
 	for i := 0; i < 30; i += 2 {
-		jobs[i].Input = "slow/100ms"
+		jobs[i].Input = "slow/50ms"
 	}
 	r := newRec()
-	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 2, JobTimeout: 300 * time.Millisecond})
+	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 2, JobTimeout: 800 * time.Millisecond})
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -344,6 +379,14 @@ func TestRunJobTimeout(t *testing.T) {
 	}
 	if r.stats.Restarts != 3 {
 		t.Errorf("restarts = %d, want 3 (one per timeout)", r.stats.Restarts)
+	}
+	// The worker's last stderr lines and the reason come with its death.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.died {
+		if !strings.Contains(e.Detail, "hang/x hangs") || !strings.Contains(e.Detail, "ran past the 800ms job timeout") {
+			t.Errorf("death detail %q lacks the worker's stderr or the reason", e.Detail)
+		}
 	}
 }
 
