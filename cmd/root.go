@@ -139,7 +139,8 @@ Environment:
 }
 
 // envDefaults applies IMGPAR_<FLAG> environment variables to flags the user
-// did not set: flag > environment > default.
+// did not set: flag > environment > default. An empty variable counts as
+// unset, as CI systems often define every variable a matrix may use.
 func envDefaults(fs *pflag.FlagSet) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
@@ -147,13 +148,27 @@ func envDefaults(fs *pflag.FlagSet) error {
 			return
 		}
 		key := envName(f.Name)
-		if v, ok := os.LookupEnv(key); ok {
+		if v := os.Getenv(key); v != "" {
 			if e := f.Value.Set(v); e != nil {
-				err = usageError{fmt.Errorf("%s=%q: %v", key, v, e)}
+				err = usageError{fmt.Errorf("%s=%q: not a valid --%s (want %s)", key, v, f.Name, valueKind(f))}
 			}
 		}
 	})
 	return err
+}
+
+// valueKind names what a flag's value must look like, for error messages.
+func valueKind(f *pflag.Flag) string {
+	switch t := f.Value.Type(); t {
+	case "bool":
+		return "true or false"
+	case "int", "int64":
+		return "a whole number"
+	case "duration":
+		return "a duration such as 90s or 5m"
+	default:
+		return "a " + t
+	}
 }
 
 func envName(flag string) string {
@@ -172,7 +187,8 @@ func withEnvHelp(c *cobra.Command) *cobra.Command {
 	var b strings.Builder
 	b.WriteString("\n\nEnvironment:\n\n")
 	b.WriteString("    IMGPAR_<FLAG>            sets --<flag> (dashes as underscores) when the flag\n")
-	b.WriteString("                             is not given: flag > environment > default\n")
+	b.WriteString("                             is not given: flag > environment > default;\n")
+	b.WriteString("                             an empty value counts as unset\n")
 	b.WriteString(envHelp)
 	b.WriteString("\n\n    Read:")
 	col := len("    Read:")
