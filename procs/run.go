@@ -238,6 +238,10 @@ func (d *dispatcher) loop(ctx context.Context) error {
 	// Whatever did not finish (interrupted runs) is reported as canceled.
 	for i := range d.done {
 		if !d.done[i] {
+			if d.fatal != nil {
+				d.finish(i, engine.Fail(engine.CodeCanceled, "%s: stopped before it finished: %s", d.jobPath(i), oneLine(d.fatal.Error())), 0)
+				continue
+			}
 			d.finish(i, engine.Fail(engine.CodeCanceled, "%s: interrupted before it finished", d.jobPath(i)), 0)
 		}
 	}
@@ -485,8 +489,9 @@ func clipString(s string, n int) string {
 
 func oneLine(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ") }
 
-// dispatchLookahead bounds how far past the head of the queue dispatch
-// looks for a job that fits, so that a long queue costs little per event.
+// dispatchLookahead bounds how many queued jobs dispatch passes over (that
+// do not fit the memory budget or wait for an idle worker), so that a long
+// queue costs little per event.
 const dispatchLookahead = 256
 
 // dispatch hands queued jobs to workers with free credit, within the memory
@@ -496,7 +501,7 @@ const dispatchLookahead = 256
 // new jobs, so that it drains.
 func (d *dispatcher) dispatch() {
 	var reserved *workerProc
-	for i, looked := 0, 0; i < len(d.queue) && looked < dispatchLookahead; looked++ {
+	for i := 0; i < len(d.queue) && i < dispatchLookahead; {
 		if d.pickWorker(false, nil) == nil {
 			return // every worker is full
 		}

@@ -148,6 +148,7 @@ func TestRunManyJobs(t *testing.T) {
 		procs, threads, count int
 	}{
 		{"3 procs x 2 threads", 3, 2, 300},
+		{"a long queue", 2, 2, 5000},
 		{"1 proc x 1 thread", 1, 1, 50},
 		{"more procs than jobs", 4, 1, 2},
 		{"no jobs", 2, 2, 0},
