@@ -69,8 +69,7 @@ func DecodeJPEGScaled(data []byte, denom int) (image.Image, int, error) {
 		denom = 8
 	}
 	if jpegnCanTry(data) {
-		img, err := jpegn.Decode(bytes.NewReader(data), &jpegn.Options{ScaleDenom: denom})
-		if err == nil {
+		if img, err := decodeJpegn(data, denom); err == nil {
 			return img, denom, nil
 		}
 	}
@@ -81,28 +80,41 @@ func DecodeJPEGScaled(data []byte, denom int) (image.Image, int, error) {
 	return img, 1, nil
 }
 
+// decodeJpegn runs jpegn, turning a panic on a malformed stream into an error so
+// that the caller falls back to image/jpeg.
+func decodeJpegn(data []byte, denom int) (img image.Image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("jpegn: panic: %v", r)
+		}
+	}()
+	return jpegn.Decode(bytes.NewReader(data), &jpegn.Options{ScaleDenom: denom})
+}
+
 // errNoFrame reports a JPEG header without a frame marker.
 var errNoFrame = errors.New("no frame header")
 
 // jpegnCanTry reports whether data looks like an 8-bit baseline or progressive
-// Huffman-coded JPEG, the kinds jpegn decodes. jpegn treats arithmetic-coded
-// frames as Huffman-coded and would return garbage for them rather than an error,
-// so only SOF0 and SOF2 go to it.
+// Huffman-coded JPEG with 1 or 3 components, the kinds jpegn decodes well. jpegn
+// treats arithmetic-coded frames as Huffman-coded and would return garbage for them
+// rather than an error, so only SOF0 and SOF2 go to it; and its CMYK/YCCK
+// conversion can index out of range at reduced scale, so 4-component images
+// (rare, print-oriented) go to image/jpeg.
 func jpegnCanTry(data []byte) bool {
-	sof, precision, err := jpegFrame(data)
-	return err == nil && (sof == 0xC0 || sof == 0xC2) && precision == 8
+	sof, precision, ncomp, err := jpegFrame(data)
+	return err == nil && (sof == 0xC0 || sof == 0xC2) && precision == 8 && (ncomp == 1 || ncomp == 3)
 }
 
 // jpegFrame walks the marker segments of data up to the first SOFn marker and
-// returns its marker code and sample precision.
-func jpegFrame(data []byte) (marker byte, precision int, err error) {
+// returns its marker code, sample precision and number of components.
+func jpegFrame(data []byte) (marker byte, precision, ncomp int, err error) {
 	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return 0, 0, errNoFrame
+		return 0, 0, 0, errNoFrame
 	}
 	i := 2
 	for i+4 <= len(data) {
 		if data[i] != 0xFF {
-			return 0, 0, errNoFrame
+			return 0, 0, 0, errNoFrame
 		}
 		m := data[i+1]
 		switch {
@@ -113,19 +125,19 @@ func jpegFrame(data []byte) (marker byte, precision int, err error) {
 			i += 2
 			continue
 		case m == 0xDA || m == 0xD9: // scan or end before any frame
-			return 0, 0, errNoFrame
+			return 0, 0, 0, errNoFrame
 		}
 		n := int(data[i+2])<<8 | int(data[i+3])
 		if n < 2 {
-			return 0, 0, errNoFrame
+			return 0, 0, 0, errNoFrame
 		}
 		if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
-			if i+4 >= len(data) {
-				return 0, 0, errNoFrame
+			if i+9 >= len(data) {
+				return 0, 0, 0, errNoFrame
 			}
-			return m, int(data[i+4]), nil
+			return m, int(data[i+4]), int(data[i+9]), nil
 		}
 		i += 2 + n
 	}
-	return 0, 0, errNoFrame
+	return 0, 0, 0, errNoFrame
 }

@@ -1,5 +1,7 @@
 package raster
 
+import "unsafe"
+
 // 8-bit resampling core: box pre-shrink, horizontal pass, vertical pass over
 // rows of ch interleaved 8-bit channels (1 for a plane, 4 for RGBA).
 
@@ -42,6 +44,9 @@ func newPlan(mx, my axisMap, f Filter) *plan {
 	p := &plan{kx: preShrink(mx.du, f), ky: preShrink(my.du, f)}
 	p.mx, p.my = mx.shrunk(p.kx), my.shrunk(p.ky)
 	p.wx, p.wy = makeWeights(p.mx, f), makeWeights(p.my, f)
+	if haveAVX2 && p.wx.n > 1 {
+		p.wx.pad()
+	}
 	p.lo, p.hi = int(p.wy.start[0]), int(p.wy.start[0])+p.wy.n
 	for _, s := range p.wy.start {
 		p.lo = min(p.lo, int(s))
@@ -66,11 +71,13 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 	hIdentity := mx.identity()
 	vIdentity := my.identity()
 
-	var tmpP *[]uint8
+	// The vertical pass writes into tmp, whose slack past rowLen lets the AVX2
+	// horizontal kernel read its padded windows.
+	tmpP := getBuf8(max(rowLen, wx.maxEnd*ch) + 16)
+	defer putBuf8(tmpP)
+	tmp := (*tmpP)[:rowLen]
 	var accP *[]int32
 	if !vIdentity {
-		tmpP = getBuf8(rowLen)
-		defer putBuf8(tmpP)
 		accP = getBuf32(rowLen)
 		defer putBuf32(accP)
 	}
@@ -80,6 +87,9 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 		var row []uint8
 		if vIdentity {
 			row = cache.get(y)
+			if wx.wPad != nil && cap(row) < wx.maxEnd {
+				row = tmp[:copy(tmp, row)]
+			}
 		} else {
 			ww := wy.w[y*wy.n : (y+1)*wy.n]
 			for k := range rows {
@@ -89,7 +99,7 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 					rows[k] = nil
 				}
 			}
-			row = *tmpP
+			row = tmp
 			vpass(row, rows, ww, *accP)
 		}
 		out := dst.pix[y*dst.stride : y*dst.stride+dw]
@@ -180,9 +190,13 @@ func clamp8(v int32) uint8 {
 
 // hpass1 filters one row of single-channel samples.
 func hpass1(dst, src []uint8, ws *weights) {
+	dst = dst[:len(ws.start)]
+	if len(dst) > 0 && ws.wPad != nil && cap(src) >= ws.maxEnd {
+		hpass1AVX2(&dst[0], &src[:1][0], &ws.start[0], &ws.wPad[0], ws.nPad, len(dst))
+		return
+	}
 	n := ws.n
 	w := ws.w
-	dst = dst[:len(ws.start)]
 	switch n {
 	case 1:
 		for x, s0 := range ws.start {
@@ -236,6 +250,52 @@ func hpass4(dst, src []uint8, ws *weights) {
 
 // vpass sets dst to the weighted sum of rows (nil where the weight is zero).
 func vpass(dst []uint8, rows [][]uint8, w []int16, acc []int32) {
+	if haveAVX2 && len(dst) >= 16 {
+		var ptrs [64]unsafe.Pointer
+		var pairs [32]int32
+		np := 0
+		for k, r := range rows {
+			if w[k] == 0 {
+				continue
+			}
+			if np == len(ptrs) || len(rows) > 64 {
+				np = -1 // too many taps for the kernel's tables
+				break
+			}
+			r = r[:len(dst)]
+			ptrs[np] = unsafe.Pointer(&r[0])
+			if np%2 == 0 {
+				pairs[np/2] = int32(uint16(w[k]))
+			} else {
+				pairs[np/2] |= int32(w[k]) << 16
+			}
+			np++
+		}
+		if np > 0 {
+			if np%2 == 1 {
+				ptrs[np] = ptrs[np-1] // its weight (the high half) is zero
+				np++
+			}
+			n16 := len(dst) &^ 15
+			vpassAVX2(&dst[0], &ptrs[0], &pairs[0], np/2, n16)
+			if n16 == len(dst) {
+				return
+			}
+			var tailArr [64][]uint8
+			tail := tailArr[:len(rows)]
+			for k, r := range rows {
+				if r != nil {
+					tail[k] = r[n16:len(dst)]
+				}
+			}
+			vpassGo(dst[n16:], tail, w, acc)
+			return
+		}
+	}
+	vpassGo(dst, rows, w, acc)
+}
+
+func vpassGo(dst []uint8, rows [][]uint8, w []int16, acc []int32) {
 	n := len(dst)
 	acc = acc[:n]
 	for x := range acc {

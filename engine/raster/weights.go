@@ -53,6 +53,23 @@ type weights struct {
 	n     int
 	start []int32
 	w     []int16
+
+	// The same weights with rows padded to nPad (a multiple of 8) for the AVX2
+	// kernel, which reads nPad source samples from each start: the source row
+	// must have that many readable bytes past its last start (maxEnd).
+	nPad   int
+	wPad   []int16
+	maxEnd int
+}
+
+// pad fills nPad, wPad and maxEnd.
+func (ws *weights) pad() {
+	ws.nPad = (ws.n + 7) &^ 7
+	ws.wPad = make([]int16, len(ws.start)*ws.nPad)
+	for v, s := range ws.start {
+		copy(ws.wPad[v*ws.nPad:], ws.w[v*ws.n:(v+1)*ws.n])
+		ws.maxEnd = max(ws.maxEnd, int(s)+ws.nPad)
+	}
 }
 
 // preShrink returns the integer box-shrink factor to apply before filtering an axis

@@ -1,0 +1,109 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func vpassAVX2(dst *uint8, rows *unsafe.Pointer, wpairs *int32, npairs int, n int)
+//
+// For x in [0, n) step 16: dst[x..x+16] = clamp8((8192 + sum_p rows[2p][x]*w0[p] +
+// rows[2p+1][x]*w1[p]) >> 14), where wpairs[p] holds w0 in its low and w1 in its
+// high 16 bits. n must be a multiple of 16 and npairs >= 1.
+TEXT ·vpassAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ rows+8(FP), SI
+	MOVQ wpairs+16(FP), DX
+	MOVQ npairs+24(FP), CX
+	MOVQ n+32(FP), BX
+	MOVL $8192, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	XORQ R8, R8
+
+vloopx:
+	CMPQ R8, BX
+	JGE  vdone
+	VMOVDQA Y15, Y5
+	VMOVDQA Y15, Y6
+	MOVQ    SI, R9
+	MOVQ    DX, R10
+	MOVQ    CX, R11
+
+vlooptap:
+	MOVQ         0(R9), R12
+	MOVQ         8(R9), R13
+	VPMOVZXBW    (R12)(R8*1), Y0 // row 0, pixels x..x+15 as words
+	VPMOVZXBW    (R13)(R8*1), Y1 // row 1
+	VPBROADCASTD (R10), Y4
+	VPUNPCKLWD   Y1, Y0, Y2      // (r0, r1) pairs, pixels 0-3 | 8-11
+	VPUNPCKHWD   Y1, Y0, Y3      // pixels 4-7 | 12-15
+	VPMADDWD     Y4, Y2, Y2
+	VPMADDWD     Y4, Y3, Y3
+	VPADDD       Y2, Y5, Y5
+	VPADDD       Y3, Y6, Y6
+	ADDQ         $16, R9
+	ADDQ         $4, R10
+	DECQ         R11
+	JNZ          vlooptap
+
+	VPSRAD       $14, Y5, Y5
+	VPSRAD       $14, Y6, Y6
+	VPACKSSDW    Y6, Y5, Y5   // words: pixels 0-7 | 8-15
+	VEXTRACTI128 $1, Y5, X6
+	VPACKUSWB    X6, X5, X5   // bytes 0-15
+	VMOVDQU      X5, (DI)(R8*1)
+	ADDQ         $16, R8
+	JMP          vloopx
+
+vdone:
+	VZEROUPPER
+	RET
+
+// func hpass1AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int)
+//
+// For each output x in [0, ndst): dst[x] = clamp8((8192 + sum_k src[starts[x]+k] *
+// w[x*nPad+k]) >> 14) for k in [0, nPad). nPad must be a positive multiple of 8,
+// and src must be readable up to the largest start + nPad.
+TEXT ·hpass1AVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ starts+16(FP), DX
+	MOVQ w+24(FP), R8
+	MOVQ nPad+32(FP), CX
+	MOVQ ndst+40(FP), BX
+	XORQ R9, R9
+	MOVL $255, R14
+	XORL R15, R15
+
+hloop:
+	CMPQ    R9, BX
+	JGE     hdone
+	MOVLQSX (DX)(R9*4), R10
+	LEAQ    (SI)(R10*1), R11
+	VPXOR   X0, X0, X0
+	MOVQ    CX, R13
+
+hinner:
+	VPMOVZXBW (R11), X1
+	VPMADDWD  (R8), X1, X1
+	VPADDD    X1, X0, X0
+	ADDQ      $8, R11
+	ADDQ      $16, R8
+	SUBQ      $8, R13
+	JNZ       hinner
+
+	VPSHUFD $0x4E, X0, X1
+	VPADDD  X1, X0, X0
+	VPSHUFD $0xB1, X0, X1
+	VPADDD  X1, X0, X0
+	VMOVD   X0, AX
+	ADDL    $8192, AX
+	SARL    $14, AX
+	CMPL    AX, R15
+	CMOVLLT R15, AX
+	CMPL    AX, R14
+	CMOVLGT R14, AX
+	MOVB    AL, (DI)(R9*1)
+	INCQ    R9
+	JMP     hloop
+
+hdone:
+	RET
