@@ -186,6 +186,9 @@ func (p *probeReader) at(off int64, n int) ([]byte, error) {
 	return buf, nil
 }
 
+// jpegMaxSkip bounds the stray bytes Probe skips between JPEG segments.
+const jpegMaxSkip = 64 << 10
+
 // isSOF reports whether a JPEG marker starts a frame (SOF0..SOF15 except
 // DHT, JPG and DAC).
 func isSOF(m byte) bool {
@@ -196,6 +199,7 @@ func probeJPEG(p *probeReader) (Header, error) {
 	h := Header{Orientation: 1}
 	off := int64(2)
 	exifSeen := false
+	skipped := 0
 	for seg := 0; ; seg++ {
 		if seg > probeMaxSegments || off > probeMaxOffset {
 			return h, fmt.Errorf("no frame header (SOF) within the first %d segments or %d MiB", probeMaxSegments, probeMaxOffset>>20)
@@ -205,7 +209,22 @@ func probeJPEG(p *probeReader) (Header, error) {
 			return h, err
 		}
 		if b[0] != 0xFF {
-			return h, fmt.Errorf("bad marker 0x%02X%02X at offset %d", b[0], b[1], off)
+			// Like libjpeg and image/jpeg, skip extraneous bytes up to
+			// the next 0xFF, within a budget.
+			if skipped >= jpegMaxSkip {
+				return h, fmt.Errorf("bad marker 0x%02X%02X at offset %d", b[0], b[1], off)
+			}
+			chunk, err := p.at(off, int(min(4096, p.size-off)))
+			if err != nil {
+				return h, err
+			}
+			i := bytes.IndexByte(chunk, 0xFF)
+			if i < 0 {
+				i = len(chunk)
+			}
+			off += int64(i)
+			skipped += i
+			continue
 		}
 		marker := b[1]
 		off += 2

@@ -217,7 +217,8 @@ func TestProbeErrors(t *testing.T) {
 		{"jpeg zero width", string(bombJPEG(0, 100)), "jpeg header: zero width"},
 		{"jpeg no SOF", "\xFF\xD8\xFF\xD9", "jpeg header: end of image before any frame header (SOF)"},
 		{"jpeg SOS first", "\xFF\xD8\xFF\xDA\x00\x02", "jpeg header: scan data (SOS) before any frame header (SOF)"},
-		{"jpeg bad marker", "\xFF\xD8\xFF\xE0\x00\x04ab\x12\x34", "jpeg header: bad marker 0x1234 at offset 8"},
+		{"jpeg stray bytes at the end", "\xFF\xD8\xFF\xE0\x00\x04ab\x12\x34", "jpeg header: truncated (needs 2 bytes at offset 10, file has 10)"},
+		{"jpeg stray bytes beyond the budget", "\xFF\xD8\xFF\xE0\x00\x04ab" + strings.Repeat("\x00", 70000) + "\xFF\xD9", "jpeg header: bad marker 0x0000 at offset 65544"},
 		{"jpeg bad length", "\xFF\xD8\xFF\xE0\x00\x01", "jpeg header: bad segment length 1 at offset 4"},
 		{"gif zero", "GIF89a\x00\x00\x05\x00\x00\x00\x00", "gif header: zero dimension 0x5"},
 		{"tiff bigtiff", "II+\x00\x08\x00\x00\x00", "not a recognised image format"},
@@ -231,6 +232,20 @@ func TestProbeErrors(t *testing.T) {
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+func TestProbeJPEGStrayBytes(t *testing.T) {
+	// libjpeg and image/jpeg skip junk between segments; so does Probe.
+	jpg := encodeStdJPEG(t, gradient(20, 10))
+	app0 := segment(0xE0, []byte("JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"))
+	data := jpegWithSegments(jpg, append(app0, "\x00\x11 stray bytes \x00"...))
+	h, err := ProbeBytes(data)
+	if err != nil || h.Width != 20 || h.Height != 10 {
+		t.Fatalf("Probe = %+v, %v", h, err)
+	}
+	if _, err := Decode(JPEG, data); err != nil {
+		t.Errorf("Decode: %v", err)
 	}
 }
 
@@ -371,7 +386,7 @@ func FuzzProbe(f *testing.F) {
 	f.Add([]byte("BM\x00\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00\x00\x00\x00\x80\x00\x00\x00\x80\x01\x00\x18\x00"))
 	if files, _ := filepath.Glob(filepath.Join(repoTestdata, "bad", "*")); len(files) > 0 {
 		for _, path := range files {
-			if data, err := os.ReadFile(path); err == nil && len(data) < 1<<20 {
+			if data, err := os.ReadFile(path); err == nil && len(data) < 32<<10 {
 				f.Add(data)
 			}
 		}
