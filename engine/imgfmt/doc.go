@@ -23,10 +23,13 @@
 // WebP and AVIF are encoded by github.com/gen2brain/webp and
 // github.com/gen2brain/avif, which run libwebp and libavif as WebAssembly
 // under wazero when built with -tags nodynamic (as imgpar's release binaries
-// are). Call InitCodecs once at start-up to compile the modules up front.
-// The WebAssembly modules are wired to the os.Stdout and os.Stderr values in
-// force when they are first initialised, so a worker that points os.Stdout
-// elsewhere should do so before calling InitCodecs.
+// are; without the tag they first try a system libwebp.so/libavif.so).
+// Compiling the modules costs CPU time once per process (about 0.5 s for
+// WebP and 1-2 s for AVIF), so a worker calls InitCodec for its output
+// format at start-up, and only when that format is WebP or AVIF. The modules
+// are wired to the os.Stdout and os.Stderr values in force when they are
+// initialised, so a worker that points os.Stdout elsewhere should do so
+// before the first WebP or AVIF encode.
 //
 // No function in this package panics on hostile input: malformed files are
 // reported as errors that name the format and the problem on one line.

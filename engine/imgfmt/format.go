@@ -22,8 +22,8 @@ const (
 	AVIF Format = "avif"
 )
 
-// Formats lists every known format, in a stable order.
-var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF}
+// Formats returns every known format, in a stable order.
+func Formats() []Format { return []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF} }
 
 // SniffLen is the number of leading bytes Sniff needs to recognise every
 // format. Fewer bytes work for most formats.
