@@ -12,8 +12,8 @@ import (
 //   - *image.YCbCr gives *image.YCbCr with the source's chroma subsampling
 //     (4:1:1 and 4:1:0 become 4:2:0); each plane is resampled at its own resolution.
 //   - *image.Gray and *image.Gray16 give *image.Gray.
-//   - Anything else gives *image.NRGBA: opaque sources are resampled as 8-bit RGBA,
-//     sources with transparency in premultiplied 16-bit RGBA.
+//   - Anything else gives *image.NRGBA, resampled as 8-bit RGBA premultiplied by
+//     alpha, so that transparent pixels' colour does not bleed into edges.
 func Resize(src image.Image, w, h int, f Filter) image.Image {
 	b := src.Bounds()
 	return resize(src, float64(b.Dx()), float64(b.Dy()), w, h, f)
@@ -68,40 +68,40 @@ func resize(src image.Image, ex, ey float64, w, h int, f Filter) image.Image {
 		return dst
 	}
 	p := newPlan(newAxis(sw, ex, w), newAxis(sh, ey, h), f)
-	if r8 := opaqueRows8(src); r8 != nil {
-		resample8(dst8{dst.Pix, dst.Stride}, r8, sw, sh, 4, p)
-		return dst
+	rows, opaque := rgbaRows(src)
+	resample8(dst8{dst.Pix, dst.Stride}, rows, sw, sh, 4, p)
+	if !opaque {
+		unpremultiply(dst)
 	}
-	outP := getBuf16(w * h * 4)
-	defer putBuf16(outP)
-	resample16(*outP, rows16For(src), sw, sh, p)
-	unpremultiply(dst, *outP)
 	return dst
 }
 
-// unpremultiply converts premultiplied 16-bit RGBA to dst's 8-bit NRGBA.
-func unpremultiply(dst *image.NRGBA, src []uint16) {
+// recip255[a] is 255/a in 16.16 fixed point, for unpremultiplying.
+var recip255 = func() (t [256]uint32) {
+	for a := 1; a < 256; a++ {
+		t[a] = uint32((255<<16 + a/2) / a)
+	}
+	return t
+}()
+
+// unpremultiply turns dst's premultiplied 8-bit RGBA into straight NRGBA in place.
+// Ringing can leave colour above alpha; it is clamped to alpha (white at most).
+func unpremultiply(dst *image.NRGBA) {
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	for y := 0; y < h; y++ {
-		s := src[y*w*4 : (y+1)*w*4]
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
-		for i := 0; i < len(s); i += 4 {
-			p := s[i : i+4 : i+4]
-			o := d[i : i+4 : i+4]
-			a := uint32(p[3])
+		for i := 0; i < len(d); i += 4 {
+			p := d[i : i+4 : i+4]
+			a := p[3]
 			switch a {
+			case 255:
 			case 0:
-				o[0], o[1], o[2], o[3] = 0, 0, 0, 0
-			case 0xffff:
-				o[0] = uint8((uint32(p[0])*255 + 0x7fff) / 0xffff)
-				o[1] = uint8((uint32(p[1])*255 + 0x7fff) / 0xffff)
-				o[2] = uint8((uint32(p[2])*255 + 0x7fff) / 0xffff)
-				o[3] = 255
+				p[0], p[1], p[2] = 0, 0, 0
 			default:
-				o[0] = uint8((uint32(p[0])*255 + a/2) / a)
-				o[1] = uint8((uint32(p[1])*255 + a/2) / a)
-				o[2] = uint8((uint32(p[2])*255 + a/2) / a)
-				o[3] = uint8((a*255 + 0x7fff) / 0xffff)
+				r := recip255[a]
+				p[0] = uint8((uint32(min(p[0], a))*r + 1<<15) >> 16)
+				p[1] = uint8((uint32(min(p[1], a))*r + 1<<15) >> 16)
+				p[2] = uint8((uint32(min(p[2], a))*r + 1<<15) >> 16)
 			}
 		}
 	}
@@ -187,43 +187,86 @@ func (g gray16Rows) row(y int, scratch []uint8) []uint8 {
 	return scratch
 }
 
-// opaqueRows8 returns an 8-bit RGBA row reader for src if src is known to be
-// opaque, else nil.
-func opaqueRows8(src image.Image) rows8 {
+// rgbaRows returns a reader of src as 8-bit RGBA rows premultiplied by alpha,
+// which is what the resampler must filter so that transparent colour carries no
+// weight (Pillow does the same), and whether src is known to be opaque. Rows of
+// RGBA images are read in place; other types are converted a row at a time.
+func rgbaRows(src image.Image) (rows8, bool) {
 	b := src.Bounds()
 	switch s := src.(type) {
-	case *image.RGBA:
-		if s.Opaque() {
-			return plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, 4 * b.Dx()}
-		}
-		return nil
+	case *image.RGBA: // already premultiplied
+		return plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, 4 * b.Dx()}, s.Opaque()
 	case *image.NRGBA:
 		if s.Opaque() {
-			return plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, 4 * b.Dx()}
+			return plane8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, 4 * b.Dx()}, true
 		}
-		return nil
-	case *image.CMYK:
-		return cmykRows{s}
-	case *image.Paletted:
-		if s.Opaque() {
-			return palettedRows{s, palette8(s.Palette)}
-		}
-		return nil
-	case *image.RGBA64:
-		if s.Opaque() {
-			return rgba64Rows8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx()}
-		}
-		return nil
+		return nrgbaRows{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx(), 1}, false
 	case *image.NRGBA64:
-		if s.Opaque() {
-			return rgba64Rows8{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx()}
+		return nrgbaRows{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx(), 2}, s.Opaque()
+	case *image.RGBA64: // premultiplied: the high bytes will do
+		return rgba64Rows{s.Pix, s.PixOffset(b.Min.X, b.Min.Y), s.Stride, b.Dx()}, s.Opaque()
+	case *image.CMYK:
+		return cmykRows{s}, true
+	case *image.Paletted:
+		return palettedRows{s, palette8(s.Palette)}, s.Opaque()
+	case *image.NYCbCrA:
+		return nycbcraRows{s}, s.Opaque()
+	}
+	o, ok := src.(interface{ Opaque() bool })
+	return genericRows{src}, ok && o.Opaque()
+}
+
+// premul returns round(c*a/255) without a division.
+func premul(c, a uint8) uint8 {
+	t := uint32(c)*uint32(a) + 128
+	return uint8((t + t>>8) >> 8)
+}
+
+// nrgbaRows reads straight-alpha NRGBA (bps 1) or NRGBA64 (bps 2, high bytes)
+// rows and premultiplies them.
+type nrgbaRows struct {
+	pix         []uint8
+	off, stride int
+	w, bps      int
+}
+
+func (n nrgbaRows) row(y int, scratch []uint8) []uint8 {
+	i := n.off + y*n.stride
+	s := n.pix[i : i+4*n.w*n.bps]
+	scratch = scratch[:4*n.w]
+	if n.bps == 1 {
+		for x := 0; x < len(scratch); x += 4 {
+			p := s[x : x+4 : x+4]
+			d := scratch[x : x+4 : x+4]
+			a := p[3]
+			d[0], d[1], d[2], d[3] = premul(p[0], a), premul(p[1], a), premul(p[2], a), a
 		}
-		return nil
+		return scratch
 	}
-	if o, ok := src.(interface{ Opaque() bool }); ok && o.Opaque() {
-		return genericRows8{src}
+	for x := 0; x < len(scratch); x += 4 {
+		p := s[2*x : 2*x+8 : 2*x+8]
+		d := scratch[x : x+4 : x+4]
+		a := p[6]
+		d[0], d[1], d[2], d[3] = premul(p[0], a), premul(p[2], a), premul(p[4], a), a
 	}
-	return nil
+	return scratch
+}
+
+// rgba64Rows reads the high bytes of premultiplied 16-bit RGBA rows.
+type rgba64Rows struct {
+	pix         []uint8
+	off, stride int
+	w           int
+}
+
+func (r rgba64Rows) row(y int, scratch []uint8) []uint8 {
+	i := r.off + y*r.stride
+	s := r.pix[i : i+8*r.w]
+	scratch = scratch[:4*r.w]
+	for x := range scratch {
+		scratch[x] = s[2*x]
+	}
+	return scratch
 }
 
 type cmykRows struct{ m *image.CMYK }
@@ -271,176 +314,31 @@ func (p palettedRows) row(y int, scratch []uint8) []uint8 {
 	return scratch
 }
 
-// rgba64Rows8 reads the high bytes of opaque 16-bit RGBA (or NRGBA) rows.
-type rgba64Rows8 struct {
-	pix         []uint8
-	off, stride int
-	w           int
-}
+type nycbcraRows struct{ m *image.NYCbCrA }
 
-func (r rgba64Rows8) row(y int, scratch []uint8) []uint8 {
-	i := r.off + y*r.stride
-	s := r.pix[i : i+8*r.w]
-	scratch = scratch[:4*r.w]
-	for x := range scratch {
-		scratch[x] = s[2*x]
-	}
-	return scratch
-}
-
-// genericRows8 reads any opaque image through At.
-type genericRows8 struct{ m image.Image }
-
-func (g genericRows8) row(y int, scratch []uint8) []uint8 {
-	b := g.m.Bounds()
-	for x := 0; x < b.Dx(); x++ {
-		r, gg, bb, _ := g.m.At(b.Min.X+x, b.Min.Y+y).RGBA()
-		d := scratch[4*x : 4*x+4 : 4*x+4]
-		d[0], d[1], d[2], d[3] = uint8(r>>8), uint8(gg>>8), uint8(bb>>8), 255
-	}
-	return scratch
-}
-
-// rows16For returns a premultiplied 16-bit RGBA row reader for src.
-func rows16For(src image.Image) rows16 {
-	switch s := src.(type) {
-	case *image.NRGBA:
-		return nrgbaRows16{s}
-	case *image.RGBA64:
-		return rgba64Rows16{s}
-	case *image.NRGBA64:
-		return nrgba64Rows16{s}
-	case *image.RGBA:
-		return rgbaRows16{s}
-	case *image.Paletted:
-		return palettedRows16{s, palette16(s.Palette)}
-	case *image.NYCbCrA:
-		return nycbcraRows16{s}
-	}
-	return genericRows16{src}
-}
-
-type rgbaRows16 struct{ m *image.RGBA }
-
-func (r rgbaRows16) row(y int, scratch []uint16) []uint16 {
-	b := r.m.Rect
-	i := r.m.PixOffset(b.Min.X, b.Min.Y+y)
-	s := r.m.Pix[i : i+4*b.Dx()]
-	scratch = scratch[:len(s)]
-	for x, v := range s {
-		scratch[x] = uint16(v) * 257
-	}
-	return scratch
-}
-
-type nrgba64Rows16 struct{ m *image.NRGBA64 }
-
-func (n nrgba64Rows16) row(y int, scratch []uint16) []uint16 {
-	b := n.m.Rect
-	i := n.m.PixOffset(b.Min.X, b.Min.Y+y)
-	s := n.m.Pix[i : i+8*b.Dx()]
-	scratch = scratch[:4*b.Dx()]
-	for x := 0; x < len(scratch); x += 4 {
-		p := s[2*x : 2*x+8 : 2*x+8]
-		a := uint32(p[6])<<8 | uint32(p[7])
-		d := scratch[x : x+4 : x+4]
-		d[0] = uint16((uint32(p[0])<<8 | uint32(p[1])) * a / 0xffff)
-		d[1] = uint16((uint32(p[2])<<8 | uint32(p[3])) * a / 0xffff)
-		d[2] = uint16((uint32(p[4])<<8 | uint32(p[5])) * a / 0xffff)
-		d[3] = uint16(a)
-	}
-	return scratch
-}
-
-// palette16 converts a palette to premultiplied 16-bit RGBA entries.
-func palette16(p color.Palette) [256][4]uint16 {
-	var t [256][4]uint16
-	for i, c := range p {
-		if i >= 256 {
-			break
-		}
-		r, g, b, a := c.RGBA()
-		t[i] = [4]uint16{uint16(r), uint16(g), uint16(b), uint16(a)}
-	}
-	return t
-}
-
-type palettedRows16 struct {
-	m   *image.Paletted
-	pal [256][4]uint16
-}
-
-func (p palettedRows16) row(y int, scratch []uint16) []uint16 {
-	b := p.m.Rect
-	i := p.m.PixOffset(b.Min.X, b.Min.Y+y)
-	for x, idx := range p.m.Pix[i : i+b.Dx()] {
-		c := &p.pal[idx]
-		d := scratch[4*x : 4*x+4 : 4*x+4]
-		d[0], d[1], d[2], d[3] = c[0], c[1], c[2], c[3]
-	}
-	return scratch
-}
-
-type nycbcraRows16 struct{ m *image.NYCbCrA }
-
-func (n nycbcraRows16) row(y int, scratch []uint16) []uint16 {
+func (n nycbcraRows) row(y int, scratch []uint8) []uint8 {
 	b := n.m.Rect
 	yy := b.Min.Y + y
 	for x := 0; x < b.Dx(); x++ {
 		xx := b.Min.X + x
 		yi, ci := n.m.YOffset(xx, yy), n.m.COffset(xx, yy)
 		r, g, bl := color.YCbCrToRGB(n.m.Y[yi], n.m.Cb[ci], n.m.Cr[ci])
-		a := uint32(n.m.A[n.m.AOffset(xx, yy)])
+		a := n.m.A[n.m.AOffset(xx, yy)]
 		d := scratch[4*x : 4*x+4 : 4*x+4]
-		d[0] = uint16((uint32(r)*a*257 + 127) / 255)
-		d[1] = uint16((uint32(g)*a*257 + 127) / 255)
-		d[2] = uint16((uint32(bl)*a*257 + 127) / 255)
-		d[3] = uint16(a * 257)
+		d[0], d[1], d[2], d[3] = premul(r, a), premul(g, a), premul(bl, a), a
 	}
 	return scratch
 }
 
-type nrgbaRows16 struct{ m *image.NRGBA }
+// genericRows reads any image through At; color.Color.RGBA is premultiplied.
+type genericRows struct{ m image.Image }
 
-func (n nrgbaRows16) row(y int, scratch []uint16) []uint16 {
-	b := n.m.Rect
-	i := n.m.PixOffset(b.Min.X, b.Min.Y+y)
-	s := n.m.Pix[i : i+4*b.Dx()]
-	scratch = scratch[:len(s)]
-	for x := 0; x < len(s); x += 4 {
-		p := s[x : x+4 : x+4]
-		d := scratch[x : x+4 : x+4]
-		a := uint32(p[3])
-		// c*a/255 scaled to 16 bits: c*a*257/255 = c*a*65535/65025.
-		d[0] = uint16((uint32(p[0])*a*257 + 127) / 255)
-		d[1] = uint16((uint32(p[1])*a*257 + 127) / 255)
-		d[2] = uint16((uint32(p[2])*a*257 + 127) / 255)
-		d[3] = uint16(a * 257)
-	}
-	return scratch
-}
-
-type rgba64Rows16 struct{ m *image.RGBA64 }
-
-func (r rgba64Rows16) row(y int, scratch []uint16) []uint16 {
-	b := r.m.Rect
-	i := r.m.PixOffset(b.Min.X, b.Min.Y+y)
-	s := r.m.Pix[i : i+8*b.Dx()]
-	for x := range scratch[:4*b.Dx()] {
-		scratch[x] = uint16(s[2*x])<<8 | uint16(s[2*x+1])
-	}
-	return scratch
-}
-
-// genericRows16 reads any image through At; color.Color.RGBA is premultiplied 16-bit.
-type genericRows16 struct{ m image.Image }
-
-func (g genericRows16) row(y int, scratch []uint16) []uint16 {
+func (g genericRows) row(y int, scratch []uint8) []uint8 {
 	b := g.m.Bounds()
 	for x := 0; x < b.Dx(); x++ {
 		r, gg, bb, a := g.m.At(b.Min.X+x, b.Min.Y+y).RGBA()
 		d := scratch[4*x : 4*x+4 : 4*x+4]
-		d[0], d[1], d[2], d[3] = uint16(r), uint16(gg), uint16(bb), uint16(a)
+		d[0], d[1], d[2], d[3] = uint8(r>>8), uint8(gg>>8), uint8(bb>>8), uint8(a>>8)
 	}
 	return scratch
 }
