@@ -133,3 +133,23 @@ func TestTailBuffer(t *testing.T) {
 		t.Errorf("a line without newline grew to %d bytes", len(long.String()))
 	}
 }
+
+func TestMergeReports(t *testing.T) {
+	a := &Report{Total: 3, OK: 2, Failed: 1, Restarts: 1, DurationMs: 1000, BytesIn: 10, Procs: 2, Threads: 2, Shard: "2/2",
+		Failures: []engine.Failure{{Path: "z.jpg", Error: "z.jpg: bad"}}, Workers: []WorkerStats{{PID: 1}}}
+	b := &Report{Total: 5, OK: 4, Skipped: 1, SkippedUpToDate: 1, DurationMs: 3000, BytesIn: 5, Procs: 1, Threads: 4, Shard: "1/2",
+		Interrupted: true, Failures: []engine.Failure{{Path: "a.jpg", Error: "a.jpg: bad"}}, Workers: []WorkerStats{{PID: 2}}}
+	m := MergeReports([]*Report{a, b})
+	if m.Total != 8 || m.OK != 6 || m.Failed != 1 || m.Skipped != 1 || m.SkippedUpToDate != 1 || m.Restarts != 1 || m.BytesIn != 15 {
+		t.Errorf("counts: %+v", m)
+	}
+	if m.DurationMs != 3000 || m.FilesPerSec != 7.0/3 || m.Procs != 3 || m.Threads != 4 || !m.Interrupted {
+		t.Errorf("run figures: %+v", m)
+	}
+	if m.Shard != "1/2,2/2" || len(m.Workers) != 2 || len(m.Failures) != 2 || m.Failures[0].Path != "a.jpg" {
+		t.Errorf("shards %q, workers %v, failures %v", m.Shard, m.Workers, m.Failures)
+	}
+	if e := MergeReports(nil); e.Failures == nil || e.Workers == nil || e.Total != 0 {
+		t.Errorf("empty merge: %+v", e)
+	}
+}
