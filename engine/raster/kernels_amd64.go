@@ -17,3 +17,6 @@ func vpassAVX2(dst *uint8, rows *unsafe.Pointer, wpairs *int32, npairs int, n in
 
 //go:noescape
 func hpass1AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int)
+
+//go:noescape
+func hpass4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int)

@@ -107,3 +107,69 @@ hinner:
 
 hdone:
 	RET
+
+// Byte shuffle turning 4 RGBA pixels p0..p3 into (r0 r1 g0 g1 b0 b1 a0 a1 | r2 r3 ...).
+DATA shuf4<>+0(SB)/8, $0x0703060205010400
+DATA shuf4<>+8(SB)/8, $0x0f0b0e0a0d090c08
+GLOBL shuf4<>(SB), RODATA|NOPTR, $16
+
+// Dword permutation (0 0 0 0 1 1 1 1): weight pair (w0,w1) to the low lane, (w2,w3) to the high.
+DATA permidx<>+0(SB)/8, $0
+DATA permidx<>+8(SB)/8, $0
+DATA permidx<>+16(SB)/8, $0x0000000100000001
+DATA permidx<>+24(SB)/8, $0x0000000100000001
+GLOBL permidx<>(SB), RODATA|NOPTR, $32
+
+// func hpass4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int)
+//
+// hpass1AVX2 for 4-channel pixels: starts are in pixels, and each channel of
+// dst[4x..4x+4] gets the filtered channel of src. Four taps per step.
+TEXT ·hpass4AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         starts+16(FP), DX
+	MOVQ         w+24(FP), R8
+	MOVQ         nPad+32(FP), CX
+	MOVQ         ndst+40(FP), BX
+	VMOVDQU      shuf4<>(SB), X13
+	VMOVDQU      permidx<>(SB), Y14
+	MOVL         $8192, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, X15
+	XORQ         R9, R9
+
+h4loop:
+	CMPQ    R9, BX
+	JGE     h4done
+	MOVLQSX (DX)(R9*4), R10
+	LEAQ    (SI)(R10*4), R11
+	VPXOR   Y5, Y5, Y5
+	MOVQ    CX, R13
+
+h4inner:
+	VMOVDQU      (R11), X0
+	VPSHUFB      X13, X0, X0
+	VPMOVZXBW    X0, Y0
+	VPBROADCASTQ (R8), Y4
+	VPERMD       Y4, Y14, Y4
+	VPMADDWD     Y4, Y0, Y0
+	VPADDD       Y0, Y5, Y5
+	ADDQ         $16, R11
+	ADDQ         $8, R8
+	SUBQ         $4, R13
+	JNZ          h4inner
+
+	VEXTRACTI128 $1, Y5, X6
+	VPADDD       X6, X5, X5
+	VPADDD       X15, X5, X5
+	VPSRAD       $14, X5, X5
+	VPACKSSDW    X5, X5, X5
+	VPACKUSWB    X5, X5, X5
+	VMOVD        X5, AX
+	MOVL         AX, (DI)(R9*4)
+	INCQ         R9
+	JMP          h4loop
+
+h4done:
+	VZEROUPPER
+	RET

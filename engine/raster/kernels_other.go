@@ -13,3 +13,7 @@ func vpassAVX2(dst *uint8, rows *unsafe.Pointer, wpairs *int32, npairs int, n in
 func hpass1AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int) {
 	panic("unreachable")
 }
+
+func hpass4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int) {
+	panic("unreachable")
+}

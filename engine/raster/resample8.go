@@ -87,7 +87,7 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 		var row []uint8
 		if vIdentity {
 			row = cache.get(y)
-			if wx.wPad != nil && cap(row) < wx.maxEnd {
+			if wx.wPad != nil && cap(row) < wx.maxEnd*ch {
 				row = tmp[:copy(tmp, row)]
 			}
 		} else {
@@ -225,9 +225,13 @@ func hpass1(dst, src []uint8, ws *weights) {
 
 // hpass4 filters one row of 4-channel pixels.
 func hpass4(dst, src []uint8, ws *weights) {
+	dst = dst[:len(ws.start)*4]
+	if len(dst) > 0 && ws.wPad != nil && cap(src) >= ws.maxEnd*4 {
+		hpass4AVX2(&dst[0], &src[:1][0], &ws.start[0], &ws.wPad[0], ws.nPad, len(ws.start))
+		return
+	}
 	n := ws.n
 	w := ws.w
-	dst = dst[:len(ws.start)*4]
 	for x, s0 := range ws.start {
 		s := src[int(s0)*4 : (int(s0)+n)*4]
 		wx := w[x*n : x*n+n]
