@@ -592,7 +592,6 @@ func TestFaultKillWorkers(t *testing.T) {
 		len(killed), len(names), r.Restarts, len(tr.files), time.Since(p.start).Round(time.Second))
 }
 
-
 // hangOnRead turns path, a file the plan has already classified, into a
 // FIFO with no writer: the worker that opens it blocks for ever, like a
 // decoder stuck on a crafted file (a real hang, in a system call).
