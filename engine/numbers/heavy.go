@@ -74,9 +74,10 @@ type affine struct{ a, b uint64 }
 // 2^i-th iterates for i = 0..63, so that k iterations cost popcount(k)
 // multiply-adds.
 type powerTables struct {
-	pos  [64]affine // n -> (17n + 13) mod 99991: non-negative integer states
-	neg  [64]affine // t -> (17t - 13) mod 99991: magnitude of negative integer states
-	grid [64]affine // n -> (17n + 13*2^32) mod 99991*2^32: positive states on the 2^-32 grid
+	pos     [64]affine // n -> (17n + 13) mod 99991: non-negative integer states
+	neg     [64]affine // t -> (17t - 13) mod 99991: magnitude of negative integer states
+	grid    [64]affine // n -> (17n + 13*2^32) mod 99991*2^32: positive states on the 2^-32 grid
+	negGrid [64]affine // t -> (17t - 13*2^32) mod 99991*2^32: magnitude of negative ones
 }
 
 var tables = buildPowerTables()
@@ -86,8 +87,10 @@ func buildPowerTables() *powerTables {
 	t.pos[0] = affine{heavyMul, heavyAdd}
 	t.neg[0] = affine{heavyMul, modInt - heavyAdd}
 	t.grid[0] = affine{heavyMul, gridAdd}
+	t.negGrid[0] = affine{heavyMul, gridMod - gridAdd}
 	for i := 1; i < 64; i++ {
-		p, n, g := t.pos[i-1], t.neg[i-1], t.grid[i-1]
+		p, n, g, ng := t.pos[i-1], t.neg[i-1], t.grid[i-1], t.negGrid[i-1]
+		t.negGrid[i] = affine{mulAddMod(ng.a, ng.a, 0, gridMod), mulAddMod(ng.a, ng.b, ng.b, gridMod)}
 		t.pos[i] = affine{p.a * p.a % modInt, (p.a*p.b + p.b) % modInt}
 		t.neg[i] = affine{n.a * n.a % modInt, (n.a*n.b + n.b) % modInt}
 		t.grid[i] = affine{mulAddMod(g.a, g.a, 0, gridMod), mulAddMod(g.a, g.b, g.b, gridMod)}
@@ -113,8 +116,12 @@ func iterSmall(tab *[64]affine, x uint64, k int) uint64 {
 }
 
 // iterGrid applies k iterations of the grid map to x < 99991*2^32.
-func iterGrid(x uint64, k int) uint64 {
-	tab := &tables.grid
+func iterGrid(x uint64, k int) uint64 { return iterBig(&tables.grid, x, k) }
+
+// iterNegGrid applies k iterations of the negative grid map to x < 99991*2^32.
+func iterNegGrid(x uint64, k int) uint64 { return iterBig(&tables.negGrid, x, k) }
+
+func iterBig(tab *[64]affine, x uint64, k int) uint64 {
 	for i, kk := 0, uint64(k); kk != 0; i, kk = i+1, kk>>1 {
 		if kk&1 != 0 {
 			x = mulAddMod(tab[i].a, x, tab[i].b, gridMod)
@@ -195,16 +202,93 @@ func gridOrbit(r float64, k int) float64 {
 	return float64(iterGrid(n, k)) * invGridScale
 }
 
-// advance runs heavy on state r with k rounds left, doing at most budget
-// rounds one by one. It returns the final value and true, or the state
-// reached and the rounds still left and false when the budget ran out.
+// Constants of the negative grid chain (see negGridOrbit).
+const (
+	// escapeMax is the largest t for which the state -t*2^-32 has
+	// |r| < 13/17, so that the next round is positive: 17t < 13*2^32.
+	escapeMax = gridAdd / heavyMul
+	// g^j(t) = 17^j t - c_j (mod M) with c_1 = C, c_2 = 18C, c_3 = 307C.
+	negC1 = gridAdd
+	negC2 = 18 * gridAdd
+	negC3 = 307 * gridAdd
+	// ord17 is the multiplicative order of 17 modulo the prime 99991.
+	ord17 = 33330
+)
+
+// negGridOrbit returns k >= 1 rounds of heavy from a negative, non-integer
+// state r that is a multiple of 2^-32.
 //
-// Plain rounds are needed only (1) for the first round of |x| >= 99991,
-// (2) until a fractional state lands on the 2^-32 grid, which happens as soon
-// as |17r+13| >= 2^20 rounds it there (typically within a few rounds), and
-// (3) while a negative state on the grid stays negative: it turns positive
-// only when |r| < 13/17, a set with no closed form for its first visit. A
-// state on the grid that turns positive is still on the grid and fractional.
+// With r = -t*2^-32, each round is exact (as in gridOrbit): while 17t > C =
+// 13*2^32 the dividend is negative and t -> g(t) = (17t - C) mod M with
+// M = 99991*2^32; once t <= escapeMax (|r| < 13/17) the dividend C - 17t is
+// positive and below 99991, so the next state is the positive grid state
+// (C - 17t)*2^-32, finished by gridOrbit. A grid state never becomes an
+// integer, so t is never 0 (there is no -0 here).
+//
+// When the chain first reaches t <= escapeMax has no closed form, so it is
+// iterated (negGridRun), but only for one period of g at most: by the
+// Chinese remainder theorem g acts on t mod 2^32 as multiplication by 17,
+// whose period on 2^v*odd is 2^(28-v) (17 = 1+2^4), and on t mod 99991 as
+// an affine map with multiplier 17, whose period divides ord17. If a whole
+// period passes without escaping, the state never escapes and the rest is
+// the affine map g applied in closed form.
+func negGridOrbit(r float64, k int) float64 {
+	t := uint64(-r * gridScale)
+	period := uint64(ord17) << max(0, 28-bits.TrailingZeros64(t))
+	n := k
+	if period < uint64(k) {
+		n = int(period)
+	}
+	t, left := negGridRun(t, n)
+	k -= n - left
+	switch {
+	case t <= escapeMax && k > 0:
+		return float64(iterGrid(negC1-heavyMul*t, k-1)) * invGridScale
+	case k == 0 || t <= escapeMax:
+		return -float64(t) * invGridScale
+	}
+	return -float64(iterNegGrid(t, k)) * invGridScale
+}
+
+// negGridRun iterates g from t for up to n rounds, stopping early at a state
+// t <= escapeMax; it returns the state and the rounds not done. It goes
+// three rounds at a time, computing t1, t2, t3 independently from t as
+// 17t-C, 289t-18C and 4913t-307C modulo M (4913t < 2^62 fits), which equal
+// g(t), g(g(t)) and g(g(g(t))) as long as none of the earlier ones escaped;
+// the first escape among them is taken.
+func negGridRun(t uint64, n int) (uint64, int) {
+	const m = gridMod
+	for t > escapeMax && n > 0 {
+		if n < 3 {
+			t = (heavyMul*t - negC1) % m
+			n--
+			continue
+		}
+		t1 := (heavyMul*t - negC1) % m
+		t2 := (heavyMul*heavyMul*t - negC2) % m          // meaningless if t1 escaped
+		t3 := (heavyMul*heavyMul*heavyMul*t - negC3) % m // meaningless if t1 or t2 did
+		switch {
+		case t1 <= escapeMax:
+			t, n = t1, n-1
+		case t2 <= escapeMax:
+			t, n = t2, n-2
+		default:
+			t, n = t3, n-3
+		}
+	}
+	return t, n
+}
+
+// advance runs heavy on state r with k rounds left. It does at most budget
+// rounds one by one and returns (value, 0, true) when done, or, when the
+// budget runs out or the rest is long exact iteration of a negative
+// fractional state (which budget < k defers), the state reached, the
+// rounds left and false.
+//
+// Plain rounds are needed only for the first round of |x| >= 99991 and
+// until a fractional state lands on the 2^-32 grid, which happens as soon
+// as |17r+13| >= 2^20 rounds it there (typically within a few rounds), or
+// which it already is if it has few fractional bits.
 func advance(r float64, k, budget int) (float64, int, bool) {
 	if k <= 0 {
 		return r, 0, true
@@ -236,22 +320,13 @@ func advance(r float64, k, budget int) (float64, int, bool) {
 			return r, 0, true
 		}
 	}
-	if r < 0 {
-		n := min(k, budget)
-		i := 0
-		for ; i < n && r < 0; i++ {
-			r = jsStep(r)
-		}
-		k -= i
-		budget -= i
-		if k == 0 {
-			return r, 0, true
-		}
-		if r < 0 {
-			return r, k, false
-		}
+	if r > 0 {
+		return gridOrbit(r, k), 0, true
 	}
-	return gridOrbit(r, k), 0, true
+	if budget < k {
+		return r, k, false
+	}
+	return negGridOrbit(r, k), 0, true
 }
 
 // heavyValue returns heavy with the given rounds for one value.

@@ -332,3 +332,70 @@ func TestParseOp(t *testing.T) {
 		}
 	}
 }
+
+func TestOrd17(t *testing.T) {
+	x := uint64(1)
+	for i := 1; i <= modInt; i++ {
+		x = x * heavyMul % modInt
+		if x == 1 {
+			if i != ord17 {
+				t.Fatalf("order of 17 mod 99991 is %d, ord17 says %d", i, ord17)
+			}
+			return
+		}
+	}
+	t.Fatal("17 has no order mod 99991")
+}
+
+// TestHeavyCoarseNegativeFractions checks negative fractions with few
+// fractional bits, whose orbits are short cycles that may never turn
+// positive: negGridOrbit stops iterating after one period and finishes in
+// closed form.
+func TestHeavyCoarseNegativeFractions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	rounds := []int{1, 2, 3, 4, 33329, 33330, 33331, 70_000, 150_000}
+	n := 60
+	if testing.Short() {
+		rounds, n = rounds[:6], 10
+	}
+	never := 0
+	for range n {
+		bits := 1 + rng.IntN(12)
+		x := -float64(1+rng.IntN(modInt*(1<<bits)-2)) / float64(int(1)<<bits)
+		if x == math.Trunc(x) {
+			continue
+		}
+		for _, r := range rounds {
+			want := honestHeavy(x, r)
+			if got := heavyValue(x, r); !sameBits(got, want) {
+				t.Fatalf("heavy(%v, R=%d) = %v, loop gives %v", x, r, got, want)
+			}
+			if r == rounds[len(rounds)-1] && want < 0 {
+				never++
+			}
+		}
+	}
+	t.Logf("%d of %d stayed negative", never, n)
+}
+
+// TestNegGridRun compares the three-rounds-at-a-time integer iteration with
+// the float loop.
+func TestNegGridRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 15))
+	for range 2000 {
+		tt := escapeMax + 1 + rng.Uint64N(gridMod-escapeMax-2)
+		if tt%(1<<32) == 0 {
+			continue
+		}
+		n := rng.IntN(2000)
+		got, left := negGridRun(tt, n)
+		r := -float64(tt) * invGridScale
+		i := 0
+		for ; i < n && r < 0 && uint64(-r*gridScale) > escapeMax; i++ {
+			r = jsStep(r)
+		}
+		if want := uint64(-r * gridScale); got != want || left != n-i {
+			t.Fatalf("negGridRun(%d, %d) = %d, %d left; loop gives %d, %d left", tt, n, got, left, want, n-i)
+		}
+	}
+}

@@ -167,7 +167,7 @@ func (p *jsonParser) task(c byte, ok bool) error {
 	if err != nil {
 		return err
 	}
-	return p.errAt(p.here(), `want an array of numbers or an object with a "numbers" or "payload" array, not %s`, what)
+	return p.errAt(p.here(), `want an array of numbers or an object with a "numbers" or "payload" array, found %s`, what)
 }
 
 // numberArray parses [n, n, ...] into the sink; it starts at '['.
@@ -545,6 +545,12 @@ func (p *jsonParser) describeValue(c byte) (string, error) {
 		return "an array", p.skipValue(0)
 	case '{':
 		return "an object", p.skipValue(0)
+	}
+	if c == '-' || isDigit(c) {
+		if _, err := p.number(); err != nil {
+			return "", err
+		}
+		return "a number", nil
 	}
 	return "", p.unexpected(c, true)
 }
