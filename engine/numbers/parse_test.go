@@ -289,4 +289,3 @@ func TestParseDecimal(t *testing.T) {
 		t.Error("JSON -0 lost its sign")
 	}
 }
-
