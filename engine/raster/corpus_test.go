@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"image"
 	"image/jpeg"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 )
 
 // TestCorpusFidelity checks decode+resize against the slow reference on every JPEG
-// of a photo corpus (such as the one ../shared/bench/corpus.sh builds). It runs only
+// and PNG of a photo corpus (such as the one ../shared/bench/corpus.sh builds). It runs only
 // when IMGPAR_CORPUS names that directory: the corpus is large and not committed.
 //
 //	IMGPAR_CORPUS=/tmp/corpus go test -run CorpusFidelity -v ./engine/raster/
@@ -32,7 +33,7 @@ func TestCorpusFidelity(t *testing.T) {
 	var fast, slow time.Duration
 	for _, f := range files {
 		ext := strings.ToLower(filepath.Ext(f))
-		if ext != ".jpg" && ext != ".jpeg" {
+		if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 			continue
 		}
 		data, err := os.ReadFile(f)
@@ -44,6 +45,10 @@ func TestCorpusFidelity(t *testing.T) {
 			continue
 		}
 		seen[sum] = true
+		if ext == ".png" {
+			psnrs = append(psnrs, checkPNG(t, f, data))
+			continue
+		}
 		cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -86,6 +91,27 @@ func TestCorpusFidelity(t *testing.T) {
 	if med < 42 {
 		t.Errorf("median PSNR %.2f dB < 42", med)
 	}
+}
+
+// checkPNG resizes a PNG to 800 px wide against imaging and returns the PSNR.
+func checkPNG(t *testing.T, f string, data []byte) float64 {
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	b := img.Bounds()
+	w := 800
+	h := max(1, int(math.Round(float64(b.Dy())*float64(w)/float64(b.Dx()))))
+	t0 := time.Now()
+	got := Resize(img, w, h, Lanczos)
+	t1 := time.Now()
+	ref := imaging.Resize(img, w, h, imaging.Lanczos)
+	p := PSNR(got, ref)
+	t.Logf("%-40s %4dx%-4d %T %.2f dB  resize %v ref %v", filepath.Base(f), b.Dx(), b.Dy(), img, p, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	if p < 35 {
+		t.Errorf("%s: PSNR %.2f dB < 35", f, p)
+	}
+	return p
 }
 
 var _ image.Image

@@ -87,7 +87,8 @@ func preShrink(du float64, f Filter) int {
 	return k
 }
 
-var preShrinkGap = 2.0
+// preShrinkGap is the reduction left to the filter after a pre-shrink, at least.
+const preShrinkGap = 2.0
 
 // maxPreShrink bounds the box factor per axis so box sums fit in 32 bits.
 const maxPreShrink = 256
