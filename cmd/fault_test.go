@@ -680,3 +680,148 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestFaultSignals: SIGINT or SIGTERM stops handing out jobs and lets the
+// jobs in flight finish (within --grace); the report says interrupted; exit
+// 130. Sent to the whole process group, as a terminal's Ctrl-C is, the
+// workers get it too and must still finish their jobs. Either way: no temp
+// file in the output tree, no worker left, the manifest consistent.
+func TestFaultSignals(t *testing.T) {
+	skipShort(t)
+	tests := []struct {
+		name  string
+		sig   syscall.Signal
+		group bool
+	}{
+		{"SIGINT", syscall.SIGINT, false},
+		{"SIGTERM", syscall.SIGTERM, false},
+		{"Ctrl-C to the process group", syscall.SIGINT, true},
+		{"SIGTERM to the process group", syscall.SIGTERM, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
+			names := copyPhotos(t, in, 10)
+			p := startImgpar(t, startOpts{dir: dir, setpgid: tc.group}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
+				"--width", "320", "--grace", "2m", "--events", "--report", rep)
+			p.waitOutputs(out, 8)
+			sent := time.Now()
+			if tc.group {
+				if err := syscall.Kill(-p.cmd.Process.Pid, tc.sig); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				p.signal(tc.sig)
+			}
+			p.waitCode(130)
+			t.Logf("exited %v after the signal", time.Since(sent).Round(time.Millisecond))
+			checkNoPanic(t, p.stderr.String())
+			if !strings.Contains(p.stderr.String(), "interrupted: finishing jobs in flight") {
+				t.Errorf("stderr does not say the run is finishing jobs in flight:\n%s", clipText(p.stderr.String(), 2000))
+			}
+			r := readReport(t, rep)
+			if !r.Interrupted {
+				t.Error(`report: "interrupted": false`)
+			}
+			if r.OK == 0 || r.OK == len(names) {
+				t.Errorf("report: %d ok of %d; want some but not all", r.OK, len(names))
+			}
+			// Jobs in flight finished: every failure is a job that never
+			// started, none was cut short.
+			for _, f := range r.Failures {
+				if !strings.HasSuffix(f.Error, "interrupted before it started") {
+					t.Errorf("failure %q: want only jobs that had not started", f.Error)
+				}
+			}
+			if r.OK+r.Failed != len(names) {
+				t.Errorf("report: %d ok + %d failed for %d inputs", r.OK, r.Failed, len(names))
+			}
+			evs := eventsByPath(t, parseEvents(t, p.stdout.Bytes()))
+			if len(evs) != len(names) {
+				t.Errorf("%d file events for %d inputs", len(evs), len(names))
+			}
+			tr := scanOutput(t, out)
+			if len(tr.temps) > 0 {
+				t.Errorf("temp files left: %v", tr.temps)
+			}
+			if len(tr.files) != r.OK {
+				t.Errorf("%d outputs for %d ok", len(tr.files), r.OK)
+			}
+			checkDecodes(t, out, tr.files, 320)
+			if m := checkManifest(t, out); m != r.OK {
+				t.Errorf("manifest has %d entries for %d ok", m, r.OK)
+			}
+			if _, err := os.Stat(filepath.Join(out, ".imgpar-manifest.journal")); err == nil {
+				t.Error("the manifest journal was left behind after a clean interrupt")
+			}
+			p.checkNoWorkers()
+		})
+	}
+}
+
+// TestFaultSignalAbort: with a job that will never finish in flight, the
+// first signal waits for it (up to --grace) and a second one aborts at once;
+// or the grace period runs out. Exit 130 either way, the stuck job reported
+// as cut short, nothing left behind.
+func TestFaultSignalAbort(t *testing.T) {
+	skipShort(t)
+	tests := []struct {
+		name    string
+		grace   string
+		signals []syscall.Signal
+	}{
+		{"second signal", "2m", []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}},
+		{"second Ctrl-C", "2m", []syscall.Signal{syscall.SIGINT, syscall.SIGINT}},
+		{"grace runs out", "1s", []syscall.Signal{syscall.SIGTERM}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
+			names := copyPhotos(t, in, 1)
+			hang := filepath.Join(in, "zz-hangs.jpg")
+			if err := os.WriteFile(hang, mustRead(t, filepath.Join(in, names[0])), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
+				"--width", "320", "--grace", tc.grace, "--report", rep, "--quiet")
+			p.waitOutputs(out, 1)
+			hangOnRead(t, hang)
+			p.waitOutputs(out, len(names)) // all done but the stuck job
+			p.signal(tc.signals[0])
+			if len(tc.signals) > 1 {
+				// Still waiting for the stuck job, well within its grace.
+				time.Sleep(300 * time.Millisecond)
+				if p.exited() {
+					t.Fatalf("exited on the first signal with a job in flight and %s of grace", tc.grace)
+				}
+				p.signal(tc.signals[1])
+			}
+			sent := time.Now()
+			code := p.wait(runLimit)
+			took := time.Since(sent)
+			if code != 130 {
+				t.Fatalf("exit code %d, want 130\nstderr:\n%s", code, p.stderr.String())
+			}
+			// "At once": far less than the 2 minutes of grace (generous
+			// for a loaded machine).
+			if took > 30*time.Second {
+				t.Errorf("took %v to stop after the last signal", took)
+			}
+			t.Logf("stopped %v after the last signal", took.Round(time.Millisecond))
+			r := readReport(t, rep)
+			if !r.Interrupted || r.OK != len(names) || r.Failed != 1 {
+				t.Errorf("report: interrupted %v, %d ok, %d failed; want true, %d, 1", r.Interrupted, r.OK, r.Failed, len(names))
+			}
+			if len(r.Failures) == 1 && (r.Failures[0].Path != hang || !strings.HasSuffix(r.Failures[0].Error, "interrupted before it finished")) {
+				t.Errorf("failure %+v: want the stuck job, interrupted before it finished", r.Failures[0])
+			}
+			checkNoTemps(t, out)
+			if m := checkManifest(t, out); m != len(names) {
+				t.Errorf("manifest has %d entries, want %d", m, len(names))
+			}
+			p.checkNoWorkers()
+		})
+	}
+}
