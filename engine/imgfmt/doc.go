@@ -15,7 +15,7 @@
 //	bmp     yes   yes    flattened      no            no
 //	tiff    yes   yes    yes            no            no
 //	webp    yes   yes    yes            ICCP chunk    EXIF chunk
-//	avif    no    yes    yes            no (dropped)  no (dropped)
+//	avif    no    yes    yes            colr prof box no (dropped)
 //
 // GIF input yields its first frame only; WebP and TIFF input their first
 // image. Animated output is not produced.

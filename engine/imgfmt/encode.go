@@ -488,12 +488,25 @@ func encodeAVIF(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 	if e := o.effort(); e > 0 {
 		speed = 10 - ((e-1)*10+4)/9 // 1..10 onto 10..0
 	}
-	return avif.Encode(w, toRGBA(img), avif.Options{
+	opts := avif.Options{
 		Quality:           q,
 		QualityAlpha:      q,
 		Speed:             speed,
 		ChromaSubsampling: image.YCbCrSubsampleRatio420,
-	})
+	}
+	if !iccFits(o.ICC, false) {
+		return avif.Encode(w, toRGBA(img), opts)
+	}
+	var buf bytes.Buffer
+	if err := avif.Encode(&buf, toRGBA(img), opts); err != nil {
+		return err
+	}
+	out := buf.Bytes()
+	if withICC, ok := avifWithICC(out, o.ICC); ok {
+		out = withICC
+	}
+	_, err = w.Write(out)
+	return err
 }
 
 // InitCodecs compiles the WebP and AVIF WebAssembly encoders once; later

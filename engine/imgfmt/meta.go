@@ -44,6 +44,8 @@ func ReadMeta(f Format, data []byte) Meta {
 		m = webpMeta(data)
 	case TIFF:
 		m = tiffMeta(data)
+	case AVIF:
+		m.ICC = avifICC(data)
 	}
 	if m.EXIF != nil {
 		m.EXIF = bytes.Clone(trimExifPrefix(m.EXIF))

@@ -97,6 +97,35 @@ func TestResetOrientation(t *testing.T) {
 	}
 }
 
+func TestAVIFWithICCRefusesOddLayouts(t *testing.T) {
+	icc := readLocal(t, "compatibleWithAdobeRGB1998.icc")
+	var buf bytes.Buffer
+	if err := Encode(&buf, gradient(16, 16), EncodeOptions{Format: AVIF}); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	if _, ok := avifWithICC(good, icc); !ok {
+		t.Fatal("libavif's own layout refused")
+	}
+	for n := 0; n < len(good); n += 7 {
+		avifWithICC(good[:n], icc) // must not panic
+	}
+	l, _ := parseAVIF(good)
+	bad := bytes.Clone(good)
+	bad[l.iloc.body()+5] = 0x40 // base_offset_size 4
+	if _, ok := avifWithICC(bad, icc); ok {
+		t.Error("iloc with base offsets accepted")
+	}
+	bad = bytes.Clone(good)
+	bad[l.ipma.body()+3] = 1 // 2-byte associations
+	if _, ok := avifWithICC(bad, icc); ok {
+		t.Error("ipma with 2-byte associations accepted")
+	}
+	if _, ok := avifWithICC([]byte("not an avif file at all"), icc); ok {
+		t.Error("junk accepted")
+	}
+}
+
 // syntheticICC returns an n-byte "profile" with an RGB header: the real
 // profile's first 128 bytes, the size field set, then a byte pattern.
 func syntheticICC(t *testing.T, n int) []byte {
@@ -118,7 +147,7 @@ func TestICCRoundTrip(t *testing.T) {
 	big := syntheticICC(t, 150000) // three APP2 segments
 	exact := syntheticICC(t, 2*iccSegmentMax)
 	img := gradient(40, 30)
-	for _, f := range []Format{JPEG, PNG, WebP} {
+	for _, f := range []Format{JPEG, PNG, WebP, AVIF} {
 		for name, icc := range map[string][]byte{"adobe": adobe, "big": big, "two exact segments": exact} {
 			var buf bytes.Buffer
 			if err := Encode(&buf, img, EncodeOptions{Format: f, ICC: icc, PNGLevel: -1}); err != nil {
@@ -128,10 +157,7 @@ func TestICCRoundTrip(t *testing.T) {
 			if !bytes.Equal(m.ICC, icc) {
 				t.Errorf("%s %s: read back %d bytes, want %d identical", f, name, len(m.ICC), len(icc))
 			}
-			dec, err := Decode(f, buf.Bytes())
-			if err != nil {
-				t.Fatalf("%s %s: %v", f, name, err)
-			}
+			dec := decodeAny(t, f, buf.Bytes())
 			if dec.Bounds().Dx() != 40 || dec.Bounds().Dy() != 30 {
 				t.Errorf("%s %s: decoded %v", f, name, dec.Bounds())
 			}
@@ -181,6 +207,8 @@ func TestICCColourSpaceMatch(t *testing.T) {
 		{"CMYK profile on RGB JPEG", JPEG, rgb, cmyk, false},
 		{"CMYK profile on PNG", PNG, rgb, cmyk, false},
 		{"CMYK profile on WebP", WebP, rgb, cmyk, false},
+		{"CMYK profile on AVIF", AVIF, rgb, cmyk, false},
+		{"RGB profile on AVIF", AVIF, rgb, adobe, true},
 		{"grey profile on WebP", WebP, g, grey, false},
 		{"truncated profile", JPEG, rgb, adobe[:100], false},
 	}
@@ -325,7 +353,7 @@ func TestReadMetaRepoICC(t *testing.T) {
 		}
 		// Re-encoding keeps RGB profiles byte for byte and drops the CMYK
 		// one (the output is RGB).
-		for _, out := range []Format{JPEG, PNG, WebP} {
+		for _, out := range []Format{JPEG, PNG, WebP, AVIF} {
 			var buf bytes.Buffer
 			if err := Encode(&buf, img, EncodeOptions{Format: out, ICC: m.ICC, PNGLevel: -1}); err != nil {
 				t.Fatal(err)

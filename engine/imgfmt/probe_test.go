@@ -410,6 +410,9 @@ func FuzzProbe(f *testing.F) {
 				t.Fatalf("ReadMeta orientation %d", m.Orientation)
 			}
 			ResetOrientation(m.EXIF)
+			if f == AVIF {
+				avifWithICC(data, []byte("profile"))
+			}
 		}
 		ResetOrientation(data)
 		exifOrientation(data)
