@@ -76,6 +76,9 @@ func Execute(ctx context.Context, job Job, threads int) (res Result) {
 		if job.Numbers == nil {
 			return Fail(CodeInternal, "%s: numbers job without settings", job.Input)
 		}
+		if job.Input == "" {
+			return runValues(ctx, job, threads)
+		}
 		return runNumbers(ctx, job, threads)
 	default:
 		return Fail(CodeInternal, "%s: unknown job kind %q", job.Input, job.Kind)

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/imgpar/imgpar/engine/numbers"
+)
+
+// Values are the numbers of an inline numbers job (one that carries its
+// numbers in the job instead of naming a file: Kind numbers, no Input). They
+// cross the process boundary exactly: finite values in Go's shortest
+// round-trip form ("-0" included), non-finite ones as the strings "NaN",
+// "Infinity" and "-Infinity", which encoding/json cannot write as numbers.
+type Values []float64
+
+// MarshalJSON writes v as a JSON array that UnmarshalJSON reads back bit for
+// bit (NaN payloads aside).
+func (v Values) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+len(v)*20)
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		switch {
+		case math.IsNaN(x):
+			b = append(b, `"NaN"`...)
+		case math.IsInf(x, 1):
+			b = append(b, `"Infinity"`...)
+		case math.IsInf(x, -1):
+			b = append(b, `"-Infinity"`...)
+		default:
+			b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (and null as no values).
+func (v *Values) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		*v = nil
+		return nil
+	}
+	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
+		return fmt.Errorf("values: want a JSON array, got %.20q", data)
+	}
+	body := bytes.TrimSpace(data[1 : len(data)-1])
+	out := make(Values, 0, bytes.Count(body, []byte{','})+1)
+	for len(body) > 0 {
+		tok := body
+		if i := bytes.IndexByte(body, ','); i >= 0 {
+			tok, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		tok = bytes.TrimSpace(tok)
+		var x float64
+		switch string(tok) {
+		case `"NaN"`:
+			x = math.NaN()
+		case `"Infinity"`:
+			x = math.Inf(1)
+		case `"-Infinity"`:
+			x = math.Inf(-1)
+		default:
+			var err error
+			if x, err = strconv.ParseFloat(string(tok), 64); err != nil {
+				return fmt.Errorf("values: %.20q is not a number", tok)
+			}
+		}
+		out = append(out, x)
+	}
+	*v = out
+	return nil
+}
+
+// inlineName names an inline numbers job in messages, which have no path.
+const inlineName = "numbers"
+
+// runValues runs a numbers job over its inline Values and returns the JSON
+// that ProcessFile would write for the same numbers ({"result":[...]} or
+// {"stats":{...}}, without the newline) in Result.Output. The map operations
+// run in slices sized to take about a tenth of a second, so that a canceled
+// job stops soon.
+func runValues(ctx context.Context, job Job, threads int) Result {
+	spec := job.Numbers
+	op, err := numbers.ParseOp(spec.Op)
+	if err != nil {
+		return Fail(CodeBadInput, "%s: %v", inlineName, err)
+	}
+	o := numbers.Options{Op: op, Rounds: spec.Rounds}
+	var out []byte
+	if op.IsMap() {
+		out, err = mapValues(ctx, job.Values, o, max(threads, 1))
+	} else {
+		out, err = numbers.ProcessValues(job.Values, o, threads)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return Fail(CodeCanceled, "%s: canceled", inlineName)
+		}
+		return Fail(CodeBadInput, "%s: %v", inlineName, err)
+	}
+	return Result{OK: true, Count: int64(len(job.Values)), BytesOut: int64(len(out)), Output: out}
+}
+
+// sliceTarget is how long one slice of mapValues should take.
+const sliceTarget = 100 * time.Millisecond
+
+// mapValues applies a map operation to a copy of xs, a slice at a time,
+// checking ctx in between, and formats {"result":[...]} as
+// numbers.ProcessValues does.
+func mapValues(ctx context.Context, xs []float64, o numbers.Options, threads int) ([]byte, error) {
+	m, err := numbers.NewMapper(o)
+	if err != nil {
+		return nil, err
+	}
+	ys := slices.Clone(xs)
+	n := 4 * threads // first slice: small, to measure the cost of a value
+	for lo := 0; lo < len(ys); {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hi := min(lo+n, len(ys))
+		start := time.Now()
+		m.Apply(ys[lo:hi], threads)
+		took := time.Since(start)
+		// Size the next slice to take about sliceTarget, growing at most
+		// eightfold at a time.
+		per := max(took/time.Duration(hi-lo), time.Nanosecond)
+		n = max(threads, min(int(sliceTarget/per), 8*n))
+		lo = hi
+	}
+	out := make([]byte, 0, 16+8*len(ys))
+	out = append(out, `{"result":[`...)
+	for i, y := range ys {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = numbers.AppendJS(out, y)
+	}
+	return append(out, "]}"...), nil
+}
