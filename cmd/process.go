@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -235,6 +236,16 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	}
 	if manifest == nil {
 		manifest = engine.LoadManifest(o.out)
+	}
+	// A run killed with its workers (SIGKILL, power loss) leaves their temp
+	// files; the directories this run writes to are swept of them.
+	swept := map[string]bool{o.out: true}
+	engine.RemoveStaleTemps(o.out)
+	for _, j := range plan.Jobs {
+		if d := filepath.Dir(j.Output); !swept[d] {
+			swept[d] = true
+			engine.RemoveStaleTemps(d)
+		}
 	}
 	if nprocs > len(plan.Jobs) && len(plan.Jobs) > 0 {
 		nprocs = len(plan.Jobs) // more procs than files: start only what is useful
