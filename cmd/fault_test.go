@@ -825,3 +825,163 @@ func TestFaultSignalAbort(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultRestartStorm: workers that die at start-up (here: the binary was
+// replaced by one that exits at once, as an upgrade in the middle of a run
+// would do) stop the run with a clear one-line error after a capped number
+// of attempts with backoff, exit 2, instead of looping.
+func TestFaultRestartStorm(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
+	names := copyPhotos(t, in, 30)
+	orig, err := exec.LookPath("imgpar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The primary re-executes os.Executable(), which on Linux is the path
+	// it was started from: a copy that the test can replace.
+	exe := filepath.Join(dir, "bin", "imgpar")
+	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, mustRead(t, orig), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startImgpar(t, startOpts{dir: dir, exe: exe}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
+		"--width", "320", "--report", rep, "--quiet")
+	p.waitOutputs(out, 4)
+	broken := filepath.Join(dir, "bin", "broken")
+	if err := os.WriteFile(broken, []byte("#!/bin/sh\necho 'imgpar: cannot start: this binary was replaced' >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(broken, exe); err != nil {
+		t.Fatal(err)
+	}
+	ws := p.workers()
+	if len(ws) == 0 {
+		t.Fatal("no worker to kill")
+	}
+	if err := syscall.Kill(ws[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	p.waitCode(2)
+	took := time.Since(killed)
+	stderr := p.stderr.String()
+	checkNoPanic(t, stderr)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "workers keep failing to start") || !strings.Contains(lines[0], "this binary was replaced") {
+		t.Errorf("stderr: want one line saying workers keep failing to start, quoting the worker; got:\n%s", stderr)
+	}
+	// Five attempts with backoff 0.2+0.4+0.8+1.6 s: seconds, not minutes.
+	if took > time.Minute {
+		t.Errorf("took %v to give up", took)
+	}
+	r := readReport(t, rep)
+	if r.OK+r.Failed != len(names) || r.OK == len(names) {
+		t.Errorf("report: %d ok + %d failed for %d inputs", r.OK, r.Failed, len(names))
+	}
+	tr := scanOutput(t, out)
+	if len(tr.files) != r.OK || len(tr.temps) > 0 {
+		t.Errorf("%d outputs for %d ok; temps %v", len(tr.files), r.OK, tr.temps)
+	}
+	checkDecodes(t, out, tr.files, 320)
+	checkManifest(t, out)
+	p.checkNoWorkers()
+	logFigure(t, "storm", "gave up %v after the binary was replaced: %s", took.Round(100*time.Millisecond), lines[0])
+}
+
+// journalEntries reads the outputs recorded in the manifest journal (a torn
+// last line is ignored, as the engine does).
+func journalEntries(t *testing.T, out string) map[string]bool {
+	t.Helper()
+	m := map[string]bool{}
+	b, err := os.ReadFile(filepath.Join(out, ".imgpar-manifest.journal"))
+	if err != nil {
+		return m
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var e engine.ManifestEntry
+		if json.Unmarshal([]byte(line), &e) == nil && e.Output != "" {
+			m[e.Output] = true
+		}
+	}
+	return m
+}
+
+// TestFaultPrimaryKilled: the primary SIGKILLed mid-run takes every worker
+// with it within 2 s (stdin EOF, PR_SET_PDEATHSIG), and running the same
+// command again finishes the work without redoing what was recorded done.
+func TestFaultPrimaryKilled(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	names := copyPhotos(t, in, 20)
+	args := []string{"process", in, "-o", out, "--procs", "2", "--threads", "1", "--width", "320", "--json", "--quiet"}
+	p := startImgpar(t, startOpts{dir: dir}, args...)
+	p.waitOutputs(out, len(names)/4)
+	// Kill it while a worker is writing, if the test can see one doing so
+	// within a few seconds: the worker then dies leaving a temp file.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if tr := scanOutput(t, out); len(tr.temps) > 0 {
+			break
+		}
+	}
+	ws := p.workers()
+	if len(ws) == 0 {
+		t.Fatal("no workers seen")
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	<-p.done
+	alive := waitGone(ws, 2*time.Second)
+	gone := time.Since(killed)
+	if len(alive) > 0 {
+		t.Fatalf("workers %v still running 2s after their primary was SIGKILLed", alive)
+	}
+	t.Logf("%d workers gone %v after the primary's SIGKILL", len(ws), gone.Round(time.Millisecond))
+	done := journalEntries(t, out)
+	mtimes := map[string]time.Time{}
+	for o := range done {
+		st, err := os.Stat(filepath.Join(out, filepath.FromSlash(o)))
+		if err != nil {
+			t.Fatalf("journal records %s, which does not exist", o)
+		}
+		mtimes[o] = st.ModTime()
+	}
+	left := scanOutput(t, out)
+	t.Logf("after the kill: %d outputs, %d recorded in the journal, %d temp files", len(left.files), len(done), len(left.temps))
+
+	p2 := startImgpar(t, startOpts{dir: dir}, args...)
+	p2.waitCode(0)
+	var r report
+	if err := json.Unmarshal(p2.stdout.Bytes(), &r); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	if r.SkippedUpToDate != len(done) || r.OK+r.SkippedUpToDate != len(names) || r.Failed != 0 {
+		t.Errorf("second run: %d ok, %d up to date, %d failed; want %d up to date (the journal) and %d in all",
+			r.OK, r.SkippedUpToDate, r.Failed, len(done), len(names))
+	}
+	for o, mt := range mtimes {
+		if st, err := os.Stat(filepath.Join(out, filepath.FromSlash(o))); err != nil || !st.ModTime().Equal(mt) {
+			t.Errorf("%s was redone by the second run", o)
+		}
+	}
+	tr := scanOutput(t, out)
+	if len(tr.files) != len(names) {
+		t.Errorf("%d outputs for %d inputs", len(tr.files), len(names))
+	}
+	if len(tr.temps) > 0 {
+		t.Errorf("temp files of the killed run still in the output tree after the second run: %v", tr.temps)
+	}
+	checkDecodes(t, out, tr.files, 320)
+	if m := checkManifest(t, out); m != len(names) {
+		t.Errorf("manifest has %d entries, want %d", m, len(names))
+	}
+	p2.checkNoWorkers()
+	logFigure(t, "primary-kill", "workers gone %v after the primary's SIGKILL; re-run: %d up to date + %d done",
+		gone.Round(time.Millisecond), r.SkippedUpToDate, r.OK)
+}
