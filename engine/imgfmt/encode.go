@@ -37,7 +37,7 @@ type EncodeOptions struct {
 	// (JPEG, BMP; GIF for partial transparency). Its alpha is ignored,
 	// except that a zero Background (alpha 0) means white.
 	Background color.NRGBA
-	// ICC is a colour profile to embed (JPEG, PNG, WebP). A profile whose
+	// ICC is a colour profile to embed (JPEG, PNG, WebP, AVIF). A profile whose
 	// colour space does not match the written pixels (a CMYK profile on RGB
 	// output, a grey profile on colour output) is not embedded.
 	ICC []byte
@@ -74,7 +74,8 @@ const (
 // 24-bit; TIFF deflate-compressed; WebP and AVIF through the gen2brain
 // encoders. Alpha written to JPEG or BMP is composited over o.Background
 // (white by default), never black. ICC and EXIF are embedded where the
-// format allows (see the package doc); WebP gets a VP8X header for them.
+// format allows (see the package doc): WebP gets a VP8X header for them,
+// AVIF a "colr"/"prof" property (no EXIF).
 func Encode(w io.Writer, img image.Image, o EncodeOptions) error {
 	if img == nil {
 		return fmt.Errorf("encode %s: no image", o.Format)
