@@ -30,9 +30,10 @@ type Job struct {
 	EstBytes int64        `json:"est_bytes,omitempty"`
 	Image    *ImageSpec   `json:"image,omitempty"`
 	Numbers  *NumbersSpec `json:"numbers,omitempty"`
-	// Values are the numbers of an inline numbers job, which has no Input
-	// or Output: its answer comes back in Result.Output (values.go).
-	Values Values `json:"values,omitempty"`
+	// Values, when set, make a numbers job inline: it carries its numbers
+	// instead of naming files, and its answer comes back in Result.Output
+	// (values.go). A pointer keeps Job comparable.
+	Values *Values `json:"values,omitempty"`
 }
 
 // ImageSpec says how to turn one image into another.
@@ -81,9 +82,9 @@ type Result struct {
 	// SHA256 is the input's content hash when the worker had it in memory
 	// anyway (images), for the incremental manifest.
 	SHA256 string `json:"sha256,omitempty"`
-	// Output is the answer of an inline numbers job: the JSON a numbers
-	// file job would write, without the newline.
-	Output json.RawMessage `json:"output,omitempty"`
+	// Output is the answer of an inline numbers job: the JSON text a
+	// numbers file job would write, without the newline.
+	Output string `json:"output,omitempty"`
 }
 
 // JobError is a failed job's reason: a stable code and a one-line message

@@ -76,7 +76,7 @@ func Execute(ctx context.Context, job Job, threads int) (res Result) {
 		if job.Numbers == nil {
 			return Fail(CodeInternal, "%s: numbers job without settings", job.Input)
 		}
-		if job.Input == "" {
+		if job.Values != nil {
 			return runValues(ctx, job, threads)
 		}
 		return runNumbers(ctx, job, threads)

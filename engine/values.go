@@ -13,7 +13,7 @@ import (
 )
 
 // Values are the numbers of an inline numbers job (one that carries its
-// numbers in the job instead of naming a file: Kind numbers, no Input). They
+// numbers in Job.Values instead of naming files). They
 // cross the process boundary exactly: finite values in Go's shortest
 // round-trip form ("-0" included), non-finite ones as the strings "NaN",
 // "Infinity" and "-Infinity", which encoding/json cannot write as numbers.
@@ -97,11 +97,12 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 		return Fail(CodeBadInput, "%s: %v", inlineName, err)
 	}
 	o := numbers.Options{Op: op, Rounds: spec.Rounds}
+	xs := *job.Values
 	var out []byte
 	if op.IsMap() {
-		out, err = mapValues(ctx, job.Values, o, max(threads, 1))
+		out, err = mapValues(ctx, xs, o, max(threads, 1))
 	} else {
-		out, err = numbers.ProcessValues(job.Values, o, threads)
+		out, err = numbers.ProcessValues(xs, o, threads)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -109,7 +110,7 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 		}
 		return Fail(CodeBadInput, "%s: %v", inlineName, err)
 	}
-	return Result{OK: true, Count: int64(len(job.Values)), BytesOut: int64(len(out)), Output: out}
+	return Result{OK: true, Count: int64(len(xs)), BytesOut: int64(len(out)), Output: string(out)}
 }
 
 // sliceTarget is how long one slice of mapValues should take.

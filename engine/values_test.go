@@ -77,7 +77,8 @@ func TestInlineNumbersMatchFile(t *testing.T) {
 			}
 			want := string(b0)
 			// Through JSON, as over the protocol.
-			b, err := json.Marshal(Job{Kind: KindNumbers, Numbers: spec, Values: xs})
+			vs := Values(xs)
+			b, err := json.Marshal(Job{Kind: KindNumbers, Numbers: spec, Values: &vs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +90,7 @@ func TestInlineNumbersMatchFile(t *testing.T) {
 			if !res.OK {
 				t.Fatalf("%s inline job: %+v", op, res.Error)
 			}
-			if got := string(res.Output) + "\n"; got != want {
+			if got := res.Output + "\n"; got != want {
 				t.Errorf("%s threads=%d: inline %q, file %q", op, threads, got, want)
 			}
 			if res.Count != int64(len(xs)) {
@@ -100,12 +101,12 @@ func TestInlineNumbersMatchFile(t *testing.T) {
 }
 
 func TestInlineNumbersErrorsAndCancel(t *testing.T) {
-	res := Execute(context.Background(), Job{Kind: KindNumbers, Numbers: &NumbersSpec{Op: "cube"}, Values: Values{1}}, 1)
+	res := Execute(context.Background(), Job{Kind: KindNumbers, Numbers: &NumbersSpec{Op: "cube"}, Values: &Values{1}}, 1)
 	if res.OK || res.Error.Code != CodeBadInput || !strings.Contains(res.Error.Message, "cube") {
 		t.Errorf("unknown op: %+v", res)
 	}
-	res = Execute(context.Background(), Job{Kind: KindNumbers, Numbers: &NumbersSpec{Op: "heavy"}}, 1)
-	if !res.OK || string(res.Output) != `{"result":[]}` {
+	res = Execute(context.Background(), Job{Kind: KindNumbers, Numbers: &NumbersSpec{Op: "heavy"}, Values: &Values{}}, 1)
+	if !res.OK || res.Output != `{"result":[]}` {
 		t.Errorf("no numbers: %+v %s", res, res.Output)
 	}
 	// Values whose heavy orbit stays negative and fractional for long:
@@ -117,7 +118,7 @@ func TestInlineNumbersErrorsAndCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	res = Execute(ctx, Job{Kind: KindNumbers, Numbers: &NumbersSpec{Op: "heavy", Rounds: 1e9}, Values: xs}, 2)
+	res = Execute(ctx, Job{Kind: KindNumbers, Numbers: &NumbersSpec{Op: "heavy", Rounds: 1e9}, Values: &xs}, 2)
 	if res.OK || res.Error.Code != CodeCanceled {
 		t.Fatalf("canceled job: %+v", res)
 	}
