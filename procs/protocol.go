@@ -39,17 +39,27 @@ const (
 	TypeJob    = "job"
 	TypeStart  = "start" // worker -> primary: a job left the queue and began running
 	TypeResult = "result"
+	// TypeCancel (primary -> worker) asks the worker to cancel the context
+	// of a job it holds; the job is still answered once (usually as
+	// canceled). Sent only to workers whose hello lists FeatureCancel.
+	TypeCancel = "cancel"
 )
+
+// FeatureCancel in a worker's hello says it understands TypeCancel. Features
+// are additions within a protocol version: a peer ignores those it does not
+// know, and nobody sends a message its peer did not announce.
+const FeatureCancel = "cancel"
 
 // Message is one line of the protocol in either direction.
 type Message struct {
 	Type    string `json:"type"`
 	Version int    `json:"version,omitempty"`
 	// hello (worker -> primary)
-	PID int `json:"pid,omitempty"`
+	PID      int      `json:"pid,omitempty"`
+	Features []string `json:"features,omitempty"`
 	// hello (primary -> worker)
 	Threads int `json:"threads,omitempty"`
-	// job and result
+	// job, start, result and cancel
 	ID     uint64         `json:"id,omitempty"`
 	Job    *engine.Job    `json:"job,omitempty"`
 	Result *engine.Result `json:"result,omitempty"`

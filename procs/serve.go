@@ -17,13 +17,15 @@ import (
 type ExecFunc func(ctx context.Context, job engine.Job, threads int) engine.Result
 
 // Serve is the worker side of the protocol. It says hello, waits for the
-// primary's hello, then runs every job it receives on a pool of goroutines
-// and answers each exactly once. It returns nil when its input reaches EOF
-// (the primary closed it, or died) after the jobs it holds have finished.
+// primary's hello, then runs every job it receives, in order, on threads
+// goroutines, and answers each exactly once. A cancel message cancels the
+// context of a job it holds (queued or running). It returns nil when its
+// input reaches EOF (the primary closed it, or died) after the jobs it holds
+// have finished.
 func Serve(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc) error {
 	enc := NewEncoder(out)
 	dec := NewDecoder(in)
-	if err := enc.Encode(&Message{Type: TypeHello, Version: ProtocolVersion, PID: os.Getpid()}); err != nil {
+	if err := enc.Encode(&Message{Type: TypeHello, Version: ProtocolVersion, PID: os.Getpid(), Features: []string{FeatureCancel}}); err != nil {
 		return fmt.Errorf("send hello: %w", err)
 	}
 	hello, err := dec.Decode()
@@ -47,32 +49,126 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc) erro
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, threads)
+	q := newJobQueue()
 	var wg sync.WaitGroup
+	for range threads {
+		wg.Go(func() {
+			for {
+				j := q.next()
+				if j == nil {
+					return
+				}
+				_ = enc.Encode(&Message{Type: TypeStart, ID: j.id})
+				res := runGuarded(j.ctx, exec, j.job, threads)
+				q.forget(j)
+				if err := enc.Encode(&Message{Type: TypeResult, ID: j.id, Result: &res}); err != nil {
+					cancel() // the primary is gone
+				}
+			}
+		})
+	}
+	// The reader never waits for a free thread, so that a cancel reaches a
+	// job queued behind running ones at once.
 	for {
 		m, err := dec.Decode()
 		if err != nil {
+			q.close()
 			wg.Wait()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			return err
 		}
-		if m.Type != TypeJob || m.Job == nil {
+		switch {
+		case m.Type == TypeJob && m.Job != nil:
+			q.add(ctx, m.ID, *m.Job)
+		case m.Type == TypeCancel:
+			q.cancel(m.ID)
+		default:
+			q.close()
 			wg.Wait()
 			return fmt.Errorf("%w: expected a job, got %q", ErrProtocol, m.Type)
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func(id uint64, job engine.Job) {
-			defer func() { <-sem; wg.Done() }()
-			_ = enc.Encode(&Message{Type: TypeStart, ID: id})
-			res := runGuarded(ctx, exec, job, threads)
-			if err := enc.Encode(&Message{Type: TypeResult, ID: id, Result: &res}); err != nil {
-				cancel() // the primary is gone
-			}
-		}(m.ID, *m.Job)
 	}
+}
+
+// jobQueue holds a worker's jobs in arrival order until a thread takes them,
+// and the cancel functions of the jobs it holds.
+type jobQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []*heldJob
+	held   map[uint64]*heldJob
+	closed bool
+}
+
+type heldJob struct {
+	id     uint64
+	job    engine.Job
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newJobQueue() *jobQueue {
+	q := &jobQueue{held: map[uint64]*heldJob{}}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *jobQueue) add(ctx context.Context, id uint64, job engine.Job) {
+	jctx, cancel := context.WithCancel(ctx)
+	j := &heldJob{id: id, job: job, ctx: jctx, cancel: cancel}
+	q.mu.Lock()
+	q.queue = append(q.queue, j)
+	q.held[id] = j
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// next returns the oldest queued job, waiting for one; nil once the queue
+// is closed and empty.
+func (q *jobQueue) next() *heldJob {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.queue) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if len(q.queue) == 0 {
+		return nil
+	}
+	j := q.queue[0]
+	q.queue[0] = nil
+	q.queue = q.queue[1:]
+	return j
+}
+
+// forget drops a finished job, before it is answered: a cancel that
+// arrives afterwards finds nothing to cancel.
+func (q *jobQueue) forget(j *heldJob) {
+	q.mu.Lock()
+	if q.held[j.id] == j {
+		delete(q.held, j.id)
+	}
+	q.mu.Unlock()
+	j.cancel()
+}
+
+// cancel cancels the job with id if it is still held; a job that has been
+// answered already is no error (the messages crossed).
+func (q *jobQueue) cancel(id uint64) {
+	q.mu.Lock()
+	j := q.held[id]
+	q.mu.Unlock()
+	if j != nil {
+		j.cancel()
+	}
+}
+
+func (q *jobQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
 }
 
 func runGuarded(ctx context.Context, exec ExecFunc, job engine.Job, threads int) (res engine.Result) {
