@@ -53,6 +53,16 @@ func (p *jsonParser) errAt(off int64, format string, args ...any) error {
 
 func (p *jsonParser) here() int64 { return p.s.offset(p.s.pos) }
 
+// mark is a position to report an error at after the parser has moved on
+// (perhaps past newlines).
+type mark struct{ off, line, lineStart int64 }
+
+func (p *jsonParser) mark() mark { return mark{p.here(), p.line, p.lineStart} }
+
+func (p *jsonParser) errAtMark(m mark, format string, args ...any) error {
+	return &posError{off: m.off, line: m.line, lineStart: m.lineStart, msg: fmt.Sprintf(format, args...)}
+}
+
 // peek returns the next byte without consuming it; ok is false at the end.
 func (p *jsonParser) peek() (byte, bool) {
 	s := p.s
@@ -163,11 +173,12 @@ func (p *jsonParser) task(c byte, ok bool) error {
 	case !ok || c == '\n':
 		return p.unexpected(c, ok)
 	}
+	at := p.mark()
 	what, err := p.describeValue(c)
 	if err != nil {
 		return err
 	}
-	return p.errAt(p.here(), `want an array of numbers or an object with a "numbers" or "payload" array, found %s`, what)
+	return p.errAtMark(at, `want an array of numbers or an object with a "numbers" or "payload" array, found %s`, what)
 }
 
 // numberArray parses [n, n, ...] into the sink; it starts at '['.
@@ -188,12 +199,12 @@ func (p *jsonParser) numberArray() error {
 			if !ok || c == '\n' || c == ']' || c == ',' || c == '}' || c == ':' {
 				return p.unexpected(c, ok)
 			}
-			start := p.here()
+			at := p.mark()
 			what, err := p.describeValue(c)
 			if err != nil {
 				return err
 			}
-			return p.errAt(start, "not a number: %s", what)
+			return p.errAtMark(at, "not a number: %s", what)
 		}
 		v, err := p.number()
 		if err != nil {
@@ -227,7 +238,7 @@ func (p *jsonParser) numberArray() error {
 
 // object parses {...} with a "numbers" or "payload" array; it starts at '{'.
 func (p *jsonParser) object() error {
-	start := p.here()
+	start := p.mark()
 	p.s.pos++ // '{'
 	var found string
 	c, ok := p.ws()
@@ -239,7 +250,7 @@ func (p *jsonParser) object() error {
 			if !ok || c != '"' {
 				return p.unexpected(c, ok)
 			}
-			keyAt := p.here()
+			keyAt := p.mark()
 			if err := p.string(true); err != nil {
 				return err
 			}
@@ -251,21 +262,21 @@ func (p *jsonParser) object() error {
 			if key == "numbers" || key == "payload" {
 				if found != "" {
 					if found == key {
-						return p.errAt(keyAt, "duplicate key %q", key)
+						return p.errAtMark(keyAt, "duplicate key %q", key)
 					}
-					return p.errAt(keyAt, `both "numbers" and "payload" given; want one`)
+					return p.errAtMark(keyAt, `both "numbers" and "payload" given; want one`)
 				}
 				found = key
 				if !ok || c != '[' {
 					if !ok || c == '\n' || c == ',' || c == '}' || c == ']' || c == ':' {
 						return p.unexpected(c, ok)
 					}
-					valAt := p.here()
+					valAt := p.mark()
 					what, err := p.describeValue(c)
 					if err != nil {
 						return err
 					}
-					return p.errAt(valAt, "%q must be an array of numbers, not %s", key, what)
+					return p.errAtMark(valAt, "%q must be an array of numbers, not %s", key, what)
 				}
 				if err := p.numberArray(); err != nil {
 					return err
@@ -286,7 +297,7 @@ func (p *jsonParser) object() error {
 		}
 	}
 	if found == "" {
-		return p.errAt(start, `object has no "numbers" or "payload" array`)
+		return p.errAtMark(start, `object has no "numbers" or "payload" array`)
 	}
 	return nil
 }

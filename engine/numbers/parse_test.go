@@ -195,8 +195,8 @@ func TestParseJSONErrors(t *testing.T) {
 		{`{"numbers":[1]`, `1:15: invalid JSON: unexpected end of input`},
 		{`{"a" 1}`, `1:6: invalid JSON: unexpected character '1'`},
 		{`{"a":1,}`, `1:8: invalid JSON: unexpected character '}'`},
-		{`42`, `1:3: want an array of numbers or an object with a "numbers" or "payload" array, found a number`},
-		{`"x"`, `1:4: want an array of numbers or an object with a "numbers" or "payload" array, found "x"`},
+		{`42`, `1:1: want an array of numbers or an object with a "numbers" or "payload" array, found a number`},
+		{`"x"`, `1:1: want an array of numbers or an object with a "numbers" or "payload" array, found "x"`},
 		{`[1] [2]`, `1:5: invalid JSON: unexpected character '[' after the end of the value`},
 		{``, `1:1: invalid JSON: empty input (want an array of numbers or an object with a "numbers" or "payload" array)`},
 		{"{\"a\":\"x\ty\",\"numbers\":[]}", `1:8: invalid JSON: control character 0x09 in string`},
@@ -259,7 +259,7 @@ func TestParseNDJSON(t *testing.T) {
 		{"[1,\n2]", `1:4: invalid JSON: unexpected end of line (NDJSON wants one value per line)`},
 		{"[1]\n[2] x\n", `2:5: invalid JSON: unexpected character 'x' after the end of the value (NDJSON wants one value per line)`},
 		{"[1]\n\n[\"a\"]", `3:2: not a number: "a"`},
-		{"[1]\n5\n", `2:2: want an array of numbers or an object with a "numbers" or "payload" array, found a number`},
+		{"[1]\n5\n", `2:1: want an array of numbers or an object with a "numbers" or "payload" array, found a number`},
 	} {
 		_, err := parseNDJSON(tc.in)
 		if err == nil || err.Error() != tc.want {
