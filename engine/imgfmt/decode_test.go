@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/color/palette"
 	"image/gif"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -296,5 +297,13 @@ func TestDecodeRepoBadNoPanics(t *testing.T) {
 			continue
 		}
 		t.Logf("%s: decoded %v", filepath.Base(path), img.Bounds())
+	}
+}
+
+func TestDecodeErrorUnwraps(t *testing.T) {
+	jpg := encodeStdJPEG(t, gradient(64, 64))
+	_, err := Decode(JPEG, jpg[:len(jpg)/2])
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("error %v does not wrap io.ErrUnexpectedEOF", err)
 	}
 }

@@ -388,3 +388,69 @@ func TestTIFFMeta(t *testing.T) {
 		t.Errorf("stored bottom-left is %v, want red", color.RGBA64{uint16(r), uint16(g), uint16(b), 0xffff})
 	}
 }
+
+// craftTIFF builds a minimal TIFF header and IFD0 (no pixel data) with the
+// given dimensions, orientation and ICC profile.
+func craftTIFF(bigEndian bool, w, h, orientation int, icc []byte) []byte {
+	bo := byteOrder(bigEndian)
+	out := []byte("II*\x00\x08\x00\x00\x00")
+	if bigEndian {
+		out = []byte("MM\x00*\x00\x00\x00\x08")
+	}
+	entries := [][4]uint32{
+		{tagImageWidth, typeLong, 1, uint32(w)},
+		{tagImageLength, typeShort, 1, uint32(h)},
+		{tagBitsPerSample, typeShort, 1, 16},
+		{tagOrientation, typeShort, 1, uint32(orientation)},
+		{tagICCProfile, typeUndefined, uint32(len(icc)), uint32(8 + 2 + 4*12 + 4)},
+	}
+	n := make([]byte, 2)
+	bo.put16(n, uint16(len(entries)))
+	out = append(out, n...)
+	for _, e := range entries {
+		b := make([]byte, 12)
+		bo.put16(b, uint16(e[0]))
+		bo.put16(b[2:], uint16(e[1]))
+		bo.put32(b[4:], e[2])
+		if e[1] == typeShort {
+			bo.put16(b[8:], uint16(e[3]))
+		} else {
+			bo.put32(b[8:], e[3])
+		}
+		out = append(out, b...)
+	}
+	// Fix the ICC offset now that the IFD size is known.
+	iccOff := len(out) + 4
+	bo.put32(out[len(out)-4:], uint32(iccOff))
+	out = append(out, 0, 0, 0, 0)
+	return append(out, icc...)
+}
+
+func TestTIFFMetaCrafted(t *testing.T) {
+	icc := readLocal(t, "compatibleWithAdobeRGB1998.icc")
+	for _, bigEndian := range []bool{false, true} {
+		data := craftTIFF(bigEndian, 70000, 3, 3, icc)
+		h, err := ProbeBytes(data)
+		if err != nil || h.Width != 70000 || h.Height != 3 || h.Orientation != 3 || h.BitDepth != 16 || h.Format != TIFF {
+			t.Errorf("bigEndian=%v: Probe = %+v, %v", bigEndian, h, err)
+		}
+		m := ReadMeta(TIFF, data)
+		if m.Orientation != 3 || !bytes.Equal(m.ICC, icc) || m.EXIF != nil {
+			t.Errorf("bigEndian=%v: ReadMeta orientation %d, ICC %d bytes", bigEndian, m.Orientation, len(m.ICC))
+		}
+		// A profile running past the end of the file is ignored.
+		if m := ReadMeta(TIFF, data[:len(data)-10]); m.ICC != nil {
+			t.Error("truncated TIFF profile returned")
+		}
+	}
+}
+
+func TestDefaultEncodeOptions(t *testing.T) {
+	o := DefaultEncodeOptions(PNG)
+	if o.Format != PNG || o.PNGLevel != -1 || o.Background != (color.NRGBA{255, 255, 255, 255}) || o.quality() != 80 {
+		t.Errorf("DefaultEncodeOptions = %+v", o)
+	}
+	if q := DefaultEncodeOptions(AVIF).quality(); q != 50 {
+		t.Errorf("AVIF default quality %d", q)
+	}
+}

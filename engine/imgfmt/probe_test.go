@@ -443,3 +443,39 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestProbeBMPHeaders(t *testing.T) {
+	le := func(v uint32, n int) string {
+		b := make([]byte, n)
+		for i := range n {
+			b[i] = byte(v >> (8 * i))
+		}
+		return string(b)
+	}
+	fileHeader := "BM" + le(0, 4) + le(0, 4) + le(54, 4)
+	tests := []struct {
+		name, data string
+		w, h       int
+		err        string
+	}{
+		{"v3 bottom-up", fileHeader + le(40, 4) + le(640, 4) + le(480, 4) + le(1, 2) + le(24, 2), 640, 480, ""},
+		{"v3 top-down", fileHeader + le(40, 4) + le(640, 4) + le(uint32(0xFFFFFE20), 4) + le(1, 2) + le(32, 2), 640, 480, ""},
+		{"v5", fileHeader + le(124, 4) + le(3, 4) + le(2, 4) + le(1, 2) + le(8, 2), 3, 2, ""},
+		{"os2", fileHeader + le(12, 4) + le(300, 2) + le(200, 2) + le(1, 2) + le(24, 2), 300, 200, ""},
+		{"negative width", fileHeader + le(40, 4) + le(uint32(0xFFFFFFFF), 4) + le(480, 4) + le(1, 2) + le(24, 2), 0, 0, "bmp header: bad dimensions -1x480"},
+		{"min int32 height", fileHeader + le(40, 4) + le(10, 4) + le(0x80000000, 4) + le(1, 2) + le(24, 2), 0, 0, "bmp header: bad dimensions 10x2147483648"},
+		{"truncated", fileHeader + le(40, 4) + le(640, 4), 0, 0, "bmp header: truncated (needs 30 bytes at offset 0, file has 22)"},
+	}
+	for _, tt := range tests {
+		h, err := ProbeBytes([]byte(tt.data))
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || h.Format != BMP || h.Width != tt.w || h.Height != tt.h {
+			t.Errorf("%s: Probe = %+v, %v; want %dx%d", tt.name, h, err, tt.w, tt.h)
+		}
+	}
+}
