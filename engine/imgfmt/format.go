@@ -22,8 +22,9 @@ const (
 	AVIF Format = "avif"
 )
 
-// Formats returns every known format, in a stable order.
-func Formats() []Format { return []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF} }
+// Formats lists every known format, in a stable order. Treat it as
+// read-only.
+var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF}
 
 // SniffLen is the number of leading bytes Sniff needs to recognise every
 // format. Fewer bytes work for most formats.

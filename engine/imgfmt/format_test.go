@@ -72,7 +72,7 @@ func TestFormatFromExt(t *testing.T) {
 func TestFormatProperties(t *testing.T) {
 	exts := map[Format]string{JPEG: "jpg", PNG: "png", GIF: "gif", BMP: "bmp", TIFF: "tiff", WebP: "webp", AVIF: "avif"}
 	alpha := map[Format]bool{PNG: true, GIF: true, TIFF: true, WebP: true, AVIF: true}
-	for _, f := range Formats() {
+	for _, f := range Formats {
 		if f.Ext() != exts[f] {
 			t.Errorf("%s.Ext() = %q", f, f.Ext())
 		}
