@@ -13,7 +13,7 @@ import (
 type Mapper struct {
 	op     Op
 	rounds int
-	// honest makes heavy run every round one by one (benchmarks and tests).
+	// honest makes heavy run every round one by one (benchmarks, tests).
 	honest bool
 }
 
@@ -78,52 +78,42 @@ const quickBudget = 64
 
 // applyHeavy runs heavy in two passes: the first, in large blocks, settles
 // nearly every value in O(log R); the values that still need long exact
-// iteration (negative fractional states, or honest mode) are then handed out
-// one at a time so that the goroutines stay balanced.
+// iteration (negative fractional states) are then handed out one at a time
+// so that the goroutines stay balanced.
 func (m *Mapper) applyHeavy(xs []float64, threads int) {
-	type pending struct {
-		i int
-		k int
+	if m.honest {
+		m.applyHonest(xs, threads)
+		return
 	}
+	type pending struct{ i, k int }
 	var (
 		mu   sync.Mutex
 		slow []pending
 	)
-	if m.honest {
-		slow = make([]pending, len(xs))
-		for i := range xs {
-			slow[i] = pending{i, m.rounds}
-		}
-	} else {
-		const block = 1024
-		var next atomic.Int64
-		runWorkers(threads, (len(xs)+block-1)/block, func() {
-			var local []pending
-			for {
-				lo := int(next.Add(block)) - block
-				if lo >= len(xs) {
-					break
-				}
-				hi := min(lo+block, len(xs))
-				for i := lo; i < hi; i++ {
-					r, k, done := advance(xs[i], m.rounds, quickBudget)
-					xs[i] = r
-					if !done {
-						local = append(local, pending{i, k})
-					}
-				}
-			}
-			if len(local) > 0 {
-				mu.Lock()
-				slow = append(slow, local...)
-				mu.Unlock()
-			}
-		})
-	}
-	if len(slow) == 0 {
-		return
-	}
+	const block = 1024
 	var next atomic.Int64
+	runWorkers(threads, (len(xs)+block-1)/block, func() {
+		var local []pending
+		for {
+			lo := int(next.Add(block)) - block
+			if lo >= len(xs) {
+				break
+			}
+			for i := lo; i < min(lo+block, len(xs)); i++ {
+				r, k, done := advance(xs[i], m.rounds, quickBudget)
+				xs[i] = r
+				if !done {
+					local = append(local, pending{i, k})
+				}
+			}
+		}
+		if len(local) > 0 {
+			mu.Lock()
+			slow = append(slow, local...)
+			mu.Unlock()
+		}
+	})
+	next.Store(0)
 	runWorkers(threads, len(slow), func() {
 		for {
 			j := int(next.Add(1)) - 1
@@ -131,11 +121,25 @@ func (m *Mapper) applyHeavy(xs []float64, threads int) {
 				return
 			}
 			p := slow[j]
-			if m.honest {
-				xs[p.i] = honestHeavy(xs[p.i], p.k)
-			} else {
-				xs[p.i], _, _ = advance(xs[p.i], p.k, math.MaxInt)
+			xs[p.i], _, _ = advance(xs[p.i], p.k, math.MaxInt)
+		}
+	})
+}
+
+// applyHonest runs every round of heavy one by one, four values at a time
+// per goroutine (for benchmarks and as the reference in tests).
+func (m *Mapper) applyHonest(xs []float64, threads int) {
+	var next atomic.Int64
+	runWorkers(threads, (len(xs)+3)/4, func() {
+		for {
+			j := int(next.Add(4)) - 4
+			if j >= len(xs) {
+				return
 			}
+			var four [4]float64
+			n := copy(four[:], xs[j:])
+			honestHeavy4(&four, m.rounds)
+			copy(xs[j:j+n], four[:n])
 		}
 	})
 }
