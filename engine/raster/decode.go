@@ -101,20 +101,34 @@ var errNoFrame = errors.New("no frame header")
 // conversion can index out of range at reduced scale, so 4-component images
 // (rare, print-oriented) go to image/jpeg.
 func jpegnCanTry(data []byte) bool {
-	sof, precision, ncomp, err := jpegFrame(data)
-	return err == nil && (sof == 0xC0 || sof == 0xC2) && precision == 8 && (ncomp == 1 || ncomp == 3)
+	fh, err := jpegFrame(data)
+	return err == nil && fh.jpegnCan()
+}
+
+func (fh frameHeader) jpegnCan() bool {
+	return (fh.marker == 0xC0 || fh.marker == 0xC2) && fh.precision == 8 && (fh.ncomp == 1 || fh.ncomp == 3)
+}
+
+// frameHeader is what a JPEG's SOFn segment says.
+type frameHeader struct {
+	marker        byte // 0xC0 baseline, 0xC1 extended, 0xC2 progressive, ...
+	precision     int
+	width, height int
+	ncomp         int
+	h, v          [4]int // sampling factors of the first four components
 }
 
 // jpegFrame walks the marker segments of data up to the first SOFn marker and
-// returns its marker code, sample precision and number of components.
-func jpegFrame(data []byte) (marker byte, precision, ncomp int, err error) {
+// parses it.
+func jpegFrame(data []byte) (frameHeader, error) {
+	var fh frameHeader
 	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return 0, 0, 0, errNoFrame
+		return fh, errNoFrame
 	}
 	i := 2
 	for i+4 <= len(data) {
 		if data[i] != 0xFF {
-			return 0, 0, 0, errNoFrame
+			return fh, errNoFrame
 		}
 		m := data[i+1]
 		switch {
@@ -125,19 +139,87 @@ func jpegFrame(data []byte) (marker byte, precision, ncomp int, err error) {
 			i += 2
 			continue
 		case m == 0xDA || m == 0xD9: // scan or end before any frame
-			return 0, 0, 0, errNoFrame
+			return fh, errNoFrame
 		}
 		n := int(data[i+2])<<8 | int(data[i+3])
 		if n < 2 {
-			return 0, 0, 0, errNoFrame
+			return fh, errNoFrame
 		}
 		if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
-			if i+9 >= len(data) {
-				return 0, 0, 0, errNoFrame
+			if i+10 > len(data) {
+				return fh, errNoFrame
 			}
-			return m, int(data[i+4]), int(data[i+9]), nil
+			fh.marker = m
+			fh.precision = int(data[i+4])
+			fh.height = int(data[i+5])<<8 | int(data[i+6])
+			fh.width = int(data[i+7])<<8 | int(data[i+8])
+			fh.ncomp = int(data[i+9])
+			for c := 0; c < min(fh.ncomp, 4); c++ {
+				j := i + 10 + 3*c
+				if j+3 > len(data) {
+					return fh, errNoFrame
+				}
+				fh.h[c], fh.v[c] = max(int(data[j+1]>>4), 1), max(int(data[j+1]&15), 1)
+			}
+			return fh, nil
 		}
 		i += 2 + n
 	}
-	return 0, 0, 0, errNoFrame
+	return fh, errNoFrame
+}
+
+// DecodeJPEGMemory estimates, from the frame header alone, how many bytes
+// DecodeJPEG(data, denom) allocates: the decoder's pixel planes (at the reduced
+// size), the whole-image coefficient buffers of a progressive JPEG (4 bytes per
+// coefficient at any scale: 180 MB for a 5120x2880 4:4:4 progressive photo) and
+// the copy of the input the decoder keeps. A scheduler can budget memory with it
+// before decoding anything.
+func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
+	fh, err := jpegFrame(data)
+	if err != nil {
+		return 0, fmt.Errorf("jpeg header: %w", err)
+	}
+	if fh.width == 0 || fh.height == 0 || fh.ncomp < 1 || fh.ncomp > 4 {
+		return 0, fmt.Errorf("jpeg header: bad frame %dx%d with %d components", fh.width, fh.height, fh.ncomp)
+	}
+	hMax, vMax := 1, 1
+	for c := 0; c < fh.ncomp; c++ {
+		hMax, vMax = max(hMax, fh.h[c]), max(vMax, fh.v[c])
+	}
+	if fh.ncomp == 1 {
+		fh.h[0], fh.v[0], hMax, vMax = 1, 1, 1, 1
+	}
+	mcuX := int64((fh.width + 8*hMax - 1) / (8 * hMax))
+	mcuY := int64((fh.height + 8*vMax - 1) / (8 * vMax))
+	var blocks int64 // 8x8 blocks over all components, MCU-padded
+	for c := 0; c < fh.ncomp; c++ {
+		blocks += mcuX * int64(fh.h[c]) * mcuY * int64(fh.v[c])
+	}
+	progressive := fh.marker == 0xC2 || fh.marker == 0xC6 || fh.marker == 0xCA || fh.marker == 0xCE
+	if !fh.jpegnCan() {
+		denom = 1 // image/jpeg, full size
+	} else {
+		switch {
+		case denom <= 1:
+			denom = 1
+		case denom <= 2:
+			denom = 2
+		case denom <= 4:
+			denom = 4
+		default:
+			denom = 8
+		}
+	}
+	d := int64(denom)
+	const overhead = 32 << 10 // tables, decoder state, the image header
+	total := overhead + blocks*64/(d*d) // pixel planes
+	if progressive {
+		total += blocks * 64 * 4 // coefficients (int32 in both decoders)
+	}
+	if fh.jpegnCan() {
+		total += int64(len(data)) // jpegn reads the input into its own buffer
+	} else if fh.ncomp == 4 {
+		total += int64(fh.width) * int64(fh.height) * 4 // image/jpeg's CMYK result
+	}
+	return total, nil
 }
