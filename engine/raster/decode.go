@@ -211,7 +211,7 @@ func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
 		}
 	}
 	d := int64(denom)
-	const overhead = 32 << 10 // tables, decoder state, the image header
+	const overhead = 32 << 10           // tables, decoder state, the image header
 	total := overhead + blocks*64/(d*d) // pixel planes
 	if progressive {
 		total += blocks * 64 * 4 // coefficients (int32 in both decoders)
