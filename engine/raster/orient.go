@@ -52,8 +52,16 @@ func Orient(img image.Image, orientation int) image.Image {
 		if ok {
 			dst := image.NewYCbCr(image.Rect(0, 0, dw, dh), ratio)
 			orientPlane(dst.Y, dst.YStride, s.Y[s.YOffset(b.Min.X, b.Min.Y):], s.YStride, w, h, 1, orientation)
-			sx, sy := subsampling(s.SubsampleRatio)
-			cw, ch := (b.Max.X-1)/sx-b.Min.X/sx+1, (b.Max.Y-1)/sy-b.Min.Y/sy+1
+			// The destination's chroma planes fix how many source chroma samples
+			// are used (a sub-image at odd offsets has one more, half covered).
+			dcw, dch := dst.CStride, 0
+			if dcw > 0 {
+				dch = len(dst.Cb) / dcw
+			}
+			cw, ch := dcw, dch
+			if transpose {
+				cw, ch = dch, dcw
+			}
 			co := s.COffset(b.Min.X, b.Min.Y)
 			orientPlane(dst.Cb, dst.CStride, s.Cb[co:], s.CStride, cw, ch, 1, orientation)
 			orientPlane(dst.Cr, dst.CStride, s.Cr[co:], s.CStride, cw, ch, 1, orientation)

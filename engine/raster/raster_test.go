@@ -736,11 +736,26 @@ func TestOrient(t *testing.T) {
 			}
 		}
 	}
-	// A sub-image keeps its own pixels.
-	src := marked("nrgba", 40, 24).(*image.NRGBA)
-	sub := src.SubImage(image.Rect(5, 3, 30, 20))
-	if p := PSNR(Orient(sub, 6), orientRef(sub, 6)); !math.IsInf(p, 1) {
-		t.Errorf("sub-image orientation 6: %.1f dB", p)
+	// Sub-images (as CropCenter makes) are oriented from their own origin; a
+	// YCbCr sub-image at odd offsets has chroma samples half outside it.
+	for _, kind := range []string{"nrgba", "gray", "ycbcr444", "ycbcr420", "ycbcr422"} {
+		src := marked(kind, 40, 24).(interface {
+			image.Image
+			SubImage(image.Rectangle) image.Image
+		})
+		for _, r := range []image.Rectangle{image.Rect(5, 3, 30, 20), image.Rect(4, 2, 36, 22), image.Rect(1, 1, 2, 24)} {
+			sub := src.SubImage(r)
+			for o := 2; o <= 8; o++ {
+				p := PSNR(Orient(sub, o), orientRef(sub, o))
+				if kind == "nrgba" || kind == "gray" || kind == "ycbcr444" {
+					if !math.IsInf(p, 1) {
+						t.Errorf("%s sub-image %v orientation %d: %.1f dB", kind, r, o, p)
+					}
+				} else if p < 20 {
+					t.Errorf("%s sub-image %v orientation %d: %.1f dB", kind, r, o, p)
+				}
+			}
+		}
 	}
 }
 
