@@ -37,6 +37,10 @@ type Options struct {
 	Command CommandFunc
 	// Env is added to each worker's environment (e.g. GOMEMLIMIT).
 	Env []string
+	// MaxQueue bounds how many jobs a Pool holds that wait for a worker;
+	// a job submitted beyond it fails with ErrQueueFull. 0 means no bound.
+	// Run ignores it.
+	MaxQueue int
 	// OnEvent, if set, is called from the dispatcher goroutine as files
 	// finish and workers come and go. It must not block for long.
 	OnEvent func(Event)
@@ -88,13 +92,19 @@ type WorkerStats struct {
 var ErrRestartStorm = errors.New("workers keep failing to start")
 
 type task struct {
-	index    int
+	index    int // job index (Run) or submission number (Pool)
 	job      *engine.Job
 	attempts int
+	id       uint64    // protocol id while sent to a worker
 	started  time.Time // when the worker began running it (zero while queued there)
 	timeouts int       // how many of those deaths were job timeouts
 	timedOut bool      // its worker is being killed because it ran too long
 	sentTo   *workerProc
+
+	finished bool
+	outcome  Outcome
+	reply    chan struct{} // Pool: closed once the task is finished or rejected
+	err      error         // Pool: why it was rejected or not run
 }
 
 type event struct {
@@ -128,20 +138,31 @@ func Run(ctx, hard context.Context, jobs []engine.Job, opts Options) ([]Outcome,
 	if hard == nil {
 		hard = context.Background()
 	}
-	d := &dispatcher{opts: opts, events: make(chan event, 64), outcomes: make([]Outcome, len(jobs)),
-		done: make([]bool, len(jobs)), slots: make([]slotState, opts.Procs), hard: hard}
+	d := newDispatcher(opts, hard)
+	d.outcomes = make([]Outcome, len(jobs))
 	for i := range jobs {
-		d.tasks = append(d.tasks, &task{index: i, job: &jobs[i]})
+		t := &task{index: i, job: &jobs[i]}
+		d.queue = append(d.queue, t)
+		d.live[t] = struct{}{}
 	}
-	d.queue = append([]*task(nil), d.tasks...)
 	d.remaining = len(jobs)
 	err := d.loop(ctx)
+	return d.outcomes, d.stats(), err
+}
+
+func newDispatcher(opts Options, hard context.Context) *dispatcher {
+	return &dispatcher{opts: opts, events: make(chan event, 64), slots: make([]slotState, opts.Procs),
+		hard: hard, live: map[*task]struct{}{}}
+}
+
+// stats sums up the run so far.
+func (d *dispatcher) stats() Stats {
 	st := Stats{Interrupted: d.interrupted}
 	for _, s := range d.slots {
 		st.Restarts += s.restarts
 		st.Workers = append(st.Workers, WorkerStats{PID: s.lastPID, Jobs: s.jobs, Restarts: s.restarts, PeakRSSBytes: s.peakRSS})
 	}
-	return d.outcomes, st, err
+	return st
 }
 
 func withDefaults(o Options) Options {
@@ -165,11 +186,10 @@ func withDefaults(o Options) Options {
 type dispatcher struct {
 	opts      Options
 	events    chan event
-	tasks     []*task // by job index
 	queue     []*task
-	outcomes  []Outcome
-	done      []bool
-	remaining int
+	outcomes  []Outcome          // Run: by job index
+	live      map[*task]struct{} // tasks not finished yet
+	remaining int                // len(live)
 	slots     []slotState
 	nextID    uint64
 	memUsed   int64
@@ -182,14 +202,26 @@ type dispatcher struct {
 	cancelStarts context.CancelFunc // calls off worker starts once stopping
 	pending      int                // asynchronous starts not yet reported
 	liveProcs    int
+
+	// A Pool's dispatcher takes jobs while it runs (nil channels for Run).
+	accepting bool // jobs may still be submitted: keep the workers up
+	submit    <-chan *task
+	cancels   <-chan *task
+	closeReq  <-chan time.Duration
+	nextIndex int
+	gauges    *poolGauges
 }
+
+// wanted reports whether workers are still needed: jobs remain, or a Pool
+// may still be given some.
+func (d *dispatcher) wanted() bool { return d.remaining > 0 || d.accepting }
 
 func (d *dispatcher) loop(ctx context.Context) error {
 	startCtx, cancelStarts := context.WithCancel(context.Background())
 	defer cancelStarts()
 	d.cancelStarts = cancelStarts
 	for i := range d.slots {
-		if d.remaining > 0 {
+		if d.wanted() {
 			d.start(startCtx, i, 0)
 		}
 	}
@@ -198,17 +230,33 @@ func (d *dispatcher) loop(ctx context.Context) error {
 	var graceTimer <-chan time.Time
 	ctxDone := ctx.Done()
 	hardDone := d.hard.Done()
+	closeReq := d.closeReq
 	for {
 		if !d.stopping {
 			d.dispatch()
 		}
-		if d.remaining == 0 || d.stopping {
+		if !d.wanted() || d.stopping {
 			d.shutdownIdle()
+			// For good: a Run's jobs are all done, or a closed Pool's.
+			d.cancelStarts()
 		}
-		if d.liveProcs == 0 && d.pending == 0 && (d.remaining == 0 || d.stopping) {
+		d.publish()
+		if d.liveProcs == 0 && d.pending == 0 && (!d.wanted() || d.stopping) {
 			break
 		}
 		select {
+		case t := <-d.submit:
+			d.accept(t)
+		case t := <-d.cancels:
+			d.cancelTask(t)
+		case grace := <-closeReq:
+			// A Pool closes: no new jobs; those it holds may finish
+			// within grace.
+			closeReq = nil
+			d.accepting = false
+			if graceTimer == nil {
+				graceTimer = time.After(grace)
+			}
 		case ev := <-d.events:
 			d.handle(startCtx, ev)
 		case <-tick.C:
@@ -217,6 +265,7 @@ func (d *dispatcher) loop(ctx context.Context) error {
 		case <-ctxDone:
 			ctxDone = nil
 			d.interrupted = true
+			d.accepting = false
 			d.stop()
 			d.cancelQueued("interrupted before it started")
 			if d.opts.Grace > 0 {
@@ -226,29 +275,39 @@ func (d *dispatcher) loop(ctx context.Context) error {
 			}
 		case <-graceTimer:
 			graceTimer = nil
+			if d.remaining > 0 {
+				d.interrupted = true
+			}
+			d.stop()
+			d.cancelQueued("interrupted before it started")
 			d.killAll()
 		case <-hardDone:
 			hardDone = nil
 			d.interrupted = true
+			d.accepting = false
 			d.stop()
 			d.cancelQueued("interrupted before it started")
 			d.killAll()
 		}
 	}
 	// Whatever did not finish (interrupted runs) is reported as canceled.
-	for i := range d.done {
-		if !d.done[i] {
-			if d.fatal != nil {
-				d.finish(i, engine.Fail(engine.CodeCanceled, "%s: stopped before it finished: %s", d.jobPath(i), oneLine(d.fatal.Error())), 0)
-				continue
-			}
-			d.finish(i, engine.Fail(engine.CodeCanceled, "%s: interrupted before it finished", d.jobPath(i)), 0)
-		}
+	left := make([]*task, 0, len(d.live))
+	for t := range d.live {
+		left = append(left, t)
 	}
+	sort.Slice(left, func(a, b int) bool { return left[a].index < left[b].index })
+	for _, t := range left {
+		if d.fatal != nil {
+			t.err = d.fatal
+			d.finish(t, engine.Fail(engine.CodeCanceled, "%s: stopped before it finished: %s", t.job.Input, oneLine(d.fatal.Error())), 0)
+			continue
+		}
+		t.err = ErrPoolClosed
+		d.finish(t, engine.Fail(engine.CodeCanceled, "%s: interrupted before it finished", t.job.Input), 0)
+	}
+	d.publish()
 	return d.fatal
 }
-
-func (d *dispatcher) jobPath(i int) string { return d.tasks[i].job.Input }
 
 // stop ends dispatching for good and calls off worker starts in progress
 // or waiting out their backoff.
@@ -299,7 +358,7 @@ func (d *dispatcher) handle(ctx context.Context, ev event) {
 		s := &d.slots[ev.slot]
 		s.starting = false
 		if ev.startErr != nil {
-			if d.stopping {
+			if d.stopping || !d.wanted() {
 				return // called off, or failing while nothing is wanted
 			}
 			s.failures++
@@ -307,7 +366,7 @@ func (d *dispatcher) handle(ctx context.Context, ev event) {
 				d.storm(fmt.Errorf("%w: %d attempts in a row failed; last: %v", ErrRestartStorm, d.consecutiveStartFailures(), ev.startErr))
 				return
 			}
-			if d.remaining > 0 {
+			if d.wanted() {
 				d.start(ctx, ev.slot, backoff(s.failures))
 			}
 			return
@@ -317,7 +376,7 @@ func (d *dispatcher) handle(ctx context.Context, ev event) {
 		s.cur = w
 		s.lastPID = w.pid
 		d.emit(Event{Kind: EventWorkerStarted, PID: w.pid})
-		if d.stopping || d.remaining == 0 {
+		if d.stopping || !d.wanted() {
 			d.closeWorker(w)
 		}
 	case ev.exited:
@@ -361,7 +420,7 @@ func (d *dispatcher) message(w *workerProc, m *Message) {
 		d.slots[w.slot].jobs++
 		// A worker that finished a job has started fine.
 		d.slots[w.slot].failures = 0
-		d.finish(t.index, *m.Result, t.attempts)
+		d.finish(t, *m.Result, t.attempts)
 	default:
 		d.faulty(w, fmt.Sprintf("sent unexpected message type %q", m.Type))
 	}
@@ -380,14 +439,21 @@ func (d *dispatcher) release(t *task) {
 	t.sentTo = nil
 }
 
-func (d *dispatcher) finish(i int, r engine.Result, attempts int) {
-	if d.done[i] {
+func (d *dispatcher) finish(t *task, r engine.Result, attempts int) {
+	if t.finished {
 		return
 	}
-	d.done[i] = true
+	t.finished = true
+	delete(d.live, t)
 	d.remaining--
-	d.outcomes[i] = Outcome{Result: r, Attempts: attempts}
-	d.emit(Event{Kind: EventJobDone, Index: i, Job: d.tasks[i].job, Result: r})
+	t.outcome = Outcome{Result: r, Attempts: attempts}
+	if d.outcomes != nil {
+		d.outcomes[t.index] = t.outcome
+	}
+	if t.reply != nil {
+		close(t.reply)
+	}
+	d.emit(Event{Kind: EventJobDone, Index: t.index, Job: t.job, Result: r})
 }
 
 func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error) {
@@ -410,7 +476,7 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 		dirs[filepath.Dir(t.job.Output)] = true
 		timedOut := t.timedOut
 		t.timedOut = false
-		if d.done[t.index] {
+		if t.finished {
 			continue
 		}
 		lost++
@@ -435,9 +501,9 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 		}
 		if t.attempts >= d.opts.MaxAttempts {
 			if t.timeouts > 0 {
-				d.finish(t.index, engine.Fail(engine.CodeTimeout, "%s: gave up: ran past the %s job timeout or crashed its worker %d times (%d timeouts)", t.job.Input, d.opts.JobTimeout, t.attempts, t.timeouts), t.attempts)
+				d.finish(t, engine.Fail(engine.CodeTimeout, "%s: gave up: ran past the %s job timeout or crashed its worker %d times (%d timeouts)", t.job.Input, d.opts.JobTimeout, t.attempts, t.timeouts), t.attempts)
 			} else {
-				d.finish(t.index, engine.Fail(engine.CodePoison, "%s: gave up after %d worker crashes while processing it (last: %s)", t.job.Input, t.attempts, reason), t.attempts)
+				d.finish(t, engine.Fail(engine.CodePoison, "%s: gave up after %d worker crashes while processing it (last: %s)", t.job.Input, t.attempts, reason), t.attempts)
 			}
 			continue
 		}
@@ -461,7 +527,7 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 		d.storm(fmt.Errorf("%w: %d workers in a row died before running a job; last: %s", ErrRestartStorm, d.consecutiveStartFailures(), reason))
 		return
 	}
-	if d.remaining > 0 && !s.starting {
+	if d.wanted() && !s.starting {
 		d.start(ctx, w.slot, backoff(s.failures)-100*time.Millisecond)
 	}
 }
@@ -532,6 +598,7 @@ func (d *dispatcher) dispatch() {
 func (d *dispatcher) send(w *workerProc, t *task, solo bool) {
 	d.nextID++
 	id := d.nextID
+	t.id = id
 	w.inflight[id] = t
 	if solo {
 		w.solo = t
@@ -586,8 +653,12 @@ func (d *dispatcher) fits(t *task) bool {
 
 func (d *dispatcher) cancelQueued(why string) {
 	for _, t := range d.queue {
-		if !d.done[t.index] {
-			d.finish(t.index, engine.Fail(engine.CodeCanceled, "%s: %s", t.job.Input, why), t.attempts)
+		if !t.finished {
+			t.err = ErrPoolClosed
+			if d.fatal != nil {
+				t.err = d.fatal
+			}
+			d.finish(t, engine.Fail(engine.CodeCanceled, "%s: %s", t.job.Input, why), t.attempts)
 		}
 	}
 	d.queue = nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,8 @@ type workerProc struct {
 	dec     *Decoder // its stdout, after the hello
 	stderr  *tailBuffer
 	started time.Time
+	// canCancel: the worker's hello announced FeatureCancel.
+	canCancel bool
 
 	// owned by the dispatcher loop
 	inflight   map[uint64]*task
@@ -105,6 +108,7 @@ func startWorker(ctx context.Context, slot int, threads int, command CommandFunc
 		if h.m.Type != TypeHello || h.m.Version != ProtocolVersion {
 			return fail(fmt.Errorf("worker %d speaks %q version %d, want hello version %d", w.pid, h.m.Type, h.m.Version, ProtocolVersion))
 		}
+		w.canCancel = slices.Contains(h.m.Features, FeatureCancel)
 	case <-time.After(15 * time.Second):
 		return fail(fmt.Errorf("worker %d sent no hello within 15s", w.pid))
 	case <-ctx.Done():
