@@ -162,6 +162,10 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		p.Sizes = append(p.Sizes, in.Size)
 		p.Dims = append(p.Dims, [2]int{w, h})
 	}
+	// Every message is one line, even for a file name with a line break.
+	for i := range p.Failures {
+		p.Failures[i].Error = oneLine(p.Failures[i].Error)
+	}
 	return p, nil
 }
 
