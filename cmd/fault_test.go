@@ -985,3 +985,168 @@ func TestFaultPrimaryKilled(t *testing.T) {
 	logFigure(t, "primary-kill", "workers gone %v after the primary's SIGKILL; re-run: %d up to date + %d done",
 		gone.Round(time.Millisecond), r.SkippedUpToDate, r.OK)
 }
+
+// expectations reads testdata/bad/EXPECTED: file name -> fail|ok|skip|any.
+func expectations(t *testing.T, path string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, line := range strings.Split(string(mustRead(t, path)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) < 2 {
+			t.Fatalf("EXPECTED line %q: want file<TAB>expect<TAB>why", line)
+		}
+		m[f[0]] = f[1]
+	}
+	return m
+}
+
+// hostileCase is one input made at run time, beside the committed corpus.
+type hostileCase struct {
+	name   string // relative to in/
+	expect string // fail, ok, skip
+	make   func(t *testing.T, path string)
+}
+
+func writeFile(data []byte) func(*testing.T, string) {
+	return func(t *testing.T, path string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func symlink(target string) func(*testing.T, string) {
+	return func(t *testing.T, path string) {
+		t.Helper()
+		if err := os.Symlink(target, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestFaultHostileInput runs the committed hostile corpus (testdata/bad)
+// together with inputs only a test can make (odd names, a directory named
+// like an image, symlink loops, an unreadable file): every file gets what
+// testdata/bad/EXPECTED says, every failure is one line naming its file,
+// never a panic or a hang, every good file beside them is processed, exit 1,
+// and the peak memory of the whole process tree stays bounded.
+func TestFaultHostileInput(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	bad := filepath.Join("..", "testdata", "bad")
+	expect := expectations(t, filepath.Join(bad, "EXPECTED"))
+	for name := range expect {
+		writeFile(mustRead(t, filepath.Join(bad, name)))(t, filepath.Join(in, name))
+	}
+	photo := mustRead(t, photoFiles(t)[1])
+	text := []byte("this is not a picture\n")
+	cases := []hostileCase{
+		{"with spaces and (parens).jpg", "ok", writeFile(photo)},
+		{"ünïcödé 写真 🌄.jpg", "ok", writeFile(photo)},
+		{"new\nline.jpg", "ok", writeFile(photo)},
+		{"-leading-dash.jpg", "ok", writeFile(photo)},
+		{"tab\tand\rcr.jpg", "ok", writeFile(photo)},
+		{"x.jpg/inside.jpg", "ok", writeFile(photo)}, // a directory named x.jpg
+		{"bad\nnewline.png", "fail", writeFile(text)},
+		{"-dash-bad.jpg", "fail", writeFile(text)},
+		{"loop.jpg", "fail", symlink("loop.jpg")},
+		{"cycle-a.png", "fail", symlink("cycle-b.png")},
+		{"cycle-b.png", "fail", symlink("cycle-a.png")},
+		{"dangling.jpg", "fail", symlink("does-not-exist.jpg")},
+		{"loopdir", "skip", symlink(".")}, // a symlinked directory back to in/
+	}
+	if os.Geteuid() != 0 {
+		cases = append(cases, hostileCase{"unreadable.jpg", "fail", func(t *testing.T, path string) {
+			writeFile(photo)(t, path)
+			if err := os.Chmod(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		}})
+	} else {
+		t.Log("running as root, who can read any file: the unreadable-file case is skipped")
+	}
+	for _, c := range cases {
+		c.make(t, filepath.Join(in, c.name))
+		expect[c.name] = c.expect
+	}
+
+	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1", "--events", "--json")
+	p.waitCode(1)
+	took := time.Since(p.start)
+	stderr := p.stderr.String()
+	checkNoPanic(t, stderr)
+	evs := eventsByPath(t, parseEvents(t, p.stdout.Bytes()))
+	nFail, nOK := 0, 0
+	for name, want := range expect {
+		path := filepath.Join(in, name)
+		e, ok := evs[path]
+		if !ok {
+			t.Errorf("%q: no event", name)
+			continue
+		}
+		if e.Status == "failed" {
+			nFail++
+			if !strings.HasPrefix(e.Error, oneLinePath(path)) || strings.ContainsAny(e.Error, "\r\n") {
+				t.Errorf("%q: error %q: want one line that starts with the file's path", name, e.Error)
+			}
+		}
+		switch {
+		case want == "fail" && e.Status != "failed",
+			want == "ok" && e.Status != "ok",
+			want == "skip" && e.Status != "skipped",
+			want == "any" && e.Status != "ok" && e.Status != "failed":
+			t.Errorf("%q: %s %s; EXPECTED says %s", name, e.Status, e.Error, want)
+		}
+		if e.Status == "ok" {
+			nOK++
+			if rel, err := filepath.Rel(out, e.Output); err != nil || strings.HasPrefix(rel, "..") {
+				t.Errorf("%q: output %q is outside the output directory", name, e.Output)
+			}
+			checkDecodes(t, out, []string{mustRel(t, out, e.Output)}, 0)
+		}
+	}
+	// The summary: one line per failure, whatever the file names hold.
+	var failedLines int
+	for _, line := range strings.Split(strings.TrimRight(stderr, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "  failed: "):
+			failedLines++
+		case strings.HasPrefix(line, "imgpar: "), strings.HasPrefix(line, "        "):
+		default:
+			t.Errorf("stderr line %q is not part of a one-line message; stderr:\n%s", line, stderr)
+		}
+	}
+	if failedLines != nFail {
+		t.Errorf("stderr has %d failure lines for %d failed files", failedLines, nFail)
+	}
+	checkNoTemps(t, out)
+	p.checkNoWorkers()
+	peak := p.peak()
+	const limit = 400 << 20
+	if peak > limit {
+		t.Errorf("peak RSS of the process tree %d MiB, over %d MiB", peak>>20, limit>>20)
+	}
+	logFigure(t, "hostile", "%d inputs (%d committed + %d made by the test): %d failed, %d ok, rest skipped; peak RSS of primary+workers %.0f MiB; %s",
+		len(expect), len(expect)-len(cases), len(cases), nFail, nOK, float64(peak)/(1<<20), took.Round(100*time.Millisecond))
+}
+
+// oneLinePath is how a one-line message spells a path: line breaks become
+// spaces (engine.Fail does the same to the whole message).
+func oneLinePath(p string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(p) }
+
+func mustRel(t *testing.T, base, path string) string {
+	t.Helper()
+	rel, err := filepath.Rel(base, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
