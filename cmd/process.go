@@ -122,7 +122,7 @@ the other is derived from it.
 	f.BoolVar(&o.enlarge, "enlarge", false, "allow upscaling images smaller than the target")
 	f.StringVar(&o.filter, "filter", "lanczos", "resampling filter: lanczos, catmullrom, linear, box, nearest")
 	f.StringVar(&o.format, "format", "same", "output format: same, jpeg, png, gif, bmp, tiff, webp, avif")
-	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100")
+	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100 (default: 80 for JPEG and WebP, 50 for AVIF, as sharp)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
 	f.IntVar(&o.pngLevel, "png-level", -1, "PNG compression level 0-9 (-1: the encoder's default)")
 	f.StringVar(&o.background, "background", "white", "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
@@ -362,6 +362,9 @@ func imageSpec(c *cobra.Command, o *processOptions) (engine.ImageSpec, error) {
 		Strip:        o.strip,
 		KeepMetadata: o.keepMetadata,
 		MaxPixels:    o.maxPixels,
+	}
+	if !c.Flags().Changed("quality") {
+		s.Quality = 0 // each format's own default, as sharp's: JPEG and WebP 80, AVIF 50
 	}
 	if o.resize != "" {
 		if c.Flags().Changed("width") || c.Flags().Changed("height") {

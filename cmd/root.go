@@ -123,7 +123,7 @@ Environment:
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(withEnvHelp(newProcessCmd()), newReportCmd(), newGenDocsCmd())
+	root.AddCommand(withEnvHelp(newProcessCmd()), newServeCmd(), newReportCmd(), newGenDocsCmd())
 	root.AddCommand(&cobra.Command{
 		Use:    procs.WorkerCommand,
 		Short:  "internal: run as a worker process",
@@ -149,7 +149,7 @@ func envDefaults(fs *pflag.FlagSet) error {
 		}
 		key := envName(f.Name)
 		if v := os.Getenv(key); v != "" {
-			if e := f.Value.Set(v); e != nil {
+			if e := fs.Set(f.Name, v); e != nil { // marks the flag Changed, as if given
 				err = usageError{fmt.Errorf("%s=%q: not a valid --%s (want %s)", key, v, f.Name, valueKind(f))}
 			}
 		}
