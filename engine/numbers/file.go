@@ -104,20 +104,24 @@ func ProcessFile(ctx context.Context, in, out string, o Options, threads int) (F
 	var sk countingSink
 	n, err := writeAtomic(out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
-		sk = newSink(ctx, bw, o, threads, true)
+		as := newAsyncSink(newSink(ctx, bw, o, threads, true))
+		sk = as
 		s := newSrc(f, 0, -1)
 		var err error
 		switch format {
 		case JSONArray:
-			err = newJSONParser(s, false, sk).document()
+			err = newJSONParser(s, false, as).document()
 		case NDJSON:
-			err = newJSONParser(s, true, sk).lines()
+			err = newJSONParser(s, true, as).lines()
 		default:
-			if err = sk.begin(); err == nil {
-				if err = runText(newTextParser(s, atLineStart, true), sk); err == nil {
-					err = sk.end()
+			if err = as.begin(); err == nil {
+				if err = runText(newTextParser(s, atLineStart, true), as); err == nil {
+					err = as.end()
 				}
 			}
+		}
+		if cerr := as.close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
 			return err
@@ -185,13 +189,17 @@ func ProcessRange(ctx context.Context, in string, r Range, partOut string, o Opt
 	var sk countingSink
 	n, err := writeAtomic(partOut, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
-		sk = newSink(ctx, bw, o, threads, false)
+		as := newAsyncSink(newSink(ctx, bw, o, threads, false))
+		sk = as
 		s := newSrc(io.NewSectionReader(f, start, end-start), start, -1)
 		var err error
 		if format == JSONArray {
-			err = newJSONParser(s, false, sk).document()
+			err = newJSONParser(s, false, as).document()
 		} else {
-			err = runText(newTextParser(s, state, end == size), sk)
+			err = runText(newTextParser(s, state, end == size), as)
+		}
+		if cerr := as.close(); err == nil {
+			err = cerr
 		}
 		if err != nil {
 			return err

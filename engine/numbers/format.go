@@ -21,9 +21,15 @@ func AppendJS(dst []byte, x float64) []byte {
 	if math.Abs(x) < 1<<53 && x == math.Trunc(x) {
 		return strconv.AppendInt(dst, int64(x), 10)
 	}
-	var tmp [32]byte
 	// Go's shortest formatting picks the shortest digit string that rounds
 	// to x and, among those, the closest to x, as the ECMAScript algorithm.
+	// JavaScript prints plain decimals when that shortest value is in
+	// [1e-6, 1e21), which (rounding being monotonic) is when |x| is: Go's
+	// 'f' format with the shortest digits is then the same text.
+	if a := math.Abs(x); a >= 1e-6 && a < 1e21 {
+		return strconv.AppendFloat(dst, x, 'f', -1, 64)
+	}
+	var tmp [32]byte
 	e := strconv.AppendFloat(tmp[:0], x, 'e', -1, 64)
 	if e[0] == '-' {
 		dst = append(dst, '-')

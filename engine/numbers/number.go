@@ -134,8 +134,12 @@ func parseJSONNumber(b []byte) (float64, bool) {
 	return parseValidated(b)
 }
 
-// parseValidated converts a syntactically valid decimal literal.
+// parseValidated converts a syntactically valid decimal literal
+// ([sign] digits [. digits] [e [sign] digits], some digits present).
 func parseValidated(b []byte) (float64, bool) {
+	if v, ok := parseFast(b); ok {
+		return v, true
+	}
 	v, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		// Only ErrRange is possible here; v is then ±Inf (overflow) or
@@ -143,6 +147,77 @@ func parseValidated(b []byte) (float64, bool) {
 		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
 			return 0, false
 		}
+	}
+	return v, true
+}
+
+// pow10 holds the powers of ten that doubles represent exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseFast converts a valid literal with at most 15 significant digits and
+// a decimal exponent within ±22 (Clinger's fast path): the digits and the
+// power of ten are exact doubles, so one correctly rounded multiplication or
+// division gives the correctly rounded value. It reports false otherwise.
+func parseFast(b []byte) (float64, bool) {
+	i := 0
+	neg := false
+	if b[0] == '+' || b[0] == '-' {
+		neg = b[0] == '-'
+		i++
+	}
+	var mant uint64
+	sig := 0 // significant digits in mant
+	exp := 0
+	for ; i < len(b) && isDigit(b[i]); i++ {
+		if mant != 0 || b[i] != '0' {
+			mant = mant*10 + uint64(b[i]-'0')
+			sig++
+		}
+	}
+	if i < len(b) && b[i] == '.' {
+		for i++; i < len(b) && isDigit(b[i]); i++ {
+			if mant != 0 || b[i] != '0' {
+				mant = mant*10 + uint64(b[i]-'0')
+				sig++
+			}
+			exp--
+		}
+	}
+	if sig > 15 {
+		return 0, false
+	}
+	if i < len(b) { // exponent
+		i++
+		eneg := false
+		if b[i] == '+' || b[i] == '-' {
+			eneg = b[i] == '-'
+			i++
+		}
+		e := 0
+		for ; i < len(b); i++ {
+			if e > 1000 {
+				return 0, false
+			}
+			e = e*10 + int(b[i]-'0')
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	v := float64(mant)
+	switch {
+	case mant == 0 || exp == 0:
+	case exp > 0 && exp <= 22:
+		v *= pow10[exp]
+	case exp < 0 && exp >= -22:
+		v /= pow10[-exp]
+	default:
+		return 0, false
+	}
+	if neg {
+		v = -v
 	}
 	return v, true
 }

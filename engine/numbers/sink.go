@@ -3,6 +3,7 @@ package numbers
 import (
 	"bufio"
 	"context"
+	"sync/atomic"
 )
 
 // countingSink is a sink that counts the numbers it was given.
@@ -117,3 +118,95 @@ func (s *statsSink) end() error {
 	_, err := s.w.Write(s.out)
 	return err
 }
+
+// asyncSink passes the chunks of a parser to another sink on its own
+// goroutine, so that parsing the next chunk overlaps mapping, formatting
+// and writing this one. It holds at most three chunks.
+type asyncSink struct {
+	inner  countingSink
+	ch     chan asyncMsg
+	free   chan []float64
+	done   chan struct{}
+	failed atomic.Bool
+	err    error // written by the consumer before failed is set
+}
+
+type asyncKind uint8
+
+const (
+	asyncBegin asyncKind = iota
+	asyncAdd
+	asyncEnd
+)
+
+type asyncMsg struct {
+	kind asyncKind
+	xs   []float64
+}
+
+func newAsyncSink(inner countingSink) *asyncSink {
+	s := &asyncSink{
+		inner: inner,
+		ch:    make(chan asyncMsg, 2),
+		free:  make(chan []float64, 3),
+		done:  make(chan struct{}),
+	}
+	for range 3 {
+		s.free <- make([]float64, 0, chunkLen)
+	}
+	go s.consume()
+	return s
+}
+
+func (s *asyncSink) consume() {
+	defer close(s.done)
+	for m := range s.ch {
+		if !s.failed.Load() {
+			var err error
+			switch m.kind {
+			case asyncBegin:
+				err = s.inner.begin()
+			case asyncAdd:
+				err = s.inner.add(m.xs)
+			case asyncEnd:
+				err = s.inner.end()
+			}
+			if err != nil {
+				s.err = err
+				s.failed.Store(true)
+			}
+		}
+		if m.xs != nil {
+			s.free <- m.xs[:0]
+		}
+	}
+}
+
+func (s *asyncSink) send(m asyncMsg) error {
+	if s.failed.Load() {
+		return s.err
+	}
+	s.ch <- m
+	return nil
+}
+
+func (s *asyncSink) begin() error { return s.send(asyncMsg{kind: asyncBegin}) }
+func (s *asyncSink) end() error   { return s.send(asyncMsg{kind: asyncEnd}) }
+
+func (s *asyncSink) add(xs []float64) error {
+	if s.failed.Load() {
+		return s.err
+	}
+	buf := append(<-s.free, xs...)
+	return s.send(asyncMsg{kind: asyncAdd, xs: buf})
+}
+
+// close waits for the consumer and returns its first error. The sink must
+// not be used afterwards; count is valid after close.
+func (s *asyncSink) close() error {
+	close(s.ch)
+	<-s.done
+	return s.err
+}
+
+func (s *asyncSink) count() int64 { return s.inner.count() }
