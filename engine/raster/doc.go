@@ -20,10 +20,11 @@
 // A YCbCr image is resampled plane by plane: luma at its own resolution, each
 // chroma plane at its own resolution, with chroma sample positions (JPEG's centred
 // siting) mapped exactly, including for sub-images at odd offsets. There is no
-// conversion to RGB and no full-size copy. When the output is no larger than the
-// source chroma planes, the result is 4:4:4 (the source has chroma detail for every
-// output pixel, and dropping it would cost several dB against an RGB reference);
-// otherwise the source subsampling is kept (4:1:1 and 4:1:0 become 4:2:0). Gray
+// conversion to RGB and no full-size copy. The result is 4:4:4 whenever a 4:2:0
+// result would hold less chroma detail than the source has (so for every real
+// reduction: dropping that detail would cost several dB against an RGB reference,
+// and the chroma planes are small at the output size); when enlarging, the source
+// subsampling is kept (4:1:1 and 4:1:0 become 4:2:0). Gray
 // stays Gray. Everything else is resampled as four 8-bit channels of RGBA
 // premultiplied by alpha (as Pillow does), so that invisible colour does not bleed
 // into edges, and returned as NRGBA; RGBA and opaque NRGBA rows are read in place,

@@ -174,6 +174,14 @@ func TestDecodeJPEGFallback(t *testing.T) {
 		t.Error("12-bit JPEG: no error")
 	}
 
+	// jpegn refuses to scale a 4:2:0 image whose chroma would be under 3 samples
+	// wide; image/jpeg decodes it at full size.
+	tiny := encodeJPEG(t, syntheticPhoto(20, 20, 13), 90)
+	img, used, err = DecodeJPEGScaled(tiny, 8)
+	if err != nil || used != 1 || img.Bounds().Dx() != 20 {
+		t.Errorf("20x20 at 1/8: used 1/%d, %v, %v; want the full-size fallback", used, img.Bounds(), err)
+	}
+
 	// Arithmetic coding: jpegn would decode it as Huffman into garbage; we refuse.
 	if _, err := DecodeJPEG(patchSOF(t, data, 0xC9), 2); err == nil {
 		t.Error("arithmetic-coded JPEG: no error")
@@ -192,6 +200,67 @@ func TestDecodeJPEGFallback(t *testing.T) {
 		}
 		if name != "truncated" && err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestDecodeSampling covers the chroma samplings the photos lack (4:4:0, 4:1:1,
+// 4:1:0) and one that no decoder here supports (3x1).
+func TestDecodeSampling(t *testing.T) {
+	want := map[string]image.YCbCrSubsampleRatio{
+		"sf-1x2.jpg": image.YCbCrSubsampleRatio440,
+		"sf-4x1.jpg": image.YCbCrSubsampleRatio411,
+		"sf-4x2.jpg": image.YCbCrSubsampleRatio410,
+	}
+	files, _ := filepath.Glob("testdata/sampling/*.jpg")
+	if len(files) != 5 {
+		t.Fatalf("want 5 files in testdata/sampling, found %d", len(files))
+	}
+	for _, f := range files {
+		data := readFile(t, f)
+		ratio, ok := want[filepath.Base(f)]
+		for _, d := range []int{1, 2, 4, 8} {
+			img, used, err := DecodeJPEGScaled(data, d)
+			if !ok {
+				if err == nil {
+					t.Errorf("%s: decoded without error", f)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("%s at 1/%d: %v", f, d, err)
+			}
+			y, isYCC := img.(*image.YCbCr)
+			if !isYCC || y.SubsampleRatio != ratio || used != d {
+				t.Errorf("%s at 1/%d: %T (1/%d), want %v at 1/%d", f, d, img, used, ratio, d)
+				continue
+			}
+			full := stdDecode(t, data)
+			if used == 1 {
+				if p := PSNR(img, full); p < 50 {
+					t.Errorf("%s: differs from image/jpeg: %.1f dB", f, p)
+				}
+			} else if p := lumaPSNR(img, full, used); p < 30 {
+				t.Errorf("%s at 1/%d: luma %.1f dB vs the boxed full decode", f, d, p)
+			}
+		}
+		if !ok {
+			continue
+		}
+		// The pipeline: each target size with its own shrink-on-load.
+		full := stdDecode(t, data)
+		b := full.Bounds()
+		for _, sz := range [][2]int{{b.Dx() / 9, b.Dy() / 9}, {b.Dx() / 3, b.Dy() / 3}, {b.Dx() * 2, b.Dy() * 2}} {
+			img, used, err := DecodeJPEGScaled(data, ShrinkDenom(b.Dx(), b.Dy(), sz[0], sz[1]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ResizeScaled(img, b.Dx(), b.Dy(), used, sz[0], sz[1], Lanczos)
+			// 13x8 from 4:1:1 at 1/4 scale has 16 luma pixels per chroma sample
+			// across: ShrinkDenom does not look at the sampling.
+			if p := PSNR(got, imaging.Resize(full, sz[0], sz[1], imaging.Lanczos)); p < 35 && (used < 4 || p < 30) {
+				t.Errorf("%s to %v (1/%d): %.1f dB", f, sz, used, p)
+			}
 		}
 	}
 }

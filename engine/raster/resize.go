@@ -9,8 +9,10 @@ import (
 // as 0; an empty source gives a blank image of the requested size.
 //
 // The result type depends on the source:
-//   - *image.YCbCr gives *image.YCbCr with the source's chroma subsampling
-//     (4:1:1 and 4:1:0 become 4:2:0); each plane is resampled at its own resolution.
+//   - *image.YCbCr gives *image.YCbCr, each plane resampled at its own resolution:
+//     4:4:4 when a 4:2:0 result would hold less chroma detail than the source has
+//     (any real reduction), else the source's subsampling (4:1:1 and 4:1:0 become
+//     4:2:0) when enlarging.
 //   - *image.Gray and *image.Gray16 give *image.Gray.
 //   - Anything else gives *image.NRGBA, resampled as 8-bit RGBA premultiplied by
 //     alpha, so that transparent pixels' colour does not bleed into edges.
@@ -150,8 +152,8 @@ func resizeYCbCr(s *image.YCbCr, ex, ey float64, w, h int, f Filter) *image.YCbC
 	cw, ch := (b.Max.X-1)/sx-cx0+1, (b.Max.Y-1)/sy-cy0+1
 	out := ratio
 	switch {
-	case w <= cw && h <= ch:
-		// The source has chroma detail for every output pixel: keep it.
+	case (w+1)/2 < cw || (h+1)/2 < ch:
+		// 4:2:0 output would hold less chroma detail than the source has.
 		out = image.YCbCrSubsampleRatio444
 	case out == image.YCbCrSubsampleRatio411 || out == image.YCbCrSubsampleRatio410:
 		out = image.YCbCrSubsampleRatio420
