@@ -96,6 +96,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: output directory %s: %v", ErrUsage, o.OutDir, err)
 	}
+	guard := newRootGuard(outAbs)
 	owners := map[string]string{}
 	for i, in := range c.Inputs {
 		cl := classes[i]
@@ -138,6 +139,10 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		out, err := safeJoin(outAbs, rel)
 		if err != nil {
 			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
+			continue
+		}
+		if !guard.inside(outAbs, out) {
+			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
 			continue
 		}
 		if prev, ok := owners[out]; ok {
@@ -262,6 +267,16 @@ func checkTemplate(t string) error {
 	if !strings.Contains(t, "{name}") {
 		return fmt.Errorf("%w: --name %q must contain {name}", ErrUsage, t)
 	}
+	// The template is a path under --out: it may not climb out of it or
+	// name an absolute path (both used to be folded silently into --out).
+	if strings.HasPrefix(t, "/") || strings.HasPrefix(t, `\`) || filepath.VolumeName(t) != "" {
+		return fmt.Errorf("%w: --name %q: the template is a path under --out and cannot be absolute", ErrUsage, t)
+	}
+	for _, elem := range strings.FieldsFunc(t, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if elem == ".." {
+			return fmt.Errorf("%w: --name %q: the template is a path under --out and cannot contain \"..\"", ErrUsage, t)
+		}
+	}
 	return nil
 }
 
@@ -289,6 +304,56 @@ func safeJoin(root, rel string) (string, error) {
 		return "", fmt.Errorf("output name %q leaves the output directory", rel)
 	}
 	return out, nil
+}
+
+// rootGuard checks that outputs stay inside the output directory once
+// symlinks are resolved: the directory itself may be a symlink (that is
+// followed: it is what the user named), but a symlink inside it must not
+// lead the writes elsewhere.
+type rootGuard struct {
+	root  string          // the output directory, symlinks resolved
+	dirs  map[string]bool // verdict per output directory
+	known bool            // root resolved (false in a dry run before it exists)
+}
+
+func newRootGuard(outAbs string) *rootGuard {
+	g := &rootGuard{root: outAbs, dirs: map[string]bool{}}
+	if r, err := filepath.EvalSymlinks(outAbs); err == nil {
+		g.root, g.known = r, true
+	}
+	return g
+}
+
+// inside reports whether the directory that will hold out, resolved as far
+// as it exists (the rest is created as plain directories), is inside the
+// root. out is already known to be lexically inside it.
+func (g *rootGuard) inside(outAbs, out string) bool {
+	if !g.known {
+		return true
+	}
+	dir := filepath.Dir(out)
+	if v, ok := g.dirs[dir]; ok {
+		return v
+	}
+	existing, rest := dir, ""
+	for {
+		if _, err := os.Lstat(existing); err == nil {
+			break
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing || existing == outAbs {
+			break
+		}
+		rest = filepath.Join(filepath.Base(existing), rest)
+		existing = parent
+	}
+	ok := false
+	if res, err := filepath.EvalSymlinks(existing); err == nil {
+		r, err := filepath.Rel(g.root, filepath.Join(res, rest))
+		ok = err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
+	}
+	g.dirs[dir] = ok
+	return ok
 }
 
 func uniqueName(out string, taken map[string]string) string {
