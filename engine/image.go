@@ -36,7 +36,9 @@ func runImage(ctx context.Context, job Job) Result {
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return ioError("write", job.Output, err)
+			// Name the input, like every other failure, and the output
+			// (not the temp file the OS error names).
+			return Fail(CodeIO, "%s: write %s: %v", job.Input, job.Output, pe.Err)
 		}
 		return Fail(CodeIO, "%s: encode %s: %v", job.Input, spec.Format, err)
 	}

@@ -32,7 +32,10 @@ func runNumbers(ctx context.Context, job Job, threads int) Result {
 		}
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return ioError("", job.Input, err)
+			if pe.Path != job.Input { // the output (or its temp file)
+				return Fail(CodeIO, "%s: write %s: %v", job.Input, job.Output, pe.Err)
+			}
+			return ioError("read", job.Input, err)
 		}
 		msg := err.Error()
 		if !strings.HasPrefix(msg, job.Input) {
