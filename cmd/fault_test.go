@@ -1150,3 +1150,283 @@ func mustRel(t *testing.T, base, path string) string {
 	}
 	return rel
 }
+
+// TestFaultStdinPaths: a path list on stdin naming files that do not exist
+// (relative, absolute, CRLF line ends, blank lines, duplicates): each
+// missing one fails with a one-line error naming it, the rest are done,
+// exit 1. A file whose name starts with a dash works after "--".
+func TestFaultStdinPaths(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	photos := photoFiles(t)
+	writeFile(mustRead(t, photos[0]))(t, filepath.Join(dir, "in", "a.jpg"))
+	png, _ := filepath.Glob(filepath.Join("..", "testdata", "photos", "*.png"))
+	if len(png) == 0 {
+		t.Fatal("no PNG photo")
+	}
+	writeFile(mustRead(t, png[0]))(t, filepath.Join(dir, "in", "b.png"))
+	writeFile(mustRead(t, photos[1]))(t, filepath.Join(dir, "-dash.jpg"))
+	list := strings.Join([]string{
+		"in/a.jpg",
+		"in/missing.jpg",
+		"/nonexistent/dir/c.png",
+		"",
+		"in/b.png\r",
+		"in/../in/a.jpg",
+		"-dash.jpg",
+		"in/gone\\ with\\ spaces.jpg",
+	}, "\n")
+	p := startImgpar(t, startOpts{dir: dir, stdin: strings.NewReader(list)}, "process", "-", "-o", "out", "--procs", "2", "--threads", "1", "--events", "--json")
+	p.waitCode(1)
+	checkNoPanic(t, p.stderr.String())
+	evs := eventsByPath(t, parseEvents(t, p.stdout.Bytes()))
+	for path, want := range map[string]string{
+		"in/a.jpg": "ok", "in/b.png": "ok", "-dash.jpg": "ok",
+		"in/missing.jpg": "failed", "/nonexistent/dir/c.png": "failed", `in/gone\ with\ spaces.jpg`: "failed",
+	} {
+		e, ok := evs[path]
+		switch {
+		case !ok:
+			t.Errorf("%s: no event", path)
+		case e.Status != want:
+			t.Errorf("%s: %s %s, want %s", path, e.Status, e.Error, want)
+		case want == "failed" && (!strings.HasPrefix(e.Error, path+": ") || !strings.Contains(e.Error, "no such file") || strings.ContainsAny(e.Error, "\r\n")):
+			t.Errorf("%s: error %q: want one line naming the file and saying it does not exist", path, e.Error)
+		}
+	}
+	if len(evs) != 6 {
+		t.Errorf("%d events, want 6 (in/../in/a.jpg is in/a.jpg): %v", len(evs), evs)
+	}
+	for _, f := range []string{"in/a.jpg", "in/b.png", "-dash.jpg"} {
+		if _, err := os.Stat(filepath.Join(dir, "out", f)); err != nil {
+			t.Errorf("no output for %s: %v", f, err)
+		}
+	}
+	p.checkNoWorkers()
+
+	// On the command line, after "--".
+	p = startImgpar(t, startOpts{dir: dir}, "process", "-o", "dash-out", "--quiet", "--", "-dash.jpg")
+	p.waitCode(0)
+	if _, err := os.Stat(filepath.Join(dir, "dash-out", "-dash.jpg")); err != nil {
+		t.Error(err)
+	}
+}
+
+// snapshot lists every file and symlink under root, except under skip.
+func snapshot(t *testing.T, root string, skip ...string) map[string]bool {
+	t.Helper()
+	m := map[string]bool{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		for _, s := range skip {
+			if p == s {
+				return fs.SkipDir
+			}
+		}
+		if !d.IsDir() {
+			m[p] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// checkNothingNew fails for a file under root that was not in before
+// (outside the directories skipped).
+func checkNothingNew(t *testing.T, before map[string]bool, root string, skip ...string) {
+	t.Helper()
+	for p := range snapshot(t, root, skip...) {
+		if !before[p] {
+			t.Errorf("written outside the output directory: %s", p)
+		}
+	}
+}
+
+// TestFaultOutputSafety: outputs stay inside --out whatever the paths say,
+// and a full or read-only output directory is a per-file error that leaves
+// no temp file and does not stop the run.
+func TestFaultOutputSafety(t *testing.T) {
+	skipShort(t)
+	photos := photoFiles(t)
+	photo := mustRead(t, photos[0])
+
+	t.Run("paths with .. and absolute paths from stdin", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, n := range []string{"a.jpg", "b.jpg", "c.jpg"} {
+			writeFile(photo)(t, filepath.Join(dir, "photos", n))
+		}
+		work := filepath.Join(dir, "work", "deep")
+		if err := os.MkdirAll(work, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(work, "out")
+		before := snapshot(t, dir)
+		list := "../../photos/a.jpg\n" + filepath.Join(dir, "photos", "b.jpg") + "\n../../photos/../photos/c.jpg\n"
+		p := startImgpar(t, startOpts{dir: work, stdin: strings.NewReader(list)}, "process", "-", "-o", "out", "--events", "--quiet")
+		p.waitCode(0)
+		for _, e := range parseEvents(t, p.stdout.Bytes()) {
+			if rel, err := filepath.Rel(out, e.Output); e.Status != "ok" || err != nil || strings.HasPrefix(rel, "..") {
+				t.Errorf("%s: %s, output %q", e.Path, e.Status, e.Output)
+			}
+		}
+		if tr := scanOutput(t, out); len(tr.files) != 3 {
+			t.Errorf("outputs %v, want 3", tr.files)
+		}
+		checkNothingNew(t, before, dir, out)
+	})
+
+	t.Run("--name templates that leave --out are refused", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(photo)(t, filepath.Join(dir, "in", "sub", "a.jpg"))
+		before := snapshot(t, dir)
+		for _, tmpl := range []string{"../{name}.{ext}", "{dir}/../../{name}.{ext}", "{name}/../../x.{ext}", "/tmp/{name}.{ext}"} {
+			p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out", "--name", tmpl)
+			p.waitCode(2)
+			if s := p.stderr.String(); !strings.Contains(s, "--name") || !strings.Contains(s, "under --out") {
+				t.Errorf("--name %q: stderr %q: want it refused as a path under --out", tmpl, s)
+			}
+		}
+		checkNothingNew(t, before, dir, filepath.Join(dir, "out"))
+		if tr := scanOutput(t, filepath.Join(dir, "out")); len(tr.files) > 0 {
+			t.Errorf("outputs written: %v", tr.files)
+		}
+	})
+
+	t.Run("symlinks: the output dir is followed, links inside it are not", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(photo)(t, filepath.Join(dir, "in", "a.jpg"))
+		writeFile(photo)(t, filepath.Join(dir, "in", "victim.jpg"))
+		writeFile(photo)(t, filepath.Join(dir, "in", "escape", "b.jpg"))
+		real := filepath.Join(dir, "elsewhere", "real")
+		writeFile([]byte("do not touch\n"))(t, filepath.Join(dir, "outside", "victim.jpg"))
+		if err := os.MkdirAll(real, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// out -> elsewhere/real (followed); real/escape -> outside (a
+		// symlinked subdirectory: not followed); real/victim.jpg ->
+		// outside/victim.jpg (replaced, not written through).
+		symlink(real)(t, filepath.Join(dir, "out"))
+		symlink(filepath.Join(dir, "outside"))(t, filepath.Join(real, "escape"))
+		symlink(filepath.Join(dir, "outside", "victim.jpg"))(t, filepath.Join(real, "victim.jpg"))
+		before := snapshot(t, dir)
+		p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out", "--events")
+		p.waitCode(1)
+		evs := eventsByPath(t, parseEvents(t, p.stdout.Bytes()))
+		if e := evs["in/a.jpg"]; e.Status != "ok" {
+			t.Errorf("in/a.jpg: %s %s", e.Status, e.Error)
+		}
+		if e := evs["in/escape/b.jpg"]; e.Status != "failed" || !strings.Contains(e.Error, "symlink") || !strings.HasPrefix(e.Error, "in/escape/b.jpg: ") {
+			t.Errorf("in/escape/b.jpg: %s %q; want a failure: a symlink leads outside the output directory", e.Status, e.Error)
+		}
+		if b := mustRead(t, filepath.Join(dir, "outside", "victim.jpg")); string(b) != "do not touch\n" {
+			t.Error("outside/victim.jpg was written through a symlink in the output directory")
+		}
+		if st, err := os.Lstat(filepath.Join(real, "victim.jpg")); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("out/victim.jpg: want a regular file in place of the symlink: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(real, "a.jpg")); err != nil {
+			t.Errorf("the output went elsewhere than the resolved output dir: %v", err)
+		}
+		checkNothingNew(t, before, dir, real)
+		checkNoTemps(t, real)
+	})
+
+	t.Run("disk full", func(t *testing.T) {
+		dir := t.TempDir()
+		full := filepath.Join(dir, "out", "big")
+		mountTmpfs(t, full, "size=1m")
+		names := copyPhotos(t, filepath.Join(dir, "in", "big"), 2)
+		copyPhotos(t, filepath.Join(dir, "in", "small"), 1)
+		// 16 photos at 1600 px (~300 KB each) into 1 MiB: most fail.
+		p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out", "--width", "1600", "--enlarge",
+			"--procs", "2", "--threads", "1", "--events", "--report", filepath.Join(dir, "report.json"))
+		p.waitCode(1)
+		checkNoPanic(t, p.stderr.String())
+		full1, okBig := 0, 0
+		for _, e := range parseEvents(t, p.stdout.Bytes()) {
+			switch {
+			case strings.HasPrefix(e.Path, "in/small/") && e.Status != "ok":
+				t.Errorf("%s: %s %s: a file beside the full disk failed", e.Path, e.Status, e.Error)
+			case strings.HasPrefix(e.Path, "in/big/") && e.Status == "ok":
+				okBig++
+			case strings.HasPrefix(e.Path, "in/big/"):
+				if !strings.HasPrefix(e.Error, e.Path+": ") || !strings.Contains(e.Error, "no space left") || strings.ContainsAny(e.Error, "\r\n") {
+					t.Errorf("%s: error %q: want one line naming it: no space left on device", e.Path, e.Error)
+				}
+				full1++
+			}
+		}
+		if full1 == 0 {
+			t.Errorf("no file failed for the full disk (%d ok)", okBig)
+		}
+		r := readReport(t, filepath.Join(dir, "report.json"))
+		if r.OK+r.Failed != len(names)+len(names)/2 {
+			t.Errorf("report: %d ok + %d failed, want every file answered", r.OK, r.Failed)
+		}
+		checkNoTemps(t, filepath.Join(dir, "out"))
+		checkDecodes(t, filepath.Join(dir, "out"), scanOutput(t, filepath.Join(dir, "out")).files, 0)
+		p.checkNoWorkers()
+		t.Logf("1 MiB tmpfs: %d written, %d failed with ENOSPC", okBig, full1)
+	})
+
+	t.Run("read-only output directory", func(t *testing.T) {
+		dir := t.TempDir()
+		ro := filepath.Join(dir, "out", "ro")
+		if os.Geteuid() == 0 {
+			mountTmpfs(t, ro, "ro,size=1m")
+		} else {
+			if err := os.MkdirAll(ro, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(ro, 0o555); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Chmod(ro, 0o755) })
+		}
+		names := copyPhotos(t, filepath.Join(dir, "in", "ro"), 1)
+		copyPhotos(t, filepath.Join(dir, "in", "rw"), 1)
+		p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out", "--events", "--quiet")
+		p.waitCode(1)
+		checkNoPanic(t, p.stderr.String())
+		evs := parseEvents(t, p.stdout.Bytes())
+		if len(evs) != 2*len(names) {
+			t.Errorf("%d events for %d files", len(evs), 2*len(names))
+		}
+		for _, e := range evs {
+			switch {
+			case strings.HasPrefix(e.Path, "in/rw/") && e.Status != "ok":
+				t.Errorf("%s: %s %s", e.Path, e.Status, e.Error)
+			case strings.HasPrefix(e.Path, "in/ro/") && (e.Status != "failed" || !strings.HasPrefix(e.Error, e.Path+": ") ||
+				!(strings.Contains(e.Error, "read-only") || strings.Contains(e.Error, "permission denied"))):
+				t.Errorf("%s: %s %q; want a one-line failure naming it: read-only / permission denied", e.Path, e.Status, e.Error)
+			}
+		}
+		checkNoTemps(t, filepath.Join(dir, "out"))
+		p.checkNoWorkers()
+	})
+}
+
+// mountTmpfs mounts a tmpfs with opts at dir for the test, or skips the
+// test when it cannot (not root, no CAP_SYS_ADMIN).
+func mountTmpfs(t *testing.T, dir, opts string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		t.Skipf("needs root to mount a tmpfs (-o %s) at the output directory: skipped", opts)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs (-o %s): %v %s: skipped", opts, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+}
