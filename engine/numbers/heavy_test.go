@@ -1,10 +1,13 @@
 package numbers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 func sameBits(a, b float64) bool {
@@ -397,5 +400,29 @@ func TestNegGridRun(t *testing.T) {
 		if want := uint64(-r * gridScale); got != want || left != n-i {
 			t.Fatalf("negGridRun(%d, %d) = %d, %d left; loop gives %d, %d left", tt, n, got, left, want, n-i)
 		}
+	}
+}
+
+func TestApplyContextCanceled(t *testing.T) {
+	m, err := NewMapper(Options{Op: OpHeavy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	xs := negativeFractions300()
+	if err := m.ApplyContext(ctx, xs, 2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ApplyContext on a canceled context: %v", err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	xs = make([]float64, 100_000)
+	for i := range xs {
+		xs[i] = -float64(i%99990) - 0.3
+	}
+	err = m.ApplyContext(ctx, xs, 2)
+	if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 2*time.Second {
+		t.Fatalf("ApplyContext with a 5ms deadline on slow values: %v after %v", err, took)
 	}
 }

@@ -1,6 +1,7 @@
 package numbers
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -51,8 +52,18 @@ func (m *Mapper) Value(x float64) float64 {
 // Apply replaces each xs[i] by its result, sharing the work between up to
 // threads goroutines (threads <= 0 means GOMAXPROCS).
 func (m *Mapper) Apply(xs []float64, threads int) {
+	m.ApplyContext(context.Background(), xs, threads)
+}
+
+// ApplyContext is Apply that stops early, returning ctx's error, when ctx is
+// done; xs is then partly mapped. It checks ctx between values that take
+// long (heavy on negative fractions can take ~1 ms each at R = 1e6).
+func (m *Mapper) ApplyContext(ctx context.Context, xs []float64, threads int) error {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	switch m.op {
 	case OpDouble:
@@ -68,8 +79,9 @@ func (m *Mapper) Apply(xs []float64, threads int) {
 			}
 		})
 	default:
-		m.applyHeavy(xs, threads)
+		m.applyHeavy(ctx, xs, threads)
 	}
+	return ctx.Err()
 }
 
 // quickBudget is how many one-by-one rounds the first pass of applyHeavy
@@ -80,9 +92,9 @@ const quickBudget = 64
 // nearly every value in O(log R); the values that still need long exact
 // iteration (negative fractional states) are then handed out one at a time
 // so that the goroutines stay balanced.
-func (m *Mapper) applyHeavy(xs []float64, threads int) {
+func (m *Mapper) applyHeavy(ctx context.Context, xs []float64, threads int) {
 	if m.honest {
-		m.applyHonest(xs, threads)
+		m.applyHonest(ctx, xs, threads)
 		return
 	}
 	type pending struct{ i, k int }
@@ -96,7 +108,7 @@ func (m *Mapper) applyHeavy(xs []float64, threads int) {
 		var local []pending
 		for {
 			lo := int(next.Add(block)) - block
-			if lo >= len(xs) {
+			if lo >= len(xs) || ctx.Err() != nil {
 				break
 			}
 			for i := lo; i < min(lo+block, len(xs)); i++ {
@@ -117,7 +129,7 @@ func (m *Mapper) applyHeavy(xs []float64, threads int) {
 	runWorkers(threads, len(slow), func() {
 		for {
 			j := int(next.Add(1)) - 1
-			if j >= len(slow) {
+			if j >= len(slow) || ctx.Err() != nil {
 				return
 			}
 			p := slow[j]
@@ -128,12 +140,12 @@ func (m *Mapper) applyHeavy(xs []float64, threads int) {
 
 // applyHonest runs every round of heavy one by one, four values at a time
 // per goroutine (for benchmarks and as the reference in tests).
-func (m *Mapper) applyHonest(xs []float64, threads int) {
+func (m *Mapper) applyHonest(ctx context.Context, xs []float64, threads int) {
 	var next atomic.Int64
 	runWorkers(threads, (len(xs)+3)/4, func() {
 		for {
 			j := int(next.Add(4)) - 4
-			if j >= len(xs) {
+			if j >= len(xs) || ctx.Err() != nil {
 				return
 			}
 			var four [4]float64

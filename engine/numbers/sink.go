@@ -53,7 +53,9 @@ func (s *mapSink) add(xs []float64) error {
 		return err
 	}
 	s.n += int64(len(xs))
-	s.m.Apply(xs, s.threads)
+	if err := s.m.ApplyContext(s.ctx, xs, s.threads); err != nil {
+		return err
+	}
 	parts := min(s.threads, max(1, len(xs)/4096))
 	for len(s.bufs) < parts {
 		s.bufs = append(s.bufs, nil)
