@@ -779,7 +779,9 @@ func TestFaultSignalAbort(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
-			names := copyPhotos(t, in, 1)
+			// The stuck job is the last of 25: it cannot have started by
+			// the time the first output appears and the test swaps it.
+			names := copyPhotos(t, in, 3)
 			hang := filepath.Join(in, "zz-hangs.jpg")
 			if err := os.WriteFile(hang, mustRead(t, filepath.Join(in, names[0])), 0o644); err != nil {
 				t.Fatal(err)
