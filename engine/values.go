@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/imgpar/imgpar/engine/numbers"
 )
@@ -87,9 +86,8 @@ const inlineName = "numbers"
 
 // runValues runs a numbers job over its inline Values and returns the JSON
 // that ProcessFile would write for the same numbers ({"result":[...]} or
-// {"stats":{...}}, without the newline) in Result.Output. The map operations
-// run in slices sized to take about a tenth of a second, so that a canceled
-// job stops soon.
+// {"stats":{...}}, without the newline) in Result.Output. A canceled map
+// operation stops soon.
 func runValues(ctx context.Context, job Job, threads int) Result {
 	spec := job.Numbers
 	op, err := numbers.ParseOp(spec.Op)
@@ -113,32 +111,16 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 	return Result{OK: true, Count: int64(len(xs)), BytesOut: int64(len(out)), Output: string(out)}
 }
 
-// sliceTarget is how long one slice of mapValues should take.
-const sliceTarget = 100 * time.Millisecond
-
-// mapValues applies a map operation to a copy of xs, a slice at a time,
-// checking ctx in between, and formats {"result":[...]} as
-// numbers.ProcessValues does.
+// mapValues applies a map operation to a copy of xs, stopping early when
+// ctx ends, and formats {"result":[...]} as numbers.ProcessValues does.
 func mapValues(ctx context.Context, xs []float64, o numbers.Options, threads int) ([]byte, error) {
 	m, err := numbers.NewMapper(o)
 	if err != nil {
 		return nil, err
 	}
 	ys := slices.Clone(xs)
-	n := 4 * threads // first slice: small, to measure the cost of a value
-	for lo := 0; lo < len(ys); {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		hi := min(lo+n, len(ys))
-		start := time.Now()
-		m.Apply(ys[lo:hi], threads)
-		took := time.Since(start)
-		// Size the next slice to take about sliceTarget, growing at most
-		// eightfold at a time.
-		per := max(took/time.Duration(hi-lo), time.Nanosecond)
-		n = max(threads, min(int(sliceTarget/per), 8*n))
-		lo = hi
+	if err := m.ApplyContext(ctx, ys, threads); err != nil {
+		return nil, err
 	}
 	out := make([]byte, 0, 16+8*len(ys))
 	out = append(out, `{"result":[`...)
