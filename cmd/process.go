@@ -139,7 +139,7 @@ the other is derived from it.
 	f.StringVar(&o.op, "op", "heavy", "number files: double, square, heavy, stats")
 	f.IntVar(&o.rounds, "rounds", 1000000, "number files: rounds of the heavy op")
 	f.DurationVar(&o.jobTimeout, "job-timeout", 5*time.Minute, "kill a worker whose job runs longer than this and retry the job elsewhere (0: no limit)")
-	f.StringVar(&o.memLimit, "mem-limit", "", "memory budget for the jobs in flight, e.g. 2GiB or 512MB (default: 3/4 of available memory); a job bigger than the budget runs alone")
+	f.StringVar(&o.memLimit, "mem-limit", "", "memory budget for the jobs in flight, e.g. 2GiB or 512MB (default: 96MiB per worker thread, at most 3/4 of available memory); a job bigger than the budget runs alone")
 	f.DurationVar(&o.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, how long in-flight jobs may still run")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress and no summary on stderr")
 	f.BoolVar(&o.json, "json", false, "print the run report as one JSON object on stdout")
@@ -271,7 +271,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		}
 	}()
 
-	budget, err := memBudget(o.memLimit)
+	budget, err := memBudget(o.memLimit, nprocs*nthreads)
 	if err != nil {
 		return 0, usageError{err}
 	}
@@ -471,9 +471,17 @@ func resolveShard(flag string) (engine.Shard, error) {
 	return engine.ShardFromEnv(os.Getenv)
 }
 
+// perThreadBudget is the default memory budget per worker thread. Decoding
+// is the peak of a job (a progressive 5120x2880 JPEG holds 170 MiB of DCT
+// coefficients), so this lets small and medium photos run side by side
+// while two such giants take turns, which keeps the whole process tree
+// near sharp's footprint on the same work.
+const perThreadBudget = 96 << 20
+
 // memBudget parses --mem-limit, or derives the budget from the memory
-// available now (gopsutil).
-func memBudget(s string) (int64, error) {
+// available now (gopsutil): 3/4 of it, and at most perThreadBudget per
+// worker thread.
+func memBudget(s string, threads int) (int64, error) {
 	if s != "" {
 		n, err := parseBytes(s)
 		if err != nil || n <= 0 {
@@ -481,11 +489,11 @@ func memBudget(s string) (int64, error) {
 		}
 		return n, nil
 	}
-	vm, err := mem.VirtualMemory()
-	if err != nil || vm.Available == 0 {
-		return 2 << 30, nil
+	budget := int64(perThreadBudget) * int64(max(threads, 1))
+	if vm, err := mem.VirtualMemory(); err == nil && vm.Available > 0 {
+		budget = min(budget, int64(vm.Available/4*3))
 	}
-	return int64(vm.Available / 4 * 3), nil
+	return budget, nil
 }
 
 func parseBytes(s string) (int64, error) {

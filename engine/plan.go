@@ -127,7 +127,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			}
 			_, _, w, h = g.Plan(dw, dh)
 			job.Image = &spec
-			job.EstBytes = estimateImageBytes(cl.header, w, h)
+			job.EstBytes = estimateImageBytes(cl.header, in.Size, w, h)
 			ext = imgfmt.Format(spec.Format).Ext()
 		case KindNumbers:
 			spec := o.Numbers
@@ -219,16 +219,6 @@ func classify(p string, maxPixels int64) class {
 }
 
 func upper(f imgfmt.Format) string { return strings.ToUpper(string(f)) }
-
-// estimateImageBytes is the memory a job needs while it runs: the decoded
-// source (shrunk on load for JPEG), plus the output and scratch.
-func estimateImageBytes(h imgfmt.Header, outW, outH int) int64 {
-	src := h.DecodedBytes()
-	if h.Format == imgfmt.JPEG {
-		src = h.Pixels() * 3 / 2 // YCbCr 4:2:0; shrink-on-load only lowers it
-	}
-	return src + int64(outW)*int64(outH)*8 + 4<<20
-}
 
 func isNumbersExt(ext string) bool {
 	switch ext {

@@ -35,6 +35,12 @@ type Header struct {
 	// BitDepth is the bits per sample as stored (8 for most files, 16 for
 	// 16-bit PNG and TIFF, 1..8 for palette formats).
 	BitDepth int
+	// Progressive is set for progressive JPEGs, whose decoders hold every
+	// DCT coefficient of the image at once.
+	Progressive bool
+	// Sampling holds the first four JPEG components' sampling factors
+	// (H<<4 | V) as in the frame header; zero for other formats.
+	Sampling [4]byte
 }
 
 // Pixels returns Width*Height without overflow.
@@ -263,6 +269,14 @@ func probeJPEG(p *probeReader) (Header, error) {
 			h.Height = int(be16(sof[1:]))
 			h.Width = int(be16(sof[3:]))
 			h.Components = int(sof[5])
+			h.Progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
+			if n := min(h.Components, 4); n > 0 {
+				if comps, err := p.at(off+8, 3*n); err == nil {
+					for i := 0; i < n; i++ {
+						h.Sampling[i] = comps[3*i+1]
+					}
+				}
+			}
 			if h.Height == 0 {
 				return h, fmt.Errorf("height 0 (defined by a later DNL marker) is %w", ErrUnsupported)
 			}
