@@ -104,10 +104,13 @@ func ProcessFile(ctx context.Context, in, out string, o Options, threads int) (F
 	var sk countingSink
 	n, err := writeAtomic(out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
-		as := newAsyncSink(newSink(ctx, bw, o, threads, true))
+		inner, err := newSink(ctx, bw, o, threads, true)
+		if err != nil {
+			return err
+		}
+		as := newAsyncSink(inner)
 		sk = as
 		s := newSrc(f, 0, -1)
-		var err error
 		switch format {
 		case JSONArray:
 			err = newJSONParser(s, false, as).document()
@@ -189,10 +192,13 @@ func ProcessRange(ctx context.Context, in string, r Range, partOut string, o Opt
 	var sk countingSink
 	n, err := writeAtomic(partOut, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
-		as := newAsyncSink(newSink(ctx, bw, o, threads, false))
+		inner, err := newSink(ctx, bw, o, threads, false)
+		if err != nil {
+			return err
+		}
+		as := newAsyncSink(inner)
 		sk = as
 		s := newSrc(io.NewSectionReader(f, start, end-start), start, -1)
-		var err error
 		if format == JSONArray {
 			err = newJSONParser(s, false, as).document()
 		} else {

@@ -24,9 +24,6 @@ const DefaultOp = OpHeavy
 // seed's 1e6.
 const DefaultRounds = 1_000_000
 
-// Ops lists the operations in the order they are documented.
-var Ops = []Op{OpDouble, OpSquare, OpHeavy, OpStats}
-
 // ParseOp parses an operation name (case-insensitive, surrounding spaces
 // ignored). The empty string is DefaultOp.
 func ParseOp(s string) (Op, error) {
@@ -34,7 +31,7 @@ func ParseOp(s string) (Op, error) {
 	if s == "" {
 		return DefaultOp, nil
 	}
-	for _, op := range Ops {
+	for _, op := range [...]Op{OpDouble, OpSquare, OpHeavy, OpStats} {
 		if s == string(op) {
 			return op, nil
 		}

@@ -12,15 +12,15 @@ type countingSink interface {
 	count() int64
 }
 
-func newSink(ctx context.Context, w *bufio.Writer, o Options, threads int, wrap bool) countingSink {
+func newSink(ctx context.Context, w *bufio.Writer, o Options, threads int, wrap bool) (countingSink, error) {
 	if o.Op == OpStats {
-		return &statsSink{ctx: ctx, w: w}
+		return &statsSink{ctx: ctx, w: w}, nil
 	}
 	m, err := NewMapper(o)
 	if err != nil {
-		panic("numbers: newSink with " + err.Error()) // o was validated by the caller
+		return nil, err
 	}
-	return &mapSink{ctx: ctx, w: w, m: m, threads: threads, wrap: wrap, first: true}
+	return &mapSink{ctx: ctx, w: w, m: m, threads: threads, wrap: wrap, first: true}, nil
 }
 
 // mapSink maps each chunk in place, formats it on the worker's threads and

@@ -34,6 +34,7 @@ func Split(path string, parts int) ([]Range, error) {
 	if bf.hasBOM, err = bf.startsWithBOM(); err != nil {
 		return nil, fmt.Errorf("split %s: %w", path, err)
 	}
+	parts = int(min(int64(parts), size))
 	var ranges []Range
 	prev := int64(0)
 	for i := 1; i < parts; i++ {
