@@ -3,6 +3,8 @@ package numbers
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -287,5 +289,53 @@ func TestParseDecimal(t *testing.T) {
 	}
 	if v, _ := parseJSONNumber([]byte("-0")); !math.Signbit(v) {
 		t.Error("JSON -0 lost its sign")
+	}
+}
+
+// TestParseFastMatchesStrconv checks the Clinger fast path against
+// strconv.ParseFloat (correctly rounded) on random short decimals.
+func TestParseFastMatchesStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	n := 1_000_000
+	if testing.Short() {
+		n = 50_000
+	}
+	fast := 0
+	for range n {
+		var b []byte
+		if rng.IntN(3) == 0 {
+			b = append(b, "+-"[rng.IntN(2)])
+		}
+		digits := 1 + rng.IntN(17)
+		dot := rng.IntN(digits + 2)
+		for i := range digits {
+			if i == dot {
+				b = append(b, '.')
+			}
+			b = append(b, byte('0'+rng.IntN(10)))
+		}
+		if rng.IntN(2) == 0 {
+			b = append(b, "eE"[rng.IntN(2)])
+			if rng.IntN(2) == 0 {
+				b = append(b, "+-"[rng.IntN(2)])
+			}
+			b = strconv.AppendInt(b, int64(rng.IntN(40)), 10)
+		}
+		want, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if got, ok := parseFast(b); ok {
+			fast++
+			if !sameBits(got, want) {
+				t.Fatalf("parseFast(%s) = %v, strconv gives %v", b, got, want)
+			}
+		}
+		if got, ok := parseDecimal(b); !ok || !sameBits(got, want) {
+			t.Fatalf("parseDecimal(%s) = %v, %v; strconv gives %v", b, got, ok, want)
+		}
+	}
+	if fast < n/4 {
+		t.Errorf("fast path taken only %d times of %d", fast, n)
 	}
 }
