@@ -770,10 +770,11 @@ func TestFaultSignalAbort(t *testing.T) {
 		name    string
 		grace   string
 		signals []syscall.Signal
+		group   bool // to the process group, as a terminal does
 	}{
-		{"second signal", "2m", []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}},
-		{"second Ctrl-C", "2m", []syscall.Signal{syscall.SIGINT, syscall.SIGINT}},
-		{"grace runs out", "1s", []syscall.Signal{syscall.SIGTERM}},
+		{"second signal", "2m", []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}, false},
+		{"second Ctrl-C to the process group", "2m", []syscall.Signal{syscall.SIGINT, syscall.SIGINT}, true},
+		{"grace runs out", "1s", []syscall.Signal{syscall.SIGTERM}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -786,19 +787,28 @@ func TestFaultSignalAbort(t *testing.T) {
 			if err := os.WriteFile(hang, mustRead(t, filepath.Join(in, names[0])), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
+			p := startImgpar(t, startOpts{dir: dir, setpgid: tc.group}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
 				"--width", "320", "--grace", tc.grace, "--report", rep, "--quiet")
 			p.waitOutputs(out, 1)
 			hangOnRead(t, hang)
 			p.waitOutputs(out, len(names)) // all done but the stuck job
-			p.signal(tc.signals[0])
+			send := func(sig syscall.Signal) {
+				if tc.group {
+					if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				p.signal(sig)
+			}
+			send(tc.signals[0])
 			if len(tc.signals) > 1 {
 				// Still waiting for the stuck job, well within its grace.
 				time.Sleep(300 * time.Millisecond)
 				if p.exited() {
 					t.Fatalf("exited on the first signal with a job in flight and %s of grace", tc.grace)
 				}
-				p.signal(tc.signals[1])
+				send(tc.signals[1])
 			}
 			sent := time.Now()
 			code := p.wait(runLimit)
