@@ -40,24 +40,30 @@
 //
 // # Order of work
 //
-// The vertical pass runs first: for each output row it combines the few source
-// rows under the filter (read in place, or converted/box-shrunk into a small ring
-// of rows), producing one full-width row, which the horizontal pass then filters
-// into the output. Most of the arithmetic is thus in one contiguous loop over
-// bytes. On amd64 with AVX2 both single-channel passes run in assembly
-// (kernels_amd64.s: pmaddwd on pairs of rows, and on 8 taps at a time along a
-// row); everything else, and other CPUs, use the pure Go loops, which give
-// bit-identical results.
+// Both passes stream through a ring holding as many rows as the vertical filter
+// has taps; there is no intermediate image. Usually the vertical pass runs first:
+// for each output row it combines the source rows under the filter (read in
+// place, or converted/box-shrunk into the ring) into one full-width row, which the
+// horizontal pass then filters into the output, so most of the arithmetic is in
+// one contiguous loop over bytes. When that would do more work, or when the
+// window of full-width source rows would not stay in the L2 cache (a wide RGBA
+// image shrunk a lot), the horizontal pass runs first, into the ring at the output
+// width. On amd64 with AVX2 the passes run in assembly (kernels_amd64.s: pmaddwd
+// on pairs of rows, and on 8 or 4 taps at a time along a row); other CPUs use the
+// pure Go loops, which give bit-identical results.
 //
 // # Pre-shrink
 //
-// For reductions of 4x or more on an axis the source is first averaged over
-// integer k x k blocks (k = floor(ratio/2)), leaving 2x to 4x for the filter:
-// libvips' shrink + reduce with its default gap of 2, Pillow's reducing_gap. The
-// box average is cheap (sums, no multiplies, streamed through the row ring) and
-// the final filter still sees at least twice the output resolution; against the
-// float reference this costs a few dB on the luma of detailed photos and stays
-// far above the fidelity bar. Nearest and Box never pre-shrink.
+// With the vector kernels a filter of up to 64 taps is cheap, so Lanczos3 works
+// directly on the source up to a 10x reduction per axis (21x for Catmull-Rom);
+// beyond that, and for every reduction of 4x or more on the pure Go path, the
+// source is first averaged over integer k x k blocks: libvips' shrink + reduce,
+// Pillow's reducing_gap. The box average is cheap (sums, no multiplies, streamed
+// through the ring) and the final filter still sees at least twice the output
+// resolution (on the Go path) or a few times it (on the vector path); against the
+// float reference the box costs a few dB on the luma of detailed photos and stays
+// far above the fidelity bar. Nearest and Box never pre-shrink. JPEGs rarely
+// need it: the scaled decode leaves a 2x-4x reduction.
 //
 // # Fidelity
 //

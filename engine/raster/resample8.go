@@ -8,7 +8,8 @@ import "unsafe"
 // rows8 yields the rows of an 8-bit source of w pixels by h rows with ch channels.
 type rows8 interface {
 	// row returns row y (0 <= y < h) as w*ch bytes, either a slice of the
-	// source itself or scratch (of len w*ch) filled with the converted row.
+	// source itself or scratch[:w*ch] filled with the converted row (scratch
+	// may be longer).
 	row(y int, scratch []uint8) []uint8
 }
 
@@ -57,33 +58,64 @@ func newPlan(mx, my axisMap, f Filter) *plan {
 
 // resample8 resamples src (sw x sh pixels, ch channels) into dst following p.
 //
-// The vertical pass runs first, straight on the source rows (or on box-shrunk
-// rows kept in a ring of as many rows as the filter has taps), and produces one
-// full-width row per output row; the horizontal pass then filters that row into
-// the destination. Vertical-first puts most of the arithmetic in the simple,
-// contiguous row loop (vpass) and needs no intermediate image.
+// Both orders stream: rows pass through a ring of as many rows as the vertical
+// filter has taps, and no intermediate image is made.
+//
+// Vertical first (the usual choice) combines the source rows under the filter
+// (read in place, or converted/box-shrunk into the ring) into one full-width row
+// per output row, which the horizontal pass then filters into the destination:
+// most of the arithmetic is in the simple contiguous row loop (vpass).
+//
+// Horizontal first filters each source row into the ring at the output width,
+// and the vertical pass combines ring rows straight into the destination. It is
+// taken when it does less work (shrinking across much more than down), or when
+// the vertical filter's window of full-width source rows would not stay in cache.
 func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 	mx, my, wx, wy := p.mx, p.my, p.wx, p.wy
 	rowLen := mx.srcN * ch // bytes per (pre-shrunk) source row
 	dw := mx.dstN * ch
-	cache := newRowCache(src, sw, sh, ch, p.kx, p.ky, wy.n)
-	defer cache.release()
 	hIdentity := mx.identity()
 	vIdentity := my.identity()
+	hFirst := !hIdentity && !vIdentity && horizontalFirst(p, ch)
+	var hf *weights
+	if hFirst {
+		hf = wx
+	}
+	cache := newRowCache(src, sw, sh, ch, p.kx, p.ky, wy.n, hf, dw)
+	defer cache.release()
+
+	var accP *[]int32
+	if !vIdentity {
+		accP = getBuf32(max(rowLen, dw))
+		defer putBuf32(accP)
+	}
+	rows := make([][]uint8, wy.n)
+	gather := func(y int) []int16 {
+		s := int(wy.start[y])
+		ww := wy.w[y*wy.n : (y+1)*wy.n]
+		for k := range rows {
+			if ww[k] != 0 {
+				rows[k] = cache.get(s + k)
+			} else {
+				rows[k] = nil
+			}
+		}
+		return ww
+	}
+
+	if hFirst {
+		for y := 0; y < my.dstN; y++ {
+			vpass(dst.pix[y*dst.stride:y*dst.stride+dw], rows, gather(y), *accP)
+		}
+		return
+	}
 
 	// The vertical pass writes into tmp, whose slack past rowLen lets the AVX2
 	// horizontal kernel read its padded windows.
 	tmpP := getBuf8(max(rowLen, wx.maxEnd*ch) + 16)
 	defer putBuf8(tmpP)
 	tmp := (*tmpP)[:rowLen]
-	var accP *[]int32
-	if !vIdentity {
-		accP = getBuf32(rowLen)
-		defer putBuf32(accP)
-	}
-	rows := make([][]uint8, wy.n)
 	for y := 0; y < my.dstN; y++ {
-		s := int(wy.start[y])
 		var row []uint8
 		if vIdentity {
 			row = cache.get(y)
@@ -91,16 +123,8 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 				row = tmp[:copy(tmp, row)]
 			}
 		} else {
-			ww := wy.w[y*wy.n : (y+1)*wy.n]
-			for k := range rows {
-				if ww[k] != 0 {
-					rows[k] = cache.get(s + k)
-				} else {
-					rows[k] = nil
-				}
-			}
 			row = tmp
-			vpass(row, rows, ww, *accP)
+			vpass(row, rows, gather(y), *accP)
 		}
 		out := dst.pix[y*dst.stride : y*dst.stride+dw]
 		switch {
@@ -114,32 +138,69 @@ func resample8(dst dst8, src rows8, sw, sh, ch int, p *plan) {
 	}
 }
 
-// rowCache hands out rows of the pre-shrunk source by index, computing each row
-// once while it is inside the vertical filter's window. Rows of a plane that needs
-// neither conversion nor shrinking are returned in place.
-type rowCache struct {
-	src          rows8
-	direct       bool
-	sw, sh, ch   int
-	kx, ky       int
-	slots        [][]uint8
-	held         []int
-	buf, scratch *[]uint8
-	acc          *[]int32
+// horizontalFirst decides the order of the passes for p: the one with fewer
+// multiply-adds, counting vertical-first double when its window of source rows
+// (taps x row bytes) is too big to stay in the L2 cache while the output rows
+// walk down it.
+func horizontalFirst(p *plan, ch int) bool {
+	if passOrder != 0 {
+		return passOrder == 2
+	}
+	srcW, srcRows := int64(p.mx.srcN*ch), int64(p.hi-p.lo)
+	dstW, dstH := int64(p.mx.dstN*ch), int64(p.my.dstN)
+	nx, ny := int64(p.wx.n), int64(p.wy.n)
+	vFirst := dstH*srcW*ny + dstH*dstW*nx
+	hFirst := srcRows*dstW*nx + dstH*dstW*ny
+	if ny*srcW > 256<<10 {
+		vFirst *= 2
+	}
+	return hFirst < vFirst
 }
 
-func newRowCache(src rows8, sw, sh, ch, kx, ky, n int) *rowCache {
-	c := &rowCache{src: src, sw: sw, sh: sh, ch: ch, kx: kx, ky: ky}
-	if _, ok := src.(plane8); ok && kx == 1 && ky == 1 {
+// passOrder overrides horizontalFirst in tests: 1 vertical first, 2 horizontal first.
+var passOrder = 0
+
+// rowCache hands out rows by index, computing each row once while it is inside
+// the vertical filter's window: rows of the pre-shrunk source, or with hf set,
+// those rows filtered horizontally by hf. Rows of a plane that needs neither
+// conversion, shrinking nor filtering are returned in place.
+type rowCache struct {
+	src        rows8
+	direct     bool
+	sw, sh, ch int
+	kx, ky     int
+	hf         *weights
+	slots      [][]uint8
+	held       []int
+	buf        *[]uint8 // the slots
+	scratch    *[]uint8 // a converted source row (for the box)
+	pad        *[]uint8 // a source row with slack for the AVX2 horizontal kernel
+	acc        *[]int32 // box sums
+}
+
+// newRowCache makes a ring of n rows of src (sw x sh, ch channels) box-shrunk by
+// kx x ky and, if hf is not nil, filtered horizontally to dw bytes.
+func newRowCache(src rows8, sw, sh, ch, kx, ky, n int, hf *weights, dw int) *rowCache {
+	c := &rowCache{src: src, sw: sw, sh: sh, ch: ch, kx: kx, ky: ky, hf: hf}
+	if _, ok := src.(plane8); ok && kx == 1 && ky == 1 && hf == nil {
 		c.direct = true
 		return c
 	}
 	rowLen := (sw + kx - 1) / kx * ch
-	c.buf = getBuf8(n * rowLen)
+	slotLen := rowLen
+	if hf != nil {
+		slotLen = dw
+		padLen := rowLen + 16
+		if hf.wPad != nil {
+			padLen = max(padLen, hf.maxEnd*ch+16)
+		}
+		c.pad = getBuf8(padLen)
+	}
+	c.buf = getBuf8(n * slotLen)
 	c.slots = make([][]uint8, n)
 	c.held = make([]int, n)
 	for i := range c.slots {
-		c.slots[i] = (*c.buf)[i*rowLen : (i+1)*rowLen : (i+1)*rowLen]
+		c.slots[i] = (*c.buf)[i*slotLen : (i+1)*slotLen : (i+1)*slotLen]
 		c.held[i] = -1
 	}
 	c.scratch = getBuf8(sw * ch)
@@ -158,12 +219,30 @@ func (c *rowCache) get(r int) []uint8 {
 		return c.slots[i]
 	}
 	slot := c.slots[i]
-	if c.kx > 1 || c.ky > 1 {
-		boxRow8(slot, *c.acc, c.src, *c.scratch, c.sw, c.sh, c.ch, r, c.kx, c.ky)
-	} else if row := c.src.row(r, slot); &row[0] != &slot[0] {
-		copy(slot, row)
-	}
 	c.held[i] = r
+	shrink := c.kx > 1 || c.ky > 1
+	if c.hf == nil {
+		if shrink {
+			boxRow8(slot, *c.acc, c.src, *c.scratch, c.sw, c.sh, c.ch, r, c.kx, c.ky)
+		} else if row := c.src.row(r, slot); &row[0] != &slot[0] {
+			copy(slot, row)
+		}
+		return slot
+	}
+	var row []uint8
+	if shrink {
+		row = boxRow8(*c.pad, *c.acc, c.src, *c.scratch, c.sw, c.sh, c.ch, r, c.kx, c.ky)
+	} else {
+		row = c.src.row(r, *c.pad)
+		if c.hf.wPad != nil && cap(row) < c.hf.maxEnd*c.ch {
+			row = (*c.pad)[:copy(*c.pad, row)]
+		}
+	}
+	if c.ch == 1 {
+		hpass1(slot, row, c.hf)
+	} else {
+		hpass4(slot, row, c.hf)
+	}
 	return slot
 }
 
@@ -171,6 +250,9 @@ func (c *rowCache) release() {
 	if c.buf != nil {
 		putBuf8(c.buf)
 		putBuf8(c.scratch)
+	}
+	if c.pad != nil {
+		putBuf8(c.pad)
 	}
 	if c.acc != nil {
 		putBuf32(c.acc)
@@ -255,14 +337,14 @@ func hpass4(dst, src []uint8, ws *weights) {
 // vpass sets dst to the weighted sum of rows (nil where the weight is zero).
 func vpass(dst []uint8, rows [][]uint8, w []int16, acc []int32) {
 	if haveAVX2 && len(dst) >= 16 {
-		var ptrs [64]unsafe.Pointer
-		var pairs [32]int32
+		var ptrs [maxVectorTaps]unsafe.Pointer
+		var pairs [maxVectorTaps / 2]int32
 		np := 0
 		for k, r := range rows {
 			if w[k] == 0 {
 				continue
 			}
-			if np == len(ptrs) || len(rows) > 64 {
+			if np == len(ptrs) || len(rows) > maxVectorTaps {
 				np = -1 // too many taps for the kernel's tables
 				break
 			}
@@ -285,7 +367,7 @@ func vpass(dst []uint8, rows [][]uint8, w []int16, acc []int32) {
 			if n16 == len(dst) {
 				return
 			}
-			var tailArr [64][]uint8
+			var tailArr [maxVectorTaps][]uint8
 			tail := tailArr[:len(rows)]
 			for k, r := range rows {
 				if r != nil {

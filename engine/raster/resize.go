@@ -183,6 +183,7 @@ func (g gray16Rows) row(y int, scratch []uint8) []uint8 {
 	b := g.m.Rect
 	i := g.m.PixOffset(b.Min.X, b.Min.Y+y)
 	s := g.m.Pix[i : i+2*b.Dx()]
+	scratch = scratch[:b.Dx()]
 	for x := range scratch {
 		scratch[x] = s[2*x]
 	}
@@ -277,6 +278,7 @@ func (c cmykRows) row(y int, scratch []uint8) []uint8 {
 	b := c.m.Rect
 	i := c.m.PixOffset(b.Min.X, b.Min.Y+y)
 	s := c.m.Pix[i : i+4*b.Dx()]
+	scratch = scratch[:len(s)]
 	for x := 0; x < len(s); x += 4 {
 		p := s[x : x+4 : x+4]
 		r, g, bb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
@@ -308,6 +310,7 @@ type palettedRows struct {
 func (p palettedRows) row(y int, scratch []uint8) []uint8 {
 	b := p.m.Rect
 	i := p.m.PixOffset(b.Min.X, b.Min.Y+y)
+	scratch = scratch[:4*b.Dx()]
 	for x, idx := range p.m.Pix[i : i+b.Dx()] {
 		c := &p.pal[idx]
 		d := scratch[4*x : 4*x+4 : 4*x+4]
@@ -321,6 +324,7 @@ type nycbcraRows struct{ m *image.NYCbCrA }
 func (n nycbcraRows) row(y int, scratch []uint8) []uint8 {
 	b := n.m.Rect
 	yy := b.Min.Y + y
+	scratch = scratch[:4*b.Dx()]
 	for x := 0; x < b.Dx(); x++ {
 		xx := b.Min.X + x
 		yi, ci := n.m.YOffset(xx, yy), n.m.COffset(xx, yy)
@@ -337,6 +341,7 @@ type genericRows struct{ m image.Image }
 
 func (g genericRows) row(y int, scratch []uint8) []uint8 {
 	b := g.m.Bounds()
+	scratch = scratch[:4*b.Dx()]
 	for x := 0; x < b.Dx(); x++ {
 		r, gg, bb, a := g.m.At(b.Min.X+x, b.Min.Y+y).RGBA()
 		d := scratch[4*x : 4*x+4 : 4*x+4]

@@ -72,20 +72,36 @@ func (ws *weights) pad() {
 	}
 }
 
-// preShrink returns the integer box-shrink factor to apply before filtering an axis
-// that shrinks by du: the largest k leaving at least a 2x reduction for the filter
-// (libvips' shrink+reduce with gap 2, Pillow's reducing_gap). Nearest and Box
-// never pre-shrink: a box of boxes is not a box.
+// preShrink returns the integer box-shrink factor to apply before filtering an
+// axis that shrinks by du. With the vector kernels a filter of up to 64 taps
+// costs little, so the box only steps in beyond that, to keep the window within
+// the kernels' table. Without them each tap is dear, and the box takes over from
+// 4x: the largest k leaving at least a 2x reduction for the filter (libvips'
+// shrink+reduce with gap 2, Pillow's reducing_gap). Nearest and Box never
+// pre-shrink: a box of boxes is not a box.
 func preShrink(du float64, f Filter) int {
-	if f == Nearest || f == Box || du < 2*preShrinkGap {
+	if f == Nearest || f == Box {
 		return 1
 	}
-	k := int(du / preShrinkGap)
-	if k > maxPreShrink {
-		k = maxPreShrink
+	if wideFilters {
+		limit := (maxVectorTaps/2 - 1) / f.support() // 2*support*du + 1 taps at most
+		if du <= limit {
+			return 1
+		}
+		return min(int(math.Ceil(du/limit)), maxPreShrink)
 	}
-	return k
+	if du < 2*preShrinkGap {
+		return 1
+	}
+	return min(int(du/preShrinkGap), maxPreShrink)
 }
+
+// wideFilters selects the pre-shrink policy for the vector kernels; it is fixed at
+// start-up (tests switch the kernels off without changing the plan).
+var wideFilters = haveAVX2
+
+// maxVectorTaps is the most taps vpass hands to the vector kernel.
+const maxVectorTaps = 64
 
 // preShrinkGap is the reduction left to the filter after a pre-shrink, at least.
 const preShrinkGap = 2.0
