@@ -55,7 +55,7 @@
 // # Pre-shrink
 //
 // With the vector kernels a filter of up to 64 taps is cheap, so Lanczos3 works
-// directly on the source up to a 10x reduction per axis (21x for Catmull-Rom);
+// directly on the source up to a 10x reduction per axis (15x for Catmull-Rom);
 // beyond that, and for every reduction of 4x or more on the pure Go path, the
 // source is first averaged over integer k x k blocks: libvips' shrink + reduce,
 // Pillow's reducing_gap. The box average is cheap (sums, no multiplies, streamed
