@@ -174,3 +174,32 @@ func TestCompletionsGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestCaskInstallsEveryManPage: the Homebrew cask in .goreleaser.yaml lists
+// its man pages one by one; the list must be the pages gen-docs writes, or a
+// new command's page ships in the archives but not with brew.
+func TestCaskInstallsEveryManPage(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(line), "- man/"); ok && strings.HasSuffix(p, ".1") {
+			listed = append(listed, p)
+		}
+	}
+	slices.Sort(listed)
+	pages, err := filepath.Glob(filepath.Join(genDocs(t), "man", "*.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range pages {
+		want = append(want, filepath.Base(p))
+	}
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf(".goreleaser.yaml homebrew_casks manpages lists\n  %v\nbut gen-docs writes\n  %v\nlist every man/<page>.1 under manpages:", listed, want)
+	}
+}
