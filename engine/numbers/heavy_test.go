@@ -168,7 +168,7 @@ func TestNegativeZeroPaths(t *testing.T) {
 func TestHeavyShortcutsMatchLoop(t *testing.T) {
 	xs := genInputs(99, 300)
 	rounds := []int{0, 1, 2, 3, 5, 63, 64, 65, 1000, 30_000}
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		rounds = rounds[:9]
 	}
 	for _, r := range rounds {

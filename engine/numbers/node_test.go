@@ -141,7 +141,11 @@ func TestNodeCrossCheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	xs := genInputs(20240611, 10_000)
+	n := 10_000
+	if raceEnabled {
+		n = 2_000 // the race detector slows everything; the full run checks 10,000
+	}
+	xs := genInputs(20240611, n)
 	for _, tc := range []struct {
 		op     string
 		rounds int
