@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -122,7 +123,7 @@ the other is derived from it.
 	f.BoolVar(&o.enlarge, "enlarge", false, "allow upscaling images smaller than the target")
 	f.StringVar(&o.filter, "filter", "lanczos", "resampling filter: lanczos, catmullrom, linear, box, nearest")
 	f.StringVar(&o.format, "format", "same", "output format: same, jpeg, png, gif, bmp, tiff, webp, avif")
-	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100 (default: 80 for JPEG and WebP, 50 for AVIF, as sharp)")
+	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
 	f.IntVar(&o.pngLevel, "png-level", -1, "PNG compression level 0-9 (-1: the encoder's default)")
 	f.StringVar(&o.background, "background", "white", "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
@@ -156,6 +157,10 @@ func workerSplit(procsN, threads int) (int, int) {
 	if err != nil || cpus < 1 {
 		cpus = 1
 	}
+	// Go sets GOMAXPROCS from the CPU affinity mask and cgroup CPU limits
+	// (containers, Kubernetes, Slurm), which gopsutil's count of the
+	// machine's CPUs does not see.
+	cpus = min(cpus, runtime.GOMAXPROCS(0))
 	switch {
 	case procsN > 0 && threads > 0:
 	case procsN > 0:
@@ -211,11 +216,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	shard.Filter(collected)
 	nprocs, nthreads := workerSplit(o.procs, o.threads)
 	var manifest *engine.Manifest
 	if !o.force {
-		manifest = engine.LoadManifest(o.out)
+		manifest = engine.LoadManifest(o.out, shard.String())
 	}
 	plan, err := engine.BuildPlan(collected, engine.PlanOptions{
 		OutDir:     o.out,
@@ -227,6 +231,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		InPlace:    o.inPlace,
 		Manifest:   manifest,
 		SplitParts: nprocs,
+		Shard:      shard,
 	})
 	if err != nil {
 		return 0, err
@@ -235,7 +240,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		return dryRun(stdout, plan), nil
 	}
 	if manifest == nil {
-		manifest = engine.LoadManifest(o.out)
+		manifest = engine.LoadManifest(o.out, shard.String())
 	}
 	// A run killed with its workers (SIGKILL, power loss) leaves their temp
 	// files; the directories this run writes to are swept of them.
@@ -366,10 +371,23 @@ func imageSpec(c *cobra.Command, o *processOptions) (engine.ImageSpec, error) {
 	if !c.Flags().Changed("quality") {
 		s.Quality = 0 // each format's own default, as sharp's: JPEG and WebP 80, AVIF 50
 	}
-	if o.resize != "" {
-		if c.Flags().Changed("width") || c.Flags().Changed("height") {
+	fs := c.Flags()
+	sizeSet := fs.Changed("width") || fs.Changed("height")
+	if o.resize != "" && sizeSet {
+		// Two spellings of one thing: the command line beats the
+		// environment; both from the same source is a mistake.
+		sizeCLI := setOnCommandLine(fs, "width") || setOnCommandLine(fs, "height")
+		resizeCLI := setOnCommandLine(fs, "resize")
+		switch {
+		case resizeCLI && !sizeCLI:
+			s.Width, s.Height = 0, 0
+		case sizeCLI && !resizeCLI:
+			o.resize = ""
+		default:
 			return s, fmt.Errorf("--resize and --width/--height are two spellings of one thing: give one")
 		}
+	}
+	if o.resize != "" {
 		g, err := imgfmt.ParseResize(o.resize)
 		if err != nil {
 			return s, fmt.Errorf("--resize %q: %v", o.resize, err)

@@ -149,6 +149,10 @@ func envDefaults(fs *pflag.FlagSet) error {
 		}
 		key := envName(f.Name)
 		if v := os.Getenv(key); v != "" {
+			if f.Annotations == nil {
+				f.Annotations = map[string][]string{}
+			}
+			f.Annotations[fromEnvAnnotation] = []string{key}
 			if e := fs.Set(f.Name, v); e != nil { // marks the flag Changed, as if given
 				err = usageError{fmt.Errorf("%s=%q: not a valid --%s (want %s)", key, v, f.Name, valueKind(f))}
 			}
@@ -169,6 +173,16 @@ func valueKind(f *pflag.Flag) string {
 	default:
 		return "a " + t
 	}
+}
+
+// fromEnvAnnotation marks a flag whose value came from the environment.
+const fromEnvAnnotation = "imgpar_from_env"
+
+// setOnCommandLine reports whether the user gave the flag on the command
+// line (not through IMGPAR_*).
+func setOnCommandLine(fs *pflag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	return f != nil && f.Changed && len(f.Annotations[fromEnvAnnotation]) == 0
 }
 
 func envName(flag string) string {

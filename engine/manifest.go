@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -17,10 +18,9 @@ import (
 // output was made from, so that a re-run skips outputs that are up to date.
 const ManifestName = ".imgpar-manifest.json"
 
-// journalName is appended to as files finish, one JSON line each, so that a
-// run killed before it could rewrite the manifest loses nothing; the next
-// run folds it into the manifest.
-const journalName = ".imgpar-manifest.journal"
+// A journal (.imgpar-manifest.journal) is appended to as files finish, one
+// JSON line each, so that a run killed before it could rewrite the manifest
+// loses nothing; the next run folds it into the manifest.
 
 // ManifestEntry records one output.
 type ManifestEntry struct {
@@ -36,8 +36,10 @@ type ManifestEntry struct {
 // Manifest is the set of entries of one output directory.
 type Manifest struct {
 	dir     string
+	tag     string // "" or ".shard-K-of-N": each shard keeps its own files
 	mu      sync.Mutex
 	entries map[string]ManifestEntry
+	mine    map[string]bool // outputs recorded by this run
 	journal *os.File
 }
 
@@ -46,30 +48,60 @@ type manifestFile struct {
 	Entries []ManifestEntry `json:"entries"`
 }
 
-// LoadManifest reads dir's manifest and journal; a missing or unreadable
-// manifest is an empty one (everything is redone), never an error.
-func LoadManifest(dir string) *Manifest {
+// LoadManifest reads every manifest and journal in dir (the unsharded one
+// and those of shards, which run at the same time into one directory and
+// so keep files of their own); a missing or unreadable manifest is an empty
+// one (everything is redone), never an error. shard is "" for an unsharded
+// run, else "K/N"; Save writes only that run's own file.
+func LoadManifest(dir, shard string) *Manifest {
 	m := &Manifest{dir: dir, entries: map[string]ManifestEntry{}}
-	if b, err := os.ReadFile(filepath.Join(dir, ManifestName)); err == nil {
+	if shard != "" {
+		m.tag = ".shard-" + strings.ReplaceAll(shard, "/", "-of-")
+	}
+	manifests, _ := filepath.Glob(filepath.Join(dir, ".imgpar-manifest*.json"))
+	for _, name := range manifests {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue
+		}
 		var mf manifestFile
 		if json.Unmarshal(b, &mf) == nil && mf.Version == 1 {
 			for _, e := range mf.Entries {
-				m.entries[e.Output] = e
+				m.load(e, name == m.path(".json"))
 			}
 		}
 	}
-	if f, err := os.Open(filepath.Join(dir, journalName)); err == nil {
+	journals, _ := filepath.Glob(filepath.Join(dir, ".imgpar-manifest*.journal"))
+	for _, name := range journals {
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			var e ManifestEntry
 			if json.Unmarshal(sc.Bytes(), &e) == nil && e.Output != "" {
-				m.entries[e.Output] = e // a torn last line fails to parse and is ignored
+				m.load(e, name == m.path(".journal")) // a torn last line fails to parse and is ignored
 			}
 		}
 		f.Close()
 	}
 	return m
+}
+
+func (m *Manifest) load(e ManifestEntry, own bool) {
+	m.entries[e.Output] = e
+	if own {
+		if m.mine == nil {
+			m.mine = map[string]bool{}
+		}
+		m.mine[e.Output] = true
+	}
+}
+
+func (m *Manifest) path(ext string) string {
+	return filepath.Join(m.dir, ".imgpar-manifest"+m.tag+ext)
 }
 
 // UpToDate reports whether the output of job is current: recorded for the
@@ -139,8 +171,12 @@ func (m *Manifest) record(e ManifestEntry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.entries[e.Output] = e
+	if m.mine == nil {
+		m.mine = map[string]bool{}
+	}
+	m.mine[e.Output] = true
 	if m.journal == nil {
-		f, err := os.OpenFile(filepath.Join(m.dir, journalName), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		f, err := os.OpenFile(m.path(".journal"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
 			return err
 		}
@@ -157,6 +193,9 @@ func (m *Manifest) Save() error {
 	defer m.mu.Unlock()
 	mf := manifestFile{Version: 1}
 	for _, e := range m.entries {
+		if m.tag != "" && !m.mine[e.Output] {
+			continue // another shard's entry: its own file has it
+		}
 		mf.Entries = append(mf.Entries, e)
 	}
 	sort.Slice(mf.Entries, func(i, j int) bool { return mf.Entries[i].Output < mf.Entries[j].Output })
@@ -164,7 +203,7 @@ func (m *Manifest) Save() error {
 	if err != nil {
 		return err
 	}
-	if _, err := WriteAtomic(filepath.Join(m.dir, ManifestName), func(w io.Writer) error {
+	if _, err := WriteAtomic(m.path(".json"), func(w io.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	}); err != nil {
@@ -174,7 +213,14 @@ func (m *Manifest) Save() error {
 		m.journal.Close()
 		m.journal = nil
 	}
-	os.Remove(filepath.Join(m.dir, journalName))
+	os.Remove(m.path(".journal"))
+	if m.tag == "" {
+		// An unsharded run holds every entry now: fold the shards' files in.
+		shards, _ := filepath.Glob(filepath.Join(m.dir, ".imgpar-manifest.shard-*"))
+		for _, f := range shards {
+			os.Remove(f)
+		}
+	}
 	return nil
 }
 

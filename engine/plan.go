@@ -30,6 +30,9 @@ type PlanOptions struct {
 	InPlace bool
 	// Manifest, if set, drops jobs whose outputs are up to date.
 	Manifest *Manifest
+	// Shard keeps this run's share of the inputs. Outputs are named and
+	// checked for conflicts over all inputs first, so that shards agree.
+	Shard Shard
 	// SplitParts spreads a large heavy text-number file over this many
 	// part jobs (the worker count); below 2 nothing is split.
 	SplitParts int
@@ -77,7 +80,17 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	if err := checkTemplate(o.Name); err != nil {
 		return nil, err
 	}
-	p := &Plan{Failures: append([]Failure(nil), c.Failures...), Skipped: append([]Skip(nil), c.Skipped...)}
+	p := &Plan{}
+	for _, f := range c.Failures {
+		if o.Shard.Has(f.Path) {
+			p.Failures = append(p.Failures, f)
+		}
+	}
+	for _, s := range c.Skipped {
+		if o.Shard.Has(s.Path) {
+			p.Skipped = append(p.Skipped, s)
+		}
+	}
 
 	classes := make([]class, len(c.Inputs))
 	var wg sync.WaitGroup
@@ -100,12 +113,17 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	owners := map[string]string{}
 	for i, in := range c.Inputs {
 		cl := classes[i]
+		mine := o.Shard.Has(in.Rel)
 		switch {
 		case cl.err != "":
-			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
+			if mine {
+				p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
+			}
 			continue
 		case cl.kind == "":
-			p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: "not a supported input"})
+			if mine {
+				p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: "not a supported input"})
+			}
 			continue
 		}
 		job := Job{Kind: cl.kind, Input: in.Path}
@@ -138,11 +156,11 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		rel := expandName(o.Name, in.Rel, ext, w, h)
 		out, err := safeJoin(outAbs, rel)
 		if err != nil {
-			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
+			p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
 			continue
 		}
 		if !guard.inside(outAbs, out) {
-			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
+			p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
 			continue
 		}
 		if prev, ok := owners[out]; ok {
@@ -155,6 +173,9 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			return nil, fmt.Errorf("%w: output %s would overwrite its input (choose another --out, or pass --in-place)", ErrUsage, out)
 		}
 		owners[out] = in.Path
+		if !mine {
+			continue // another shard's input: named above only so that all shards agree
+		}
 		job.Output = out
 		if o.Manifest != nil && o.Manifest.UpToDate(&job, o.OutDir) {
 			p.UpToDate++
@@ -366,4 +387,11 @@ func sameFile(a, b string) bool {
 	}
 	sb, err := os.Stat(b)
 	return err == nil && os.SameFile(sa, sb)
+}
+
+// fail records a failure of this shard's input.
+func (p *Plan) fail(mine bool, f Failure) {
+	if mine {
+		p.Failures = append(p.Failures, f)
+	}
 }
