@@ -80,6 +80,8 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, ctx context.Context
 	msg := res.Error.Message
 	if job.Input != "" {
 		msg = strings.ReplaceAll(msg, job.Input, name)
+	} else if strings.HasPrefix(msg, ": ") {
+		msg = name + msg // the dispatcher's messages name the input path
 	}
 	var status int
 	switch res.Error.Code {
@@ -105,7 +107,10 @@ func (s *server) requestContext(r *http.Request) (context.Context, context.Cance
 }
 
 // readError maps a failure to read a request body to a status.
-func readError(w http.ResponseWriter, err error, limit int64) int {
+func readError(w http.ResponseWriter, r *http.Request, err error, limit int64) int {
+	if r.Context().Err() != nil {
+		return statusClientClosed // the client left mid-body
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return writeError(w, http.StatusRequestEntityTooLarge, "request body over the %d-byte limit (--max-upload)", limit)
@@ -147,7 +152,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) int {
 	defer cancel()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxUpload))
 	if err != nil {
-		return readError(w, err, s.opts.MaxUpload)
+		return readError(w, r, err, s.opts.MaxUpload)
 	}
 	xs, err := numbers.ParseJSON(body)
 	if err != nil {
@@ -288,7 +293,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxUpload)
 	var src io.Reader = body
 	if multipartBody {
-		part, status := imagePart(w, body, params["boundary"], s.opts.MaxUpload)
+		part, status := imagePart(w, r, body, params["boundary"], s.opts.MaxUpload)
 		if part == nil {
 			return status
 		}
@@ -301,7 +306,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 		if errors.As(err, &pe) {
 			return writeError(w, http.StatusInternalServerError, "saving the upload: %v", pe.Err)
 		}
-		return readError(w, err, s.opts.MaxUpload)
+		return readError(w, r, err, s.opts.MaxUpload)
 	}
 	if n == 0 {
 		return writeError(w, http.StatusBadRequest, "empty upload")
@@ -336,7 +341,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 
 // imagePart finds the form's "image" file part; on failure it answers and
 // returns a nil part.
-func imagePart(w http.ResponseWriter, body io.Reader, boundary string, limit int64) (*multipart.Part, int) {
+func imagePart(w http.ResponseWriter, r *http.Request, body io.Reader, boundary string, limit int64) (*multipart.Part, int) {
 	if boundary == "" {
 		return nil, writeError(w, http.StatusBadRequest, "multipart/form-data without a boundary")
 	}
@@ -348,8 +353,8 @@ func imagePart(w http.ResponseWriter, body io.Reader, boundary string, limit int
 		}
 		if err != nil {
 			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, readError(w, err, limit)
+			if errors.As(err, &mbe) || r.Context().Err() != nil {
+				return nil, readError(w, r, err, limit)
 			}
 			return nil, writeError(w, http.StatusBadRequest, "malformed multipart body: %v", err)
 		}

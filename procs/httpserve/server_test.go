@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -245,3 +247,29 @@ func TestParseRounds(t *testing.T) {
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+// TestRunWorkersFailing: workers that cannot start end Run with an error
+// (imgpar serve exits 1) instead of a server that answers nothing.
+func TestRunWorkersFailing(t *testing.T) {
+	broken := func(ctx context.Context) (*exec.Cmd, error) { return exec.Command("false"), nil }
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), nil, Options{Addr: "127.0.0.1:0", Procs: 1, Threads: 1, Stderr: &stderr, Command: broken})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, procs.ErrRestartStorm) {
+			t.Fatalf("Run = %v, want ErrRestartStorm", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("Run did not give up on workers that cannot start:\n%s", stderr.String())
+	}
+}
+
+func TestRunCannotListen(t *testing.T) {
+	err := Run(context.Background(), nil, Options{Addr: "127.0.0.1:99999"})
+	if !errors.Is(err, ErrListen) {
+		t.Fatalf("Run = %v, want ErrListen", err)
+	}
+}
