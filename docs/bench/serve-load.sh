@@ -8,7 +8,9 @@
 # line per server and round, with the peak RSS of the server's process tree.
 # usage: docs/bench/serve-load.sh [ROUNDS]
 #   N, C: uploads and concurrency; IMGPAR_SERVE_ARGS: flags for imgpar serve
-#   (default --procs 2 --threads 1); node and npm are needed for the seed's
+#   (default --procs 2 --threads 1); SEED_INLINE=1 adds the seed's server
+#   with sharp called from the main thread (no worker thread per upload), the
+#   usual way to serve sharp; node and npm are needed for the seed's
 #   server (express, multer and sharp are installed in ~/.cache/imgpar-bench).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -96,5 +98,8 @@ for r in $(seq "$rounds"); do
   run imgpar "$work/imgpar" serve --addr 127.0.0.1:0 ${IMGPAR_SERVE_ARGS:---procs 2 --threads 1}
   if command -v node >/dev/null; then
     run node-seed env PORT=0 node "$cache/server.mjs"
+    if [ -n "${SEED_INLINE:-}" ]; then
+      run node-sharp-inline env PORT=0 SEED_SERVER_INLINE=1 node "$cache/server.mjs"
+    fi
   fi
 done

@@ -10,11 +10,27 @@ import { Worker } from "worker_threads";
 import fs from "fs";
 import os from "os";
 import path from "path";
+import sharp from "sharp";
 
 const app = express();
 const upload = multer({ dest: path.join(os.tmpdir(), "seed-server-uploads") });
 
+// SEED_SERVER_INLINE=1: no worker thread; sharp runs the job from the main
+// thread (sharp is asynchronous: libvips works on libuv's thread pool). Not
+// the seed's design; what a sharp server usually does, for comparison.
+const inline = process.env.SEED_SERVER_INLINE === "1";
+
 app.post("/upload", upload.single("image"), (req, res) => {
+  if (inline) {
+    sharp(req.file.path)
+      .resize(800)
+      .jpeg({ quality: 80 })
+      .toBuffer()
+      .then((data) => res.type("image/jpeg").send(data))
+      .catch((err) => res.status(500).json({ error: err.message }))
+      .finally(() => fs.unlink(req.file.path, () => {}));
+    return;
+  }
   const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
     workerData: req.file.path,
   });
