@@ -362,6 +362,10 @@ func (d *dispatcher) handle(ctx context.Context, ev event) {
 				return // called off, or failing while nothing is wanted
 			}
 			s.failures++
+			// A worker that died before its hello (killed, or broken) is a
+			// restart too, as one that died after it: the report's count
+			// is every worker death the run had to recover from.
+			s.restarts++
 			if d.consecutiveStartFailures() >= d.opts.MaxStartFailures {
 				d.storm(fmt.Errorf("%w: %d attempts in a row failed; last: %v", ErrRestartStorm, d.consecutiveStartFailures(), ev.startErr))
 				return
