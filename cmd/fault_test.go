@@ -1442,3 +1442,69 @@ func mountTmpfs(t *testing.T, dir, opts string) {
 		}
 	})
 }
+
+// TestFaultKillDuringStart kills a running worker, then its replacements the
+// moment they appear, before their handshake, three times in a row (under
+// the restart-storm cap of five): the run recovers, every input is done
+// once, and the report counts every kill as a restart.
+func TestFaultKillDuringStart(t *testing.T) {
+	skipShort(t)
+	dir := t.TempDir()
+	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
+	names := copyPhotos(t, in, 20)
+	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
+		"--width", "320", "--events", "--report", rep, "--quiet")
+	p.waitOutputs(out, 8)
+	known := map[int]bool{}
+	for _, w := range p.workers() {
+		known[w] = true
+	}
+	if len(known) == 0 {
+		t.Fatal("no workers")
+	}
+	var first int
+	for w := range known {
+		first = w
+		break
+	}
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	kills, startKills := 1, 0
+	deadline := time.Now().Add(time.Minute)
+	for startKills < 3 && !p.exited() && time.Now().Before(deadline) {
+		for _, w := range childrenOf(p.cmd.Process.Pid) {
+			if known[w] {
+				continue
+			}
+			known[w] = true
+			if err := syscall.Kill(w, syscall.SIGKILL); err == nil {
+				kills++
+				startKills++
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if startKills < 3 {
+		t.Fatalf("only %d replacements seen to kill", startKills)
+	}
+	p.waitCode(0)
+	r := readReport(t, rep)
+	if r.OK != len(names) || r.Failed != 0 {
+		t.Errorf("report: %d ok, %d failed; want %d ok", r.OK, r.Failed, len(names))
+	}
+	if r.Restarts != kills {
+		t.Errorf("report: %d restarts for %d kills (%d of them during start-up)", r.Restarts, kills, startKills)
+	}
+	evs := eventsByPath(t, parseEvents(t, p.stdout.Bytes()))
+	if len(evs) != len(names) {
+		t.Errorf("%d answers for %d inputs", len(evs), len(names))
+	}
+	tr := scanOutput(t, out)
+	if len(tr.files) != len(names) || len(tr.temps) > 0 {
+		t.Errorf("%d outputs, temps %v; want %d, none", len(tr.files), tr.temps, len(names))
+	}
+	checkDecodes(t, out, tr.files, 320)
+	p.checkNoWorkers()
+	logFigure(t, "start-kills", "1 running worker and %d replacements killed at start-up: %d restarts, %d outputs", startKills, r.Restarts, len(tr.files))
+}
