@@ -894,6 +894,9 @@ func TestFaultRestartStorm(t *testing.T) {
 	if r.OK+r.Failed != len(names) || r.OK == len(names) {
 		t.Errorf("report: %d ok + %d failed for %d inputs", r.OK, r.Failed, len(names))
 	}
+	if r.Restarts < 5 {
+		t.Errorf("report: %d restarts; the kill and the failed starts make at least 5", r.Restarts)
+	}
 	tr := scanOutput(t, out)
 	if len(tr.files) != r.OK || len(tr.temps) > 0 {
 		t.Errorf("%d outputs for %d ok; temps %v", len(tr.files), r.OK, tr.temps)
