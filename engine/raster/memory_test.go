@@ -13,6 +13,9 @@ func TestDecodeJPEGMemory(t *testing.T) {
 	files := photoJPEGs(t)
 	formats, _ := filepath.Glob("../../testdata/formats/*.jp*g")
 	files = append(files, formats...)
+	if raceEnabled || testing.Short() {
+		files = fewPhotos(files)
+	}
 	synth := encodeJPEG(t, syntheticPhoto(1283, 641, 12), 80)
 	type input struct {
 		name string
