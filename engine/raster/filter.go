@@ -89,20 +89,15 @@ func (f Filter) kernel(x float64) float64 {
 	case Nearest:
 		return 0
 	default:
-		if x < 3 {
-			return sinc(x) * sinc(x/3)
+		switch {
+		case x == 0:
+			return 1
+		case x >= 3 || x == math.Trunc(x):
+			return 0 // exact zeros at the integers, so that windows trim cleanly
 		}
-		return 0
+		// sinc(x)*sinc(x/3) with one sine: sin(3t) = sin(t)*(3 - 4 sin²(t)).
+		t := math.Pi * x / 3
+		st := math.Sin(t)
+		return st * st * (3 - 4*st*st) / (3 * t * t)
 	}
-}
-
-func sinc(x float64) float64 {
-	if x == 0 {
-		return 1
-	}
-	if x == math.Trunc(x) {
-		return 0 // exact zeros at the integers, so that windows trim cleanly
-	}
-	x *= math.Pi
-	return math.Sin(x) / x
 }
