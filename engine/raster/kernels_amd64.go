@@ -20,3 +20,6 @@ func hpass1AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst 
 
 //go:noescape
 func hpass4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int)
+
+//go:noescape
+func hpass1x4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ngroups int)

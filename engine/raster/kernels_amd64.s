@@ -173,3 +173,73 @@ h4inner:
 h4done:
 	VZEROUPPER
 	RET
+
+// func hpass1x4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ngroups int)
+//
+// hpass1AVX2 for 4*ngroups outputs, four at a time, with the four partial sums
+// reduced together. w holds, per group of four outputs and per 8 taps, the four
+// outputs' 8 weights one after the other (weights.wPad4).
+TEXT ·hpass1x4AVX2(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         starts+16(FP), DX
+	MOVQ         w+24(FP), R8
+	MOVQ         nPad+32(FP), CX
+	MOVQ         ngroups+40(FP), BX
+	MOVL         $8192, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, X15
+
+g4loop:
+	TESTQ   BX, BX
+	JZ      g4done
+	MOVLQSX 0(DX), R10
+	MOVLQSX 4(DX), R11
+	MOVLQSX 8(DX), R12
+	MOVLQSX 12(DX), R13
+	ADDQ    SI, R10
+	ADDQ    SI, R11
+	ADDQ    SI, R12
+	ADDQ    SI, R13
+	VPXOR   X0, X0, X0
+	VPXOR   X1, X1, X1
+	VPXOR   X2, X2, X2
+	VPXOR   X3, X3, X3
+	MOVQ    CX, R14
+
+g4inner:
+	VPMOVZXBW (R10), X4
+	VPMADDWD  0(R8), X4, X4
+	VPADDD    X4, X0, X0
+	VPMOVZXBW (R11), X5
+	VPMADDWD  16(R8), X5, X5
+	VPADDD    X5, X1, X1
+	VPMOVZXBW (R12), X6
+	VPMADDWD  32(R8), X6, X6
+	VPADDD    X6, X2, X2
+	VPMOVZXBW (R13), X7
+	VPMADDWD  48(R8), X7, X7
+	VPADDD    X7, X3, X3
+	ADDQ      $8, R10
+	ADDQ      $8, R11
+	ADDQ      $8, R12
+	ADDQ      $8, R13
+	ADDQ      $64, R8
+	SUBQ      $8, R14
+	JNZ       g4inner
+
+	VPHADDD   X1, X0, X0
+	VPHADDD   X3, X2, X2
+	VPHADDD   X2, X0, X0 // the four sums
+	VPADDD    X15, X0, X0
+	VPSRAD    $14, X0, X0
+	VPACKSSDW X0, X0, X0
+	VPACKUSWB X0, X0, X0
+	VMOVD     X0, (DI)
+	ADDQ      $4, DI
+	ADDQ      $16, DX
+	DECQ      BX
+	JMP       g4loop
+
+g4done:
+	RET

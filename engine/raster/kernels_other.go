@@ -17,3 +17,7 @@ func hpass1AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst 
 func hpass4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ndst int) {
 	panic("unreachable")
 }
+
+func hpass1x4AVX2(dst *uint8, src *uint8, starts *int32, w *int16, nPad int, ngroups int) {
+	panic("unreachable")
+}

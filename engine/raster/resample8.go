@@ -274,7 +274,13 @@ func clamp8(v int32) uint8 {
 func hpass1(dst, src []uint8, ws *weights) {
 	dst = dst[:len(ws.start)]
 	if len(dst) > 0 && ws.wPad != nil && cap(src) >= ws.maxEnd {
-		hpass1AVX2(&dst[0], &src[:1][0], &ws.start[0], &ws.wPad[0], ws.nPad, len(dst))
+		g := len(dst) / 4
+		if g > 0 {
+			hpass1x4AVX2(&dst[0], &src[:1][0], &ws.start[0], &ws.wPad4[0], ws.nPad, g)
+		}
+		if r := g * 4; r < len(dst) {
+			hpass1AVX2(&dst[r], &src[:1][0], &ws.start[r], &ws.wPad[r*ws.nPad], ws.nPad, len(dst)-r)
+		}
 		return
 	}
 	n := ws.n

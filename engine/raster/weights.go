@@ -60,6 +60,11 @@ type weights struct {
 	nPad   int
 	wPad   []int16
 	maxEnd int
+
+	// wPad4 interleaves the padded weights of each group of four outputs, 8 taps
+	// at a time: for group g and taps 8c..8c+7, the 8 weights of output 4g, then
+	// 4g+1, 4g+2 and 4g+3 (the layout of the four-at-a-time kernel).
+	wPad4 []int16
 }
 
 // pad fills nPad, wPad and maxEnd.
@@ -69,6 +74,16 @@ func (ws *weights) pad() {
 	for v, s := range ws.start {
 		copy(ws.wPad[v*ws.nPad:], ws.w[v*ws.n:(v+1)*ws.n])
 		ws.maxEnd = max(ws.maxEnd, int(s)+ws.nPad)
+	}
+	groups, chunks := len(ws.start)/4, ws.nPad/8
+	ws.wPad4 = make([]int16, groups*4*ws.nPad)
+	for g := 0; g < groups; g++ {
+		for c := 0; c < chunks; c++ {
+			for j := 0; j < 4; j++ {
+				v := 4*g + j
+				copy(ws.wPad4[((g*chunks+c)*4+j)*8:][:8], ws.wPad[v*ws.nPad+8*c:][:8])
+			}
+		}
 	}
 }
 
