@@ -29,7 +29,7 @@ func TestCorpusFidelity(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*"))
 	seen := map[[32]byte]bool{}
-	var psnrs []float64
+	var psnrs, jpegs, pngs []float64
 	var fast, slow time.Duration
 	for _, f := range files {
 		ext := strings.ToLower(filepath.Ext(f))
@@ -46,7 +46,9 @@ func TestCorpusFidelity(t *testing.T) {
 		}
 		seen[sum] = true
 		if ext == ".png" {
-			psnrs = append(psnrs, checkPNG(t, f, data))
+			p := checkPNG(t, f, data)
+			psnrs = append(psnrs, p)
+			pngs = append(pngs, p)
 			continue
 		}
 		cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
@@ -77,6 +79,7 @@ func TestCorpusFidelity(t *testing.T) {
 		}
 		p := PSNR(got, ref)
 		psnrs = append(psnrs, p)
+		jpegs = append(jpegs, p)
 		t.Logf("%-40s %4dx%-4d %T denom %d/%d  %.2f dB  ours %v ref %v", filepath.Base(f), cfg.Width, cfg.Height, img, denom, used, p, t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond))
 		if p < 35 {
 			t.Errorf("%s: PSNR %.2f dB < 35", f, p)
@@ -84,6 +87,15 @@ func TestCorpusFidelity(t *testing.T) {
 	}
 	if len(psnrs) == 0 {
 		t.Skip("no JPEGs in " + dir)
+	}
+	for _, set := range []struct {
+		name string
+		v    []float64
+	}{{"JPEG", jpegs}, {"PNG", pngs}} {
+		if len(set.v) > 0 {
+			slices.Sort(set.v)
+			t.Logf("%d %s: PSNR min %.2f median %.2f dB", len(set.v), set.name, set.v[0], set.v[len(set.v)/2])
+		}
 	}
 	slices.Sort(psnrs)
 	med := psnrs[len(psnrs)/2]
