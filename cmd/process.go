@@ -197,8 +197,8 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if err != nil {
 		return 0, usageError{fmt.Errorf("--op %q: want double, square, heavy or stats", o.op)}
 	}
-	if o.rounds < 0 {
-		return 0, usageError{fmt.Errorf("--rounds %d: must be 0 or more", o.rounds)}
+	if o.rounds < 1 {
+		return 0, usageError{fmt.Errorf("--rounds %d: must be at least 1", o.rounds)}
 	}
 	if o.onConflict != "error" && o.onConflict != "suffix" {
 		return 0, usageError{fmt.Errorf("--on-conflict %q: want error or suffix", o.onConflict)}

@@ -103,14 +103,14 @@ func ProcessFile(ctx context.Context, in, out string, o Options, threads int) (F
 	threads = normThreads(threads)
 	var sk countingSink
 	n, err := writeAtomic(out, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 256<<10)
+		bw := bufio.NewWriterSize(w, writeBufSize(size))
 		inner, err := newSink(ctx, bw, o, threads, true)
 		if err != nil {
 			return err
 		}
-		as := newAsyncSink(inner)
+		s := newSrcSized(f, 0, -1, size)
+		as := newAsyncSink(inner, s.chunkCap())
 		sk = as
-		s := newSrc(f, 0, -1)
 		switch format {
 		case JSONArray:
 			err = newJSONParser(s, false, as).document()
@@ -191,14 +191,14 @@ func ProcessRange(ctx context.Context, in string, r Range, partOut string, o Opt
 	threads = normThreads(threads)
 	var sk countingSink
 	n, err := writeAtomic(partOut, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 256<<10)
+		bw := bufio.NewWriterSize(w, writeBufSize(end-start))
 		inner, err := newSink(ctx, bw, o, threads, false)
 		if err != nil {
 			return err
 		}
-		as := newAsyncSink(inner)
+		s := newSrcSized(io.NewSectionReader(f, start, end-start), start, -1, end-start)
+		as := newAsyncSink(inner, s.chunkCap())
 		sk = as
-		s := newSrc(io.NewSectionReader(f, start, end-start), start, -1)
 		if format == JSONArray {
 			err = newJSONParser(s, false, as).document()
 		} else {
@@ -300,7 +300,7 @@ func openInput(path string) (*os.File, int64, error) {
 
 // runText feeds the numbers of a text parser to a sink in chunks.
 func runText(p *textParser, sk sink) error {
-	buf := make([]float64, 0, chunkLen)
+	buf := make([]float64, 0, p.s.chunkCap())
 	for {
 		var err error
 		buf, err = p.next(buf[:0])

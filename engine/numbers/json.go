@@ -37,7 +37,7 @@ type jsonParser struct {
 }
 
 func newJSONParser(s *src, ndjson bool, sk sink) *jsonParser {
-	p := &jsonParser{s: s, ndjson: ndjson, sink: sk, line: 1, chunk: make([]float64, 0, chunkLen)}
+	p := &jsonParser{s: s, ndjson: ndjson, sink: sk, line: 1, chunk: make([]float64, 0, s.chunkCap())}
 	for s.end-s.pos < len(utf8BOM) && s.fill(s.pos) {
 	}
 	if bytes.HasPrefix(s.buf[s.pos:s.end], utf8BOM) {

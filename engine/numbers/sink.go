@@ -146,7 +146,7 @@ type asyncMsg struct {
 	xs   []float64
 }
 
-func newAsyncSink(inner countingSink) *asyncSink {
+func newAsyncSink(inner countingSink, chunkCap int) *asyncSink {
 	s := &asyncSink{
 		inner: inner,
 		ch:    make(chan asyncMsg, 2),
@@ -154,7 +154,7 @@ func newAsyncSink(inner countingSink) *asyncSink {
 		done:  make(chan struct{}),
 	}
 	for range 3 {
-		s.free <- make([]float64, 0, chunkLen)
+		s.free <- make([]float64, 0, chunkCap)
 	}
 	go s.consume()
 	return s

@@ -25,12 +25,41 @@ type src struct {
 	end    int   // end of the valid bytes
 	base   int64 // input offset of buf[0]
 	remain int64 // bytes still to be read before the range ends; < 0: no limit
+	size   int64 // bytes in the input if known, else -1
 	err    error // read error other than io.EOF
 	eof    bool
 }
 
 func newSrc(r io.Reader, base, limit int64) *src {
-	return &src{r: r, buf: make([]byte, srcBufSize), base: base, remain: limit}
+	return newSrcSized(r, base, limit, -1)
+}
+
+// newSrcSized is newSrc for an input known to hold size bytes (-1: unknown):
+// a small input gets buffers to its measure, so that thousands of tiny
+// files do not each allocate megabytes (and keep the collector busy).
+func newSrcSized(r io.Reader, base, limit, size int64) *src {
+	n := srcBufSize
+	if size >= 0 && size < srcBufSize {
+		n = max(int(size)+1, 512)
+	}
+	return &src{r: r, buf: make([]byte, n), base: base, remain: limit, size: size}
+}
+
+// chunkCap is the capacity of the number chunks parsed from this input: a
+// text of size bytes holds at most size/2+1 numbers.
+func (s *src) chunkCap() int {
+	if s.size >= 0 {
+		return int(min(int64(chunkLen), s.size/2+1))
+	}
+	return chunkLen
+}
+
+// writeBufSize sizes an output buffer for an input of size bytes.
+func writeBufSize(size int64) int {
+	if size >= 0 && size < 64<<10 {
+		return 4 << 10
+	}
+	return 256 << 10
 }
 
 // offset returns the input offset of buf[i].
