@@ -6,14 +6,20 @@
 // # Shrink on load
 //
 // DecodeJPEG asks github.com/gen2brain/jpegn to decode at 1/2, 1/4 or 1/8 of the
-// full size, scaling in the DCT domain (a reduced inverse DCT per block), which
-// costs about as much as the Huffman decoding alone. ShrinkDenom picks the
-// denominator by libvips' rule, always leaving at least a 2x reduction for the
-// resampler. What jpegn does not handle (12-bit, lossless, arithmetic coding, CMYK,
-// streams it rejects or panics on) is decoded at full size by image/jpeg, and the
-// resampler simply has more to do. ResizeScaled maps the output onto the exact
-// extent of the original image, since a scaled decode's last row and column are
-// partial pixels.
+// full size, scaling in the DCT domain (a reduced inverse DCT per block). That
+// saves the inverse DCT, most of the memory and all of the resampling of the full
+// image; the Huffman decoding, most of what is left, costs the same at any scale.
+// ShrinkDenom picks the denominator by libvips' rule, always leaving at least a 2x
+// reduction for the resampler. Only 8-bit baseline and progressive images with 1
+// or 3 components go to jpegn; the rest (CMYK, extended sequential) and whatever
+// jpegn rejects or panics on are decoded at full size by image/jpeg, and the
+// resampler simply has more to do (12-bit, lossless and arithmetic-coded images
+// are errors: neither decoder supports them). jpegn is lenient with damaged scan
+// data (it may return a partial image without an error), so callers that must
+// reject such files check the stream first. ResizeScaled maps the output onto
+// the exact extent of the original image, since a scaled decode's last row and
+// column are partial pixels. DecodeJPEGMemory tells from the header alone how
+// much a decode will allocate (a progressive JPEG holds all its coefficients).
 //
 // # Planes
 //
