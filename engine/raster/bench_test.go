@@ -11,9 +11,9 @@ import (
 	"github.com/disintegration/imaging"
 )
 
-// Benchmarks per stage on two inputs: a synthetic 5640x3172 photo-like JPEG (the
-// largest size of the benchmark corpus, made once per run) and a real photo from
-// testdata. Each goes to 800 px wide, the corpus benchmark's target. Compare runs
+// Benchmarks per stage on three inputs: a synthetic 5640x3172 photo-like JPEG
+// (the largest size of the benchmark corpus, made once per run) and two real
+// photos from testdata, one baseline and one progressive. Each goes to 800 px wide, the corpus benchmark's target. Compare runs
 // with benchstat. imaging parallelises internally over GOMAXPROCS; ours runs on
 // one goroutine per call (run with -cpu 1 for a per-core comparison).
 
@@ -55,6 +55,9 @@ func inputs(b *testing.B) []*benchInput {
 		add("synthetic5640x3172", buf.Bytes())
 		if files, _ := filepath.Glob(filepath.Join(photosDir, "boats-lake-landscape-420.jpg")); len(files) == 1 {
 			add("photo1440x900", readFile(b, files[0]))
+		}
+		if files, _ := filepath.Glob(filepath.Join(photosDir, "lake-dusk-landscape-progressive-420.jpg")); len(files) == 1 {
+			add("progressive1600x1000", readFile(b, files[0]))
 		}
 	})
 	return benchInputs
