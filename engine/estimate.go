@@ -8,7 +8,7 @@ import (
 // estimateImageBytes is the memory a job needs at its peak, from the header
 // alone: the input file, what the decoder holds (for JPEG: pixels at the
 // shrink-on-load scale, or, for progressive JPEGs, every DCT coefficient of
-// every component as an int32 — the largest item by far), and the output
+// every component as an int16 — the largest item by far), and the output
 // with resampling scratch. Sizes outside JPEG use the decoded size of the
 // standard decoders.
 func estimateImageBytes(h imgfmt.Header, fileSize int64, outW, outH int) int64 {
@@ -33,7 +33,7 @@ func estimateImageBytes(h imgfmt.Header, fileSize int64, outW, outH int) int64 {
 	denom := int64(raster.ShrinkDenom(h.Width, h.Height, max(outW, 1), max(outH, 1)))
 	dec := samples / (denom * denom)
 	if h.Progressive {
-		dec += samples * 4 // int32 coefficients
+		dec += samples * 2 // int16 coefficients (engine/internal/jpegn)
 	}
 	if n == 4 || h.BitDepth != 8 {
 		dec = samples*4 + w*ht*4 // CMYK and 12-bit go through image/jpeg at full size

@@ -145,6 +145,13 @@ func Run(ctx, hard context.Context, jobs []engine.Job, opts Options) ([]Outcome,
 		d.queue = append(d.queue, t)
 		d.live[t] = struct{}{}
 	}
+	if opts.MemBudget > 0 {
+		// Largest first: the biggest jobs (by their memory estimate, which
+		// tracks decode cost) start early instead of becoming the long
+		// pole at the end, and the small ones fill the other threads while
+		// the budget keeps two giants from running at once.
+		sort.SliceStable(d.queue, func(a, b int) bool { return d.queue[a].job.EstBytes > d.queue[b].job.EstBytes })
+	}
 	d.remaining = len(jobs)
 	err := d.loop(ctx)
 	return d.outcomes, d.stats(), err

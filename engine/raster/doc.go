@@ -5,7 +5,7 @@
 //
 // # Shrink on load
 //
-// DecodeJPEG asks github.com/gen2brain/jpegn to decode at 1/2, 1/4 or 1/8 of the
+// DecodeJPEG asks engine/internal/jpegn (a fork of github.com/gen2brain/jpegn v0.4.2) to decode at 1/2, 1/4 or 1/8 of the
 // full size, scaling in the DCT domain (a reduced inverse DCT per block). That
 // saves the inverse DCT, most of the memory and all of the resampling of the full
 // image; the Huffman decoding, most of what is left, costs the same at any scale.
