@@ -5,17 +5,17 @@ import "fmt"
 // EXIF tag constants
 const (
 	// Main IFD tags
-	tagOrientation      = 0x0112
-	tagImageWidth       = 0x0100
-	tagImageLength      = 0x0101
-	tagMake             = 0x010F
-	tagModel            = 0x0110
-	tagSoftware         = 0x0131
-	tagDateTime         = 0x0132
-	tagArtist           = 0x013B
-	tagCopyright        = 0x8298
-	tagExifIFDPointer   = 0x8769
-	tagGPSIFDPointer    = 0x8825
+	tagOrientation    = 0x0112
+	tagImageWidth     = 0x0100
+	tagImageLength    = 0x0101
+	tagMake           = 0x010F
+	tagModel          = 0x0110
+	tagSoftware       = 0x0131
+	tagDateTime       = 0x0132
+	tagArtist         = 0x013B
+	tagCopyright      = 0x8298
+	tagExifIFDPointer = 0x8769
+	tagGPSIFDPointer  = 0x8825
 
 	// EXIF SubIFD tags
 	tagExposureTime     = 0x829A
@@ -36,18 +36,18 @@ const (
 
 // EXIF data type constants
 const (
-	typeUnsignedByte      = 1
-	typeASCIIString       = 2
-	typeUnsignedShort     = 3
-	typeUnsignedLong      = 4
-	typeUnsignedRational  = 5
-	typeSignedByte        = 6
-	typeUndefined         = 7
-	typeSignedShort       = 8
-	typeSignedLong        = 9
-	typeSignedRational    = 10
-	typeSingleFloat       = 11
-	typeDoubleFloat       = 12
+	typeUnsignedByte     = 1
+	typeASCIIString      = 2
+	typeUnsignedShort    = 3
+	typeUnsignedLong     = 4
+	typeUnsignedRational = 5
+	typeSignedByte       = 6
+	typeUndefined        = 7
+	typeSignedShort      = 8
+	typeSignedLong       = 9
+	typeSignedRational   = 10
+	typeSingleFloat      = 11
+	typeDoubleFloat      = 12
 )
 
 // exifReader wraps the EXIF data with helper functions for reading different data types
