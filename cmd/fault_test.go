@@ -626,13 +626,19 @@ func (p *faultProc) waitOutputs(dir string, n int) {
 // input) is killed by --job-timeout, retried on a fresh worker, and after
 // three timeouts fails with code timeout and a one-line error; every other
 // file is done.
+// smallestPhoto is a 320x240 JPEG: with the dispatcher's largest-first
+// order, a copy of it among the test photos is the last job handed out.
+var smallestPhoto = filepath.Join("..", "testdata", "formats", "leaf-baseline.jpg")
+
 func TestFaultJobTimeout(t *testing.T) {
 	skipShort(t)
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
 	names := copyPhotos(t, in, 6)
 	hang := filepath.Join(in, "zz-hangs.jpg")
-	if err := os.WriteFile(hang, mustRead(t, filepath.Join(in, names[0])), 0o644); err != nil {
+	// The smallest photo: the dispatcher hands out the largest jobs first,
+	// so this one goes last.
+	if err := os.WriteFile(hang, mustRead(t, smallestPhoto), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
@@ -784,7 +790,9 @@ func TestFaultSignalAbort(t *testing.T) {
 			// the time the first output appears and the test swaps it.
 			names := copyPhotos(t, in, 3)
 			hang := filepath.Join(in, "zz-hangs.jpg")
-			if err := os.WriteFile(hang, mustRead(t, filepath.Join(in, names[0])), 0o644); err != nil {
+			// The smallest photo: the dispatcher hands out the largest jobs first,
+			// so this one goes last.
+			if err := os.WriteFile(hang, mustRead(t, smallestPhoto), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			p := startImgpar(t, startOpts{dir: dir, setpgid: tc.group}, "process", in, "-o", out, "--procs", "2", "--threads", "1",

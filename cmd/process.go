@@ -1,17 +1,14 @@
 package cmd
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
@@ -256,25 +253,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		nprocs = len(plan.Jobs) // more procs than files: start only what is useful
 	}
 
-	soft, cancelSoft := context.WithCancel(c.Context())
-	defer cancelSoft()
-	hard, cancelHard := context.WithCancel(context.Background())
-	defer cancelHard()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		n := 0
-		for range sigs {
-			n++
-			if n == 1 {
-				fmt.Fprintln(stderr, "imgpar: interrupted: finishing jobs in flight (press Ctrl-C again to abort)")
-				cancelSoft()
-			} else {
-				cancelHard()
-			}
-		}
-	}()
+	soft, hard, stop := twoStageSignals(c.Context(), func() {
+		fmt.Fprintln(stderr, "imgpar: interrupted: finishing jobs in flight (press Ctrl-C again to abort)")
+	})
+	defer stop()
 
 	budget, err := memBudget(o.memLimit, nprocs*nthreads)
 	if err != nil {

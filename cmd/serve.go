@@ -1,12 +1,8 @@
 package cmd
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -97,24 +93,8 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 	nprocs, nthreads := workerSplit(o.procs, o.threads)
 
 	// First signal: graceful shutdown; a second one cuts the grace short.
-	soft, cancelSoft := context.WithCancel(c.Context())
-	defer cancelSoft()
-	hard, cancelHard := context.WithCancel(context.Background())
-	defer cancelHard()
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		n := 0
-		for range sigs {
-			n++
-			if n == 1 {
-				cancelSoft()
-			} else {
-				cancelHard()
-			}
-		}
-	}()
+	soft, hard, stop := twoStageSignals(c.Context(), nil)
+	defer stop()
 
 	err = httpserve.Run(soft, hard, httpserve.Options{
 		Addr:           o.addr,

@@ -77,7 +77,7 @@ func CollectInputs(paths []string, stdin io.Reader, exclude string) (*Collected,
 				line, err := sc.ReadString('\n')
 				line = strings.TrimRight(line, "\r\n")
 				if line != "" {
-					c.collectOne(line, stdinRel(line), false, add, excludeAbs)
+					c.collectOne(line, stdinRel(line), add, excludeAbs)
 				}
 				if err != nil {
 					break
@@ -88,13 +88,13 @@ func CollectInputs(paths []string, stdin io.Reader, exclude string) (*Collected,
 		if _, err := os.Lstat(p); err != nil {
 			return nil, fmt.Errorf("%w: %s: no such file or directory", ErrUsage, p)
 		}
-		c.collectOne(p, filepath.Base(p), true, add, excludeAbs)
+		c.collectOne(p, filepath.Base(p), add, excludeAbs)
 	}
 	return c, nil
 }
 
 // collectOne adds a file or walks a directory given as path.
-func (c *Collected) collectOne(path, rel string, top bool, add func(Input), excludeAbs string) {
+func (c *Collected) collectOne(path, rel string, add func(Input), excludeAbs string) {
 	st, err := os.Stat(path) // follows a symlink named explicitly
 	if err != nil {
 		c.Failures = append(c.Failures, Failure{Path: path, Error: fmt.Sprintf("%s: %s", path, describeErr(err))})

@@ -76,17 +76,3 @@ func (s Shard) Has(rel string) bool {
 	h.Write([]byte(rel))
 	return int(h.Sum64()%uint64(s.N)) == s.K-1
 }
-
-// Filter keeps the inputs of this shard.
-func (s Shard) Filter(c *Collected) {
-	if s.N <= 1 {
-		return
-	}
-	kept := c.Inputs[:0]
-	for _, in := range c.Inputs {
-		if s.Has(in.Rel) {
-			kept = append(kept, in)
-		}
-	}
-	c.Inputs = kept
-}

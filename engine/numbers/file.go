@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/imgpar/imgpar/engine/internal/atomicfile"
 )
 
 // Format is the layout of a number file, known from its extension.
@@ -425,51 +427,44 @@ func byteIsSep(f io.ReaderAt, off int64) (bool, error) {
 	return sepClass[b[0]], nil
 }
 
-// writeAtomic writes out through fn to a temporary file in out's directory
-// and renames it into place; on error it removes the temporary file. It
-// returns the bytes written.
+// writeAtomic writes out through fn by way of a temporary file (named with
+// this process's pid, so that a primary can clean up after a killed worker)
+// renamed into place; on error it removes the temporary file. It returns the
+// bytes written; errors name out.
 func writeAtomic(out string, fn func(w io.Writer) error) (int64, error) {
-	dir := filepath.Dir(out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, fmt.Errorf("create output directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".imgpar-tmp-*")
+	n, err := atomicfile.Write(out, func(w io.Writer) error {
+		return fn(&namingWriter{w: w, path: out})
+	})
 	if err != nil {
+		var ce *writeError
+		if errors.As(err, &ce) || errors.Is(err, context.Canceled) {
+			return 0, err
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) && pe.Op == "mkdir" {
+			return 0, fmt.Errorf("create output directory: %w", err)
+		}
 		return 0, fmt.Errorf("write %s: %w", out, err)
 	}
-	cw := &countingWriter{w: tmp, path: out}
-	err = fn(cw)
-	if err == nil {
-		if err = tmp.Chmod(0o644); err != nil {
-			err = fmt.Errorf("write %s: %w", out, err)
-		}
-	}
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("write %s: %w", out, cerr)
-	}
-	if err == nil {
-		if rerr := os.Rename(tmp.Name(), out); rerr != nil {
-			err = fmt.Errorf("write %s: %w", out, rerr)
-		}
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return 0, err
-	}
-	return cw.n, nil
+	return n, nil
 }
 
-type countingWriter struct {
+// writeError is a write to the output that failed, already naming it.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// namingWriter makes write errors name the output.
+type namingWriter struct {
 	w    io.Writer
 	path string
-	n    int64
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
+func (c *namingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	c.n += int64(n)
 	if err != nil {
-		err = fmt.Errorf("write %s: %w", c.path, err)
+		err = &writeError{fmt.Errorf("write %s: %w", c.path, err)}
 	}
 	return n, err
 }
