@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"sync"
@@ -17,6 +16,8 @@ import (
 	"github.com/gen2brain/webp"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/imgpar/imgpar/engine/internal/jpegenc"
 )
 
 // EncodeOptions says how Encode writes an image. The zero value of every
@@ -196,11 +197,11 @@ func encodeJPEG(w io.Writer, img image.Image, o EncodeOptions) error {
 		meta = appendICCSegments(meta, o.ICC)
 	}
 	if len(meta) > 0 {
-		// image/jpeg writes SOI then DQT, no APP0: the metadata goes
+		// The encoder (image/jpeg's) writes SOI then DQT, no APP0: the metadata goes
 		// right after SOI, EXIF first as the EXIF spec wants.
 		w = &insertWriter{w: w, at: 2, insert: meta}
 	}
-	return jpeg.Encode(w, src, &jpeg.Options{Quality: o.quality()})
+	return jpegenc.Encode(w, src, &jpegenc.Options{Quality: o.quality()})
 }
 
 // appendSegment appends a JPEG marker segment: FF marker, length, prefix,
