@@ -1,7 +1,9 @@
 // Package engine is the work itself: the job kinds imgpar runs (images and
-// number arrays), how inputs are found and classified, and the goroutine
-// pool that runs jobs inside a worker process. It knows nothing about
-// processes, the wire protocol or the command line.
+// number arrays), how inputs are found, classified and planned into jobs
+// (names, conflicts, the incremental manifest, shards), and Execute, which
+// runs one job; a worker runs Execute on as many goroutines as it has
+// threads. It knows nothing about processes, the wire protocol or the
+// command line.
 package engine
 
 import (

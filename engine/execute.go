@@ -3,53 +3,8 @@ package engine
 import (
 	"context"
 	"runtime/debug"
-	"sync"
 	"time"
 )
-
-// Pool runs jobs on a fixed number of goroutines. It is the thread pool
-// inside one worker process.
-type Pool struct {
-	threads int
-	jobs    chan poolTask
-	wg      sync.WaitGroup
-}
-
-type poolTask struct {
-	ctx  context.Context
-	job  Job
-	done func(Result)
-}
-
-// NewPool starts threads goroutines (at least one).
-func NewPool(threads int) *Pool {
-	if threads < 1 {
-		threads = 1
-	}
-	p := &Pool{threads: threads, jobs: make(chan poolTask)}
-	for i := 0; i < threads; i++ {
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			for t := range p.jobs {
-				t.done(Execute(t.ctx, t.job, p.threads))
-			}
-		}()
-	}
-	return p
-}
-
-// Submit queues a job; done is called from a pool goroutine with its result.
-// Submit blocks while every goroutine is busy.
-func (p *Pool) Submit(ctx context.Context, job Job, done func(Result)) {
-	p.jobs <- poolTask{ctx: ctx, job: job, done: done}
-}
-
-// Close waits for the queued jobs to finish and stops the goroutines.
-func (p *Pool) Close() {
-	close(p.jobs)
-	p.wg.Wait()
-}
 
 // Execute runs one job to completion on the calling goroutine and always
 // returns a Result: a panic in a decoder becomes an internal error for that
