@@ -159,6 +159,11 @@ func encodeImage(w io.Writer, img image.Image, meta ImageMeta, spec *ImageSpec) 
 	if err != nil {
 		return err
 	}
+	// WebP and AVIF encoders are WebAssembly modules compiled once per
+	// worker process, on first use (0.5-2 s); other formats skip this.
+	if err := imgfmt.InitCodec(f); err != nil {
+		return err
+	}
 	o := imgfmt.DefaultEncodeOptions(f)
 	o.Quality = spec.Quality
 	o.Lossless = spec.Lossless
