@@ -200,6 +200,9 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if o.onConflict != "error" && o.onConflict != "suffix" {
 		return 0, usageError{fmt.Errorf("--on-conflict %q: want error or suffix", o.onConflict)}
 	}
+	if _, err := engine.NameTemplate(o.name, o.suffix); err != nil {
+		return 0, err // before the output directory is made
+	}
 	if !o.dryRun {
 		if err := checkOutDir(o.out); err != nil {
 			return 0, usageError{err}

@@ -68,18 +68,11 @@ type class struct {
 // a usage error (exit 2): conflicting outputs, or an output that would
 // overwrite its input.
 func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
-	if o.Name == "" {
-		o.Name = DefaultName
-	}
-	if o.Suffix != "" {
-		if !strings.Contains(o.Name, "{name}") {
-			return nil, fmt.Errorf("%w: --suffix needs {name} in the --name template", ErrUsage)
-		}
-		o.Name = strings.Replace(o.Name, "{name}", "{name}"+o.Suffix, 1)
-	}
-	if err := checkTemplate(o.Name); err != nil {
+	name, err := NameTemplate(o.Name, o.Suffix)
+	if err != nil {
 		return nil, err
 	}
+	o.Name = name
 	p := &Plan{}
 	for _, f := range c.Failures {
 		if o.Shard.Has(f.Path) {
@@ -255,6 +248,22 @@ func numbersOutExt(p string) string {
 		return "ndjson"
 	}
 	return "json"
+}
+
+// NameTemplate checks an output name template (--name, empty for the
+// default) with --suffix applied, and returns the template to use. The
+// command line calls it before it creates anything.
+func NameTemplate(name, suffix string) (string, error) {
+	if name == "" {
+		name = DefaultName
+	}
+	if suffix != "" {
+		if !strings.Contains(name, "{name}") {
+			return "", fmt.Errorf("%w: --suffix needs {name} in the --name template", ErrUsage)
+		}
+		name = strings.Replace(name, "{name}", "{name}"+suffix, 1)
+	}
+	return name, checkTemplate(name)
 }
 
 func checkTemplate(t string) error {
