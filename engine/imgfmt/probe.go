@@ -38,6 +38,9 @@ type Header struct {
 	// Progressive is set for progressive JPEGs, whose decoders hold every
 	// DCT coefficient of the image at once.
 	Progressive bool
+	// SOF is a JPEG's frame marker (0xC0 baseline, 0xC1 extended, 0xC2
+	// progressive, ...); zero for other formats.
+	SOF byte
 	// Sampling holds the first four JPEG components' sampling factors
 	// (H<<4 | V) as in the frame header; zero for other formats.
 	Sampling [4]byte
@@ -269,6 +272,7 @@ func probeJPEG(p *probeReader) (Header, error) {
 			h.Height = int(be16(sof[1:]))
 			h.Width = int(be16(sof[3:]))
 			h.Components = int(sof[5])
+			h.SOF = marker
 			h.Progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
 			if n := min(h.Components, 4); n > 0 {
 				if comps, err := p.at(off+8, 3*n); err == nil {

@@ -58,16 +58,7 @@ func DecodeJPEG(data []byte, denom int) (image.Image, error) {
 // actually decoded at: denom (normalised to 1, 2, 4 or 8) on the fast path, 1 when
 // it fell back to a full-size decode. Pass it on to ResizeScaled.
 func DecodeJPEGScaled(data []byte, denom int) (image.Image, int, error) {
-	switch {
-	case denom <= 1:
-		denom = 1
-	case denom <= 2:
-		denom = 2
-	case denom <= 4:
-		denom = 4
-	default:
-		denom = 8
-	}
+	denom = normDenom(denom)
 	if jpegnCanTry(data) {
 		if img, err := decodeJpegn(data, denom); err == nil {
 			return img, denom, nil
@@ -183,6 +174,25 @@ func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
 	if fh.width == 0 || fh.height == 0 || fh.ncomp < 1 || fh.ncomp > 4 {
 		return 0, fmt.Errorf("jpeg header: bad frame %dx%d with %d components", fh.width, fh.height, fh.ncomp)
 	}
+	return fh.decodeMemory(int64(len(data)), denom), nil
+}
+
+// JPEGDecodeMemory is DecodeJPEGMemory for a caller that has already read the
+// frame header (a planner probing many files): sof is the SOFn marker
+// (0xC0 baseline, 0xC2 progressive, ...), sampling holds each component's
+// H<<4|V, fileSize is the size of the JPEG data.
+func JPEGDecodeMemory(sof byte, precision, width, height int, sampling []byte, fileSize int64, denom int) int64 {
+	fh := frameHeader{marker: sof, precision: precision, width: width, height: height, ncomp: min(len(sampling), 4)}
+	for c := 0; c < fh.ncomp; c++ {
+		fh.h[c], fh.v[c] = int(sampling[c]>>4), int(sampling[c]&15)
+	}
+	if fh.width <= 0 || fh.height <= 0 || fh.ncomp < 1 {
+		return 0
+	}
+	return fh.decodeMemory(fileSize, denom)
+}
+
+func (fh frameHeader) decodeMemory(fileSize int64, denom int) int64 {
 	hMax, vMax := 1, 1
 	for c := 0; c < fh.ncomp; c++ {
 		hMax, vMax = max(hMax, fh.h[c]), max(vMax, fh.v[c])
@@ -200,16 +210,7 @@ func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
 	if !fh.jpegnCan() {
 		denom = 1 // image/jpeg, full size
 	} else {
-		switch {
-		case denom <= 1:
-			denom = 1
-		case denom <= 2:
-			denom = 2
-		case denom <= 4:
-			denom = 4
-		default:
-			denom = 8
-		}
+		denom = normDenom(denom)
 	}
 	d := int64(denom)
 	const overhead = 32 << 10           // tables, decoder state, the image header
@@ -222,9 +223,22 @@ func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
 		}
 	}
 	if fh.jpegnCan() {
-		total += int64(len(data)) // jpegn reads the input into its own buffer
+		total += fileSize // jpegn reads the input into its own buffer
 	} else if fh.ncomp == 4 {
 		total += int64(fh.width) * int64(fh.height) * 4 // image/jpeg's CMYK result
 	}
-	return total, nil
+	return total
+}
+
+// normDenom rounds a shrink-on-load denominator to one jpegn supports.
+func normDenom(denom int) int {
+	switch {
+	case denom <= 1:
+		return 1
+	case denom <= 2:
+		return 2
+	case denom <= 4:
+		return 4
+	}
+	return 8
 }
