@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
-	"github.com/imgpar/imgpar/procs/httpserve"
+	"github.com/imgpar/imgpar/procs/httpapi"
 )
 
 // serveOptions are the flags of `imgpar serve`.
@@ -61,14 +61,14 @@ Environment:
 	}
 	f := c.Flags()
 	f.SortFlags = false
-	f.StringVar(&o.addr, "addr", httpserve.DefaultAddr, "listen address; loopback by default, e.g. 0.0.0.0:3000 for every interface")
+	f.StringVar(&o.addr, "addr", httpapi.DefaultAddr, "listen address; loopback by default, e.g. 0.0.0.0:3000 for every interface")
 	f.IntVar(&o.procs, "procs", 0, "worker processes (default: logical CPUs / threads)")
 	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (default: logical CPUs / procs)")
 	f.StringVar(&o.maxUpload, "max-upload", "32MiB", "largest request body accepted (413 beyond)")
 	f.Int64Var(&o.maxPixels, "max-pixels", imgfmt.DefaultMaxPixels, "reject images whose header declares more pixels than this (422)")
-	f.IntVar(&o.queue, "queue", httpserve.DefaultQueue, "jobs that may wait for a worker; requests beyond get 503 with Retry-After")
-	f.DurationVar(&o.requestTimeout, "request-timeout", httpserve.DefaultRequestTimeout, "answer 504 to a request not done within this")
-	f.DurationVar(&o.grace, "grace", httpserve.DefaultGrace, "on SIGINT/SIGTERM, how long requests in flight may still run")
+	f.IntVar(&o.queue, "queue", httpapi.DefaultQueue, "jobs that may wait for a worker; requests beyond get 503 with Retry-After")
+	f.DurationVar(&o.requestTimeout, "request-timeout", httpapi.DefaultRequestTimeout, "answer 504 to a request not done within this")
+	f.DurationVar(&o.grace, "grace", httpapi.DefaultGrace, "on SIGINT/SIGTERM, how long requests in flight may still run")
 	return c
 }
 
@@ -96,7 +96,7 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 	soft, hard, stop := twoStageSignals(c.Context(), nil)
 	defer stop()
 
-	err = httpserve.Run(soft, hard, httpserve.Options{
+	err = httpapi.Run(soft, hard, httpapi.Options{
 		Addr:           o.addr,
 		Procs:          nprocs,
 		Threads:        nthreads,
@@ -110,7 +110,7 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, httpserve.ErrListen):
+	case errors.Is(err, httpapi.ErrListen):
 		return usageError{err}
 	default:
 		fmt.Fprintf(stderr, "imgpar: %v\n", firstLine(err.Error()))

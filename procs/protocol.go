@@ -3,7 +3,7 @@
 // protocol with them, hands out jobs with bounded credit, notices workers
 // that die, restarts them, retries or fails their jobs, and aggregates the
 // results into a run report. The worker side of the protocol lives here too
-// (Serve), so the contract is in one place; docs/protocol.md describes it.
+// (WorkerLoop), so the contract is in one place; docs/protocol.md describes it.
 package procs
 
 import (

@@ -22,7 +22,7 @@ func ctxExec(ctx context.Context, job engine.Job, th int) engine.Result {
 // TestServeCancel: a cancel message reaches a running job and a job queued
 // behind it (the reader does not wait for a free thread); a cancel for a
 // job already answered, or never sent, is ignored.
-func TestServeCancel(t *testing.T) {
+func TestWorkerLoopCancel(t *testing.T) {
 	p := startServe(t, ctxExec)
 	h := p.read()
 	if h.Type != TypeHello || !slices.Contains(h.Features, FeatureCancel) {

@@ -31,7 +31,7 @@ func startServe(t *testing.T, exec ExecFunc) *servePeer {
 	outR, outW := io.Pipe()
 	p := &servePeer{t: t, in: inW, enc: NewEncoder(inW), dec: NewDecoder(outR), done: make(chan error, 1)}
 	go func() {
-		err := Serve(context.Background(), inR, outW, exec)
+		err := WorkerLoop(context.Background(), inR, outW, exec)
 		outW.Close()
 		p.done <- err
 	}()
@@ -90,7 +90,7 @@ func okExec(ctx context.Context, job engine.Job, threads int) engine.Result {
 	return engine.Result{OK: true, BytesIn: int64(len(job.Input))}
 }
 
-func TestServeHandshake(t *testing.T) {
+func TestWorkerLoopHandshake(t *testing.T) {
 	tests := []struct {
 		name    string
 		hello   *Message // nil: close stdin instead
@@ -140,7 +140,7 @@ func TestServeHandshake(t *testing.T) {
 	}
 }
 
-func TestServeAnswersEveryJobOnce(t *testing.T) {
+func TestWorkerLoopAnswersEveryJobOnce(t *testing.T) {
 	for _, threads := range []int{1, 4} {
 		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) {
 			var running, peak atomic.Int32
@@ -210,7 +210,7 @@ func TestServeAnswersEveryJobOnce(t *testing.T) {
 
 // TestServeRunsThreadsAtOnce shows that threads jobs really run together:
 // each job waits until all of them have started.
-func TestServeRunsThreadsAtOnce(t *testing.T) {
+func TestWorkerLoopRunsThreadsAtOnce(t *testing.T) {
 	const threads = 4
 	var wg sync.WaitGroup
 	wg.Add(threads)
@@ -240,7 +240,7 @@ func TestServeRunsThreadsAtOnce(t *testing.T) {
 	}
 }
 
-func TestServeDrainsOnEOF(t *testing.T) {
+func TestWorkerLoopDrainsOnEOF(t *testing.T) {
 	release := make(chan struct{})
 	exec := func(ctx context.Context, job engine.Job, th int) engine.Result {
 		<-release
@@ -279,7 +279,7 @@ func TestServeDrainsOnEOF(t *testing.T) {
 	}
 }
 
-func TestServePanicBecomesInternalError(t *testing.T) {
+func TestWorkerLoopPanicBecomesInternalError(t *testing.T) {
 	exec := func(ctx context.Context, job engine.Job, th int) engine.Result {
 		if job.Input == "bad.jpg" {
 			var m map[string]int
@@ -313,7 +313,7 @@ func TestServePanicBecomesInternalError(t *testing.T) {
 	}
 }
 
-func TestServeGarbageFromPrimary(t *testing.T) {
+func TestWorkerLoopGarbageFromPrimary(t *testing.T) {
 	p := startServe(t, okExec)
 	p.handshake(1)
 	if _, err := io.WriteString(p.in, "not json\n"); err != nil {
@@ -324,7 +324,7 @@ func TestServeGarbageFromPrimary(t *testing.T) {
 	}
 }
 
-func TestServeRestoresGOMAXPROCS(t *testing.T) {
+func TestWorkerLoopRestoresGOMAXPROCS(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
 	p := startServe(t, okExec)
 	p.handshake(before + 3)

@@ -1,10 +1,10 @@
-// Package httpserve is imgpar's HTTP API (imgpar serve): the seed's
+// Package httpapi is imgpar's HTTP API (imgpar serve): the seed's
 // POST /process and POST /upload routes, answered by the same worker
 // processes as imgpar process, through a procs.Pool. Each request becomes
 // one engine job: numbers travel inline in the job, an upload is written to
 // a file in a private temporary directory and converted by a worker like
 // any input file. docs/serve.md describes the API.
-package httpserve
+package httpapi
 
 import (
 	"context"

@@ -16,13 +16,13 @@ import (
 // ExecFunc runs one job inside a worker; engine.Execute in production.
 type ExecFunc func(ctx context.Context, job engine.Job, threads int) engine.Result
 
-// Serve is the worker side of the protocol. It says hello, waits for the
+// WorkerLoop is the worker side of the protocol. It says hello, waits for the
 // primary's hello, then runs every job it receives, in order, on threads
 // goroutines, and answers each exactly once. A cancel message cancels the
 // context of a job it holds (queued or running). It returns nil when its
 // input reaches EOF (the primary closed it, or died) after the jobs it holds
 // have finished.
-func Serve(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc) error {
+func WorkerLoop(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc) error {
 	enc := NewEncoder(out)
 	dec := NewDecoder(in)
 	if err := enc.Encode(&Message{Type: TypeHello, Version: ProtocolVersion, PID: os.Getpid(), Features: []string{FeatureCancel}}); err != nil {
@@ -41,7 +41,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc) erro
 	threads := max(hello.Threads, 1)
 	// The worker's thread budget bounds the Go scheduler too (imaging and
 	// the number jobs parallelise internally); restore it for callers that
-	// run Serve inside a bigger process.
+	// run WorkerLoop inside a bigger process.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 	if exec == nil {
 		exec = engine.Execute
