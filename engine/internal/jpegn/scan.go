@@ -292,8 +292,10 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 					blocksProcessed++
 				}
 
-				// Handle restart markers
-				if d.rstInterval > 0 && !d.markerHit {
+				// Handle restart markers, also when the bit buffer has
+				// already reached the RSTn (markerHit): processRestart
+				// consumes it and resumes the scan.
+				if d.rstInterval > 0 {
 					rstCount--
 					if rstCount == 0 {
 						if !d.processRestart(&nextRst, &rstCount, ah, 1, scanComp) {
@@ -336,27 +338,16 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 						// Process the block
 						if ah == 0 {
 							// First pass - decode DC coefficient difference
-							var diff int
-
-							// Check for data exhaustion BEFORE attempting to decode
-							if d.markerHit || (d.size == 0 && d.bufBits == 0) {
-								// No data left - use diff=0
-								diff = 0
-							} else {
-								// Try to decode the DC coefficient
-								diff = d.getVLC(d.dcHuff[c.dcTabSel], nil)
-							}
+							// Always decode: markerHit only says the bit buffer
+							// has read up to the marker ending the scan, while
+							// the last MCUs' codes may still be in the buffer.
+							// getVLC itself returns 0 once no bits are left.
+							diff := d.getVLC(d.dcHuff[c.dcTabSel], nil)
 
 							// Update predictor and store coefficient
 							c.dcPred += diff
 							c.coeffs[coeffOffset] = int16(int32(c.dcPred) << al)
 						} else {
-							// Refinement pass
-							if d.markerHit || (d.size == 0 && d.bufBits == 0) {
-								// Skip refinement if no data
-								continue
-							}
-
 							bit := d.getBit()
 							if bit > 0 {
 								c.coeffs[coeffOffset] |= int16(1 << al)
@@ -366,8 +357,8 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 				}
 			}
 
-			// Handle restart markers
-			if d.rstInterval > 0 && !d.markerHit && d.size > 0 {
+			// Handle restart markers (even with markerHit: see above).
+			if d.rstInterval > 0 {
 				rstCount--
 				if rstCount == 0 {
 					if !d.processRestart(&nextRst, &rstCount, ah, nCompScan, scanComp) {
@@ -537,8 +528,9 @@ acBlocks:
 
 			blockIndex++
 
-			// Handle restart markers (checked after every block)
-			if d.rstInterval > 0 && !d.markerHit {
+			// Handle restart markers (checked after every block, even with
+			// markerHit: the buffer may have reached the RSTn early).
+			if d.rstInterval > 0 {
 				rstCount--
 				if rstCount == 0 {
 					// AC scans are always single component (nCompScan=1).
@@ -599,15 +591,10 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 			// EOB (End of Block) run
 			run := 1 << r
 			if r > 0 {
-				// Read EOB run length bits
-				bits := d.getBits(int(r))
-
-				if d.markerHit {
-					// If marker hit while reading EOB run length bits, treat as simple EOB
-					return
-				}
-
-				run += bits
+				// Read EOB run length bits. markerHit only means the bit
+				// buffer has reached the end of the scan's data, not that these
+				// bits are missing: the run is valid and must be applied.
+				run += d.getBits(int(r))
 			}
 
 			// Clamp EOB run to the number of remaining blocks. (JPEG standard Annex G.2.3)
