@@ -44,10 +44,11 @@ func ShrinkDenom(srcW, srcH, dstW, dstH int) int {
 
 // DecodeJPEG decodes JPEG data at 1/denom scale (denom 1, 2, 4 or 8; others are
 // rounded to one of those) using jpegn's DCT-domain scaling, which is much cheaper
-// than decoding at full size and shrinking. Images jpegn cannot decode (12-bit,
-// lossless, unusual sampling, CMYK without an Adobe marker, streams it rejects)
-// are decoded at full size by image/jpeg instead; DecodeJPEGScaled tells which
-// happened. The result is usually *image.YCbCr, else *image.Gray, *image.CMYK or
+// than decoding at full size and shrinking. Images jpegn cannot scale (chroma
+// under 3 pixels across at that scale) are decoded by jpegn at full size, and
+// those it cannot decode (12-bit, lossless, arithmetic-coded, CMYK, unusual
+// sampling, streams it rejects) by image/jpeg at full size; DecodeJPEGScaled
+// tells which scale was used. The result is usually *image.YCbCr, else *image.Gray, *image.CMYK or
 // *image.RGBA (RGB-coded JPEGs).
 func DecodeJPEG(data []byte, denom int) (image.Image, error) {
 	img, _, err := DecodeJPEGScaled(data, denom)
@@ -62,6 +63,14 @@ func DecodeJPEGScaled(data []byte, denom int) (image.Image, int, error) {
 	if jpegnCanTry(data) {
 		if img, err := decodeJpegn(data, denom); err == nil {
 			return img, denom, nil
+		}
+		// jpegn refuses to scale images whose subsampled chroma would be
+		// under 3 pixels across, but decodes them at full size, and
+		// image/jpeg refuses some valid progressive files with restarts.
+		if denom > 1 {
+			if img, err := decodeJpegn(data, 1); err == nil {
+				return img, 1, nil
+			}
 		}
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))
