@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"image"
-	"io"
 )
 
 // component stores information about a single color component (e.g., Y, Cb, or Cr).
@@ -65,39 +64,6 @@ type errDecode struct{ error }
 // maxImagePixels caps the SOF pixel count to avoid huge allocations from corrupt
 // dimensions, while staying well above any real image (~268 megapixels).
 const maxImagePixels = 1 << 28
-
-// Exif contains metadata extracted from a JPEG image's EXIF data.
-type Exif struct {
-	// Basic image info
-	Orientation int // EXIF orientation (1-8). 1 = normal, values 2-8 indicate rotation/flip.
-	Width       int // Image width in pixels (may differ from actual JPEG dimensions if rotated).
-	Height      int // Image height in pixels.
-
-	// Camera info
-	Make     string // Camera manufacturer (e.g., "Canon").
-	Model    string // Camera model (e.g., "Canon EOS 5D Mark III").
-	Software string // Software used to process/create the image.
-
-	// Date/Time (format: "YYYY:MM:DD HH:MM:SS")
-	DateTime         string // File modification date/time.
-	DateTimeOriginal string // Original capture date/time (when photo was taken).
-
-	// Exposure settings
-	ExposureTime float64 // Shutter speed in seconds (e.g., 0.004 = 1/250s).
-	FNumber      float64 // Aperture f-number (e.g., 5.6 = f/5.6).
-	ISOSpeed     int     // ISO speed rating (e.g., 800).
-	FocalLength  float64 // Lens focal length in millimeters.
-	Flash        int     // Flash mode/status (0 = no flash, non-zero = flash fired).
-
-	// GPS location
-	GPSLatitude  float64 // Latitude in decimal degrees (positive = North, negative = South).
-	GPSLongitude float64 // Longitude in decimal degrees (positive = East, negative = West).
-	GPSAltitude  float64 // Altitude in meters above sea level.
-
-	// Copyright/Author
-	Copyright string // Copyright notice.
-	Artist    string // Creator/photographer name.
-}
 
 // zz is the zigzag ordering table. It maps the 1D order of coefficients in the JPEG stream (zigzag index)
 // to their 2D position (natural index) in an 8x8 block.
@@ -1645,84 +1611,4 @@ func (d *decoder) convertToCMYK() (image.Image, error) {
 	}
 
 	return img, nil
-}
-
-// DecodeExif reads EXIF metadata from a JPEG image without decoding the entire image.
-// It returns an Exif struct containing common EXIF tags like camera make/model,
-// exposure settings, GPS location, and date/time information.
-//
-// Returns an error if:
-//   - The input is not a valid JPEG
-//   - No EXIF data is present in the image
-//   - EXIF data is corrupted or cannot be parsed
-//
-// Individual fields in the returned Exif struct may be zero/empty if those specific
-// tags are not present in the EXIF data.
-func DecodeExif(r io.Reader) (*Exif, error) {
-	// Read all data into memory (similar to DecodeConfig approach)
-	data, err := readAllData(r)
-	if err != nil {
-		return nil, err
-	}
-
-	// Check for SOI marker
-	if len(data) < 2 || data[0] != 0xFF || data[1] != 0xD8 {
-		return nil, ErrSyntax
-	}
-
-	exif := &Exif{}
-	pos := 2
-	foundExif := false
-
-	// Scan through JPEG markers looking for APP1 (EXIF)
-	for pos+1 < len(data) {
-		if data[pos] != 0xFF {
-			return nil, ErrSyntax
-		}
-
-		marker := data[pos+1]
-		pos += 2
-
-		// Check for markers without length field
-		if marker == 0xD8 || marker == 0xD9 || (marker >= 0xD0 && marker <= 0xD7) {
-			continue
-		}
-
-		// Read segment length
-		if pos+1 >= len(data) {
-			break
-		}
-		length := int(data[pos])<<8 | int(data[pos+1])
-		if length < 2 {
-			return nil, ErrSyntax
-		}
-		length -= 2 // Exclude the length bytes themselves
-		pos += 2
-
-		if pos+length > len(data) {
-			break
-		}
-
-		// Found APP1 marker (EXIF)
-		if marker == 0xE1 && length >= 6 {
-			// Check for "Exif\0\0" signature
-			if data[pos] == 'E' && data[pos+1] == 'x' && data[pos+2] == 'i' &&
-				data[pos+3] == 'f' && data[pos+4] == 0 && data[pos+5] == 0 {
-				// Parse EXIF data
-				if err := parseExifData(data[pos+6:pos+length], exif); err != nil {
-					return nil, err
-				}
-				foundExif = true
-				break
-			}
-		}
-
-		pos += length
-	}
-
-	if !foundExif {
-		return nil, ErrNoEXIF
-	}
-
-	return exif, nil
 }

@@ -12,7 +12,6 @@ import (
 // Standard error types for JPEG decoding.
 var (
 	ErrNoJPEG             = errors.New("not a JPEG file")
-	ErrNoEXIF             = errors.New("no EXIF data found")
 	ErrUnsupported        = errors.New("unsupported format")
 	ErrOutOfMemory        = errors.New("out of memory")
 	ErrInternal           = errors.New("internal error")
