@@ -44,9 +44,8 @@ func ShrinkDenom(srcW, srcH, dstW, dstH int) int {
 
 // DecodeJPEG decodes JPEG data at 1/denom scale (denom 1, 2, 4 or 8; others are
 // rounded to one of those) using jpegn's DCT-domain scaling, which is much cheaper
-// than decoding at full size and shrinking. Images jpegn cannot scale (chroma
-// under 3 pixels across at that scale) are decoded by jpegn at full size, and
-// those it cannot decode (12-bit, lossless, arithmetic-coded, CMYK, unusual
+// than decoding at full size and shrinking. Images jpegn cannot scale are
+// decoded by jpegn at full size, and those it cannot decode (12-bit, lossless, arithmetic-coded, CMYK, unusual
 // sampling, streams it rejects) by image/jpeg at full size; DecodeJPEGScaled
 // tells which scale was used. The result is usually *image.YCbCr, else *image.Gray, *image.CMYK or
 // *image.RGBA (RGB-coded JPEGs).
@@ -64,8 +63,8 @@ func DecodeJPEGScaled(data []byte, denom int) (image.Image, int, error) {
 		if img, err := decodeJpegn(data, denom); err == nil {
 			return img, denom, nil
 		}
-		// jpegn refuses to scale images whose subsampled chroma would be
-		// under 3 pixels across, but decodes them at full size, and
+		// jpegn declines some scales it cannot do (subsampled planes of
+		// RGB-coded files under 3 pixels) yet decodes them at full size, and
 		// image/jpeg refuses some valid progressive files with restarts.
 		if denom > 1 {
 			if img, err := decodeJpegn(data, 1); err == nil {

@@ -52,10 +52,8 @@ import (
 //     a larger IDCT size) and neither is a box filter.
 //
 // A cell image/jpeg refuses (some progressive files with restarts: "missing
-// 0xff00 sequence") is checked against djpeg alone; where jpegn cannot take
-// it either (subsampled chroma under 3 pixels: images 1 to 8 pixels wide or
-// high), the production decode is an error, counted and logged, not a failure:
-// a refusal, never a wrong picture.
+// 0xff00 sequence") is checked against djpeg alone; production must decode
+// every cell (jpegn does).
 func TestJPEGDecodeMatrix(t *testing.T) {
 	full := os.Getenv("IMGPAR_JPEG_MATRIX") == "full"
 	t.Run("go-encoder", func(t *testing.T) { matrixGoEncoder(t, full) })
@@ -272,7 +270,6 @@ type matrixCell struct {
 // check decodes c at every scale through DecodeJPEGScaled and compares with the
 // references (djpeg may be nil; it returns nil, nil to skip a scale).
 func (c matrixCell) check(t *testing.T, djpeg func(d int) (image.Image, error), stats *matrixStats) {
-	stdRefused := false
 	ref, err := jpeg.Decode(bytes.NewReader(c.data))
 	if err != nil {
 		// image/jpeg refuses some valid progressive files with restart
@@ -286,7 +283,6 @@ func (c matrixCell) check(t *testing.T, djpeg func(d int) (image.Image, error), 
 			return
 		}
 		stats.stdRefused++
-		stdRefused = true
 	}
 	if b := ref.Bounds(); b.Dx() != c.w || b.Dy() != c.h {
 		t.Errorf("%s: image/jpeg decodes %v", c.name, b)
@@ -296,12 +292,6 @@ func (c matrixCell) check(t *testing.T, djpeg func(d int) (image.Image, error), 
 	for _, d := range []int{1, 2, 4, 8} {
 		img, used, err := DecodeJPEGScaled(c.data, d)
 		if err != nil {
-			if stdRefused && c.tinyChroma() {
-				// Refused, not a wrong picture: jpegn does not take chroma
-				// planes under 3 pixels, and image/jpeg fails on this file.
-				stats.refused++
-				continue
-			}
 			t.Errorf("%s 1/%d: %v", c.name, d, err)
 			continue
 		}
@@ -311,7 +301,7 @@ func (c matrixCell) check(t *testing.T, djpeg func(d int) (image.Image, error), 
 				t.Errorf("%s 1/%d: decoded at 1/%d, want image/jpeg's full size", c.name, d, used)
 			}
 		} else if used != d {
-			stats.fallbacks++ // jpegn refused the scale: jpegn or image/jpeg at full size
+			stats.fallbacks++ // jpegn declined the scale: decoded at full size
 			if used != 1 {
 				t.Errorf("%s 1/%d: decoded at 1/%d", c.name, d, used)
 			}
@@ -351,23 +341,6 @@ func (c matrixCell) check(t *testing.T, djpeg func(d int) (image.Image, error), 
 			c.scaled(t, stats, img, dj, used, "djpeg -scale", "djpeg")
 		}
 	}
-}
-
-// tinyChroma reports whether c has a subsampled chroma plane under 3 pixels
-// across or down, which jpegn does not decode.
-func (c matrixCell) tinyChroma() bool {
-	fh, err := jpegFrame(c.data)
-	if err != nil || fh.ncomp != 3 {
-		return false
-	}
-	hMax, vMax := max(fh.h[0], fh.h[1], fh.h[2]), max(fh.v[0], fh.v[1], fh.v[2])
-	for i := 0; i < 3; i++ {
-		cw, ch := (c.w*fh.h[i]+hMax-1)/hMax, (c.h*fh.v[i]+vMax-1)/vMax
-		if (cw < 3 && fh.h[i] != hMax) || (ch < 3 && fh.v[i] != vMax) {
-			return true
-		}
-	}
-	return false
 }
 
 // scaled compares a 1/d decode with a reference of the same size: luma by its
@@ -421,7 +394,6 @@ func lumaAt(m image.Image, x, y int) uint8 {
 type matrixStats struct {
 	decodes, fallbacks int
 	stdRefused         int // files image/jpeg refuses (checked against djpeg)
-	refused            int // decodes refused by both jpegn and image/jpeg
 	worst              map[string]int
 	worstAt            map[string]string
 	worstPSNR          map[string]float64
@@ -444,7 +416,6 @@ func (s *matrixStats) add(o *matrixStats) {
 	s.decodes += o.decodes
 	s.fallbacks += o.fallbacks
 	s.stdRefused += o.stdRefused
-	s.refused += o.refused
 	for k, v := range o.worst {
 		s.note(nil, o.worstAt[k], k, v, 1<<30)
 	}
@@ -459,7 +430,7 @@ func (s *matrixStats) add(o *matrixStats) {
 }
 
 func (s *matrixStats) log(t *testing.T) {
-	t.Logf("%d decodes; %d scaled requests decoded at full size (jpegn does not scale chroma under 3 pixels across); %d files image/jpeg refuses, checked against djpeg alone; %d decodes refused (image/jpeg fails and jpegn has chroma under 3 pixels)", s.decodes, s.fallbacks, s.stdRefused, s.refused)
+	t.Logf("%d decodes; %d scaled requests decoded at full size; %d files image/jpeg refuses, checked against djpeg alone", s.decodes, s.fallbacks, s.stdRefused)
 	for _, k := range []string{"std", "djpeg", "box2", "box4", "box8", "djpeg2", "djpeg4", "djpeg8"} {
 		if v, ok := s.worst[k]; ok {
 			t.Logf("worst %-6s %3d levels (%s)", k, v, s.worstAt[k])

@@ -909,7 +909,11 @@ func (d *decoder) decodeSOF(configOnly bool) error {
 		// The stride must account for the scaled block size
 		c.stride = c.nBlocksX * outBlockW
 
-		if ((c.width < 3) && (c.ssX != ssxMax)) || ((c.height < 3) && (c.ssY != ssyMax)) {
+		// The upsamplers behind RGBA and CMYK output need subsampled planes
+		// of 3 pixels or more; native YCbCr output leaves upsampling to
+		// image.YCbCr, which takes any size (imgpar fork).
+		needsUpsampler := d.toRGBA || d.isRGB || d.autoRotate || d.ncomp == 4
+		if needsUpsampler && (((c.width < 3) && (c.ssX != ssxMax)) || ((c.height < 3) && (c.ssY != ssyMax))) {
 			return ErrUnsupported // Smoothing is not supported.
 		}
 
