@@ -174,12 +174,14 @@ func TestDecodeJPEGFallback(t *testing.T) {
 		t.Error("12-bit JPEG: no error")
 	}
 
-	// jpegn refuses to scale a 4:2:0 image whose chroma would be under 3 samples
-	// wide; image/jpeg decodes it at full size.
+	// A 4:2:0 image whose chroma is under 3 samples wide at 1/8 (upstream
+	// jpegn refuses it): the fork scales it, as YCbCr needs no upsampler.
 	tiny := encodeJPEG(t, syntheticPhoto(20, 20, 13), 90)
 	img, used, err = DecodeJPEGScaled(tiny, 8)
-	if err != nil || used != 1 || img.Bounds().Dx() != 20 {
-		t.Errorf("20x20 at 1/8: used 1/%d, %v, %v; want the full-size fallback", used, img.Bounds(), err)
+	if err != nil || used != 8 || img.Bounds().Dx() != 3 || img.Bounds().Dy() != 3 {
+		t.Errorf("20x20 at 1/8: used 1/%d, %v, %v; want 3x3 at 1/8", used, img.Bounds(), err)
+	} else if p := lumaPSNR(img, stdDecode(t, tiny), 8); p < 30 {
+		t.Errorf("20x20 at 1/8: luma %.1f dB vs the boxed full decode", p)
 	}
 
 	// Arithmetic coding: jpegn would decode it as Huffman into garbage; we refuse.
