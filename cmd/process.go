@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
-	"github.com/shirou/gopsutil/v4/mem"
 	"github.com/spf13/cobra"
 
 	"github.com/imgpar/imgpar/engine"
@@ -276,7 +275,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		MemBudget:  budget,
 		// Each worker's Go heap gets its share of the budget as a soft
 		// limit, so the collector works harder before the machine swaps.
-		Env: []string{fmt.Sprintf("GOMEMLIMIT=%d", max(budget/int64(nprocs), 64<<20))},
+		Env: []string{procs.MemLimitEnv(budget, nprocs)},
 		OnEvent: func(e procs.Event) {
 			switch e.Kind {
 			case procs.EventJobDone:
@@ -474,16 +473,7 @@ func resolveShard(flag string) (engine.Shard, error) {
 	return engine.ShardFromEnv(os.Getenv)
 }
 
-// perThreadBudget is the default memory budget per worker thread. Decoding
-// is the peak of a job (a progressive 5120x2880 JPEG holds 170 MiB of DCT
-// coefficients), so this lets small and medium photos run side by side
-// while two such giants take turns, which keeps the whole process tree
-// near sharp's footprint on the same work.
-const perThreadBudget = 96 << 20
-
-// memBudget parses --mem-limit, or derives the budget from the memory
-// available now (gopsutil): 3/4 of it, and at most perThreadBudget per
-// worker thread.
+// memBudget parses --mem-limit, or is procs.DefaultMemBudget.
 func memBudget(s string, threads int) (int64, error) {
 	if s != "" {
 		n, err := parseBytes(s)
@@ -492,11 +482,7 @@ func memBudget(s string, threads int) (int64, error) {
 		}
 		return n, nil
 	}
-	budget := int64(perThreadBudget) * int64(max(threads, 1))
-	if vm, err := mem.VirtualMemory(); err == nil && vm.Available > 0 {
-		budget = min(budget, int64(vm.Available/4*3))
-	}
-	return budget, nil
+	return procs.DefaultMemBudget(threads), nil
 }
 
 func parseBytes(s string) (int64, error) {

@@ -128,17 +128,13 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			if spec.Format == "" || spec.Format == "same" {
 				spec.Format = string(sameFormat(cl.format))
 			}
-			g, err := spec.Geometry()
+			est, ow, oh, err := EstimateImage(spec, cl.header, in.Size)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 			}
-			dw, dh := cl.header.DisplaySize()
-			if spec.NoRotate {
-				dw, dh = cl.header.Width, cl.header.Height
-			}
-			_, _, w, h = g.Plan(dw, dh)
+			w, h = ow, oh
 			job.Image = &spec
-			job.EstBytes = estimateImageBytes(cl.header, in.Size, w, h)
+			job.EstBytes = est
 			ext = imgfmt.Format(spec.Format).Ext()
 		case KindNumbers:
 			spec := o.Numbers
