@@ -176,6 +176,7 @@ func (d *dispatcher) cancelTask(t *task) {
 		return
 	}
 	if w := t.sentTo; w != nil {
+		t.canceled = time.Now()
 		if w.canCancel && !w.dead && !w.killed && !w.closing {
 			if err := w.enc.Encode(&Message{Type: TypeCancel, ID: t.id}); err != nil {
 				d.kill(w)

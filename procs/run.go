@@ -25,6 +25,11 @@ type Options struct {
 	// JobTimeout kills the worker running a job for longer than this and
 	// counts as one death of the job; 0 means no timeout.
 	JobTimeout time.Duration
+	// CancelGrace is how long a worker may go on running a job that its
+	// submitter canceled (a Pool's Do whose context ended) before it is
+	// killed and replaced: for codecs that cannot be interrupted (the
+	// WebAssembly encoders). The kill counts against no job. 0: never.
+	CancelGrace time.Duration
 	// MemBudget bounds the sum of the EstBytes of jobs in flight over all
 	// workers (a job larger than the budget runs alone); 0 means no bound.
 	MemBudget int64
@@ -99,6 +104,7 @@ type task struct {
 	started  time.Time // when the worker began running it (zero while queued there)
 	timeouts int       // how many of those deaths were job timeouts
 	timedOut bool      // its worker is being killed because it ran too long
+	canceled time.Time // when its submitter gave up on it while a worker held it
 	sentTo   *workerProc
 
 	finished bool
@@ -502,7 +508,7 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 		// may have crashed it. A suspect then runs alone, so that its
 		// next death is its own.
 		switch {
-		case d.stopping:
+		case d.stopping, w.abandoned:
 		case w.timedOut:
 			if timedOut {
 				t.attempts++
@@ -530,7 +536,7 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 		return // a shutdown, not a crash
 	}
 	s.restarts++
-	if w.jobsDone == 0 && startedLost == 0 {
+	if w.jobsDone == 0 && startedLost == 0 && !w.abandoned {
 		s.failures++ // died before doing anything: a start-up failure
 	}
 	d.emit(Event{Kind: EventWorkerDied, PID: w.pid, Detail: reason})
@@ -714,7 +720,7 @@ func (d *dispatcher) killAll() {
 }
 
 func (d *dispatcher) checkTimeouts() {
-	if d.opts.JobTimeout <= 0 {
+	if d.opts.JobTimeout <= 0 && d.opts.CancelGrace <= 0 {
 		return
 	}
 	now := time.Now()
@@ -724,14 +730,18 @@ func (d *dispatcher) checkTimeouts() {
 			continue
 		}
 		for _, t := range w.inflight {
-			if !t.started.IsZero() && now.Sub(t.started) > d.opts.JobTimeout {
+			if d.opts.CancelGrace > 0 && !t.canceled.IsZero() && now.Sub(t.canceled) > d.opts.CancelGrace {
+				w.abandoned = true
+				w.stderr.Note(fmt.Sprintf("imgpar: killed: a canceled job did not stop within %s", d.opts.CancelGrace))
+			}
+			if d.opts.JobTimeout > 0 && !t.started.IsZero() && now.Sub(t.started) > d.opts.JobTimeout {
 				t.timeouts++
 				t.timedOut = true
 				w.timedOut = true
 				w.stderr.Note(fmt.Sprintf("imgpar: %s ran past the %s job timeout", t.job.Input, d.opts.JobTimeout))
 			}
 		}
-		if w.timedOut {
+		if w.timedOut || w.abandoned {
 			d.kill(w)
 		}
 	}

@@ -40,11 +40,14 @@ type workerProc struct {
 	canCancel bool
 
 	// owned by the dispatcher loop
-	inflight   map[uint64]*task
-	jobsDone   int
-	dead       bool        // exit seen
-	killed     bool        // being killed: no new jobs, no more timeouts
-	timedOut   bool        // killed because a job ran past the job timeout
+	inflight map[uint64]*task
+	jobsDone int
+	dead     bool // exit seen
+	killed   bool // being killed: no new jobs, no more timeouts
+	timedOut bool // killed because a job ran past the job timeout
+	// abandoned: killed because a job canceled by its submitter ran on
+	// past Options.CancelGrace; nobody is to blame.
+	abandoned  bool
 	closing    bool        // stdin closed for shutdown
 	solo       *task       // a suspect job running alone on this worker
 	closeTimer *time.Timer // kills a closed worker that does not exit

@@ -64,6 +64,13 @@ func WorkerLoop(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc)
 				if err := enc.Encode(&Message{Type: TypeResult, ID: j.id, Result: &res}); err != nil {
 					cancel() // the primary is gone
 				}
+				if q.idleAfterBig(j.job.EstBytes >= freeOSAfter) {
+					// A big job's pages would otherwise stay with the
+					// worker for minutes (the scavenger is slow, and a
+					// WebAssembly codec's linear memory is one huge
+					// allocation): give them back now that it is idle.
+					debug.FreeOSMemory()
+				}
 			}
 		})
 	}
@@ -92,6 +99,10 @@ func WorkerLoop(ctx context.Context, in io.Reader, out io.Writer, exec ExecFunc)
 	}
 }
 
+// freeOSAfter is the memory estimate of a job after which a worker that
+// goes idle returns its free memory to the operating system.
+const freeOSAfter = 32 << 20
+
 // jobQueue holds a worker's jobs in arrival order until a thread takes them,
 // and the cancel functions of the jobs it holds.
 type jobQueue struct {
@@ -100,6 +111,10 @@ type jobQueue struct {
 	queue  []*heldJob
 	held   map[uint64]*heldJob
 	closed bool
+	// running counts the jobs taken and not forgotten; big is set once a
+	// job over freeOSAfter finishes, until the worker next goes idle.
+	running int
+	big     bool
 }
 
 type heldJob struct {
@@ -139,6 +154,7 @@ func (q *jobQueue) next() *heldJob {
 	j := q.queue[0]
 	q.queue[0] = nil
 	q.queue = q.queue[1:]
+	q.running++
 	return j
 }
 
@@ -149,6 +165,7 @@ func (q *jobQueue) forget(j *heldJob) {
 	if q.held[j.id] == j {
 		delete(q.held, j.id)
 	}
+	q.running--
 	q.mu.Unlock()
 	j.cancel()
 }
@@ -162,6 +179,20 @@ func (q *jobQueue) cancel(id uint64) {
 	if j != nil {
 		j.cancel()
 	}
+}
+
+// idleAfterBig notes whether a job that just finished was big, and reports
+// whether the worker is now idle (nothing queued or running) after a big
+// job since it was last idle.
+func (q *jobQueue) idleAfterBig(big bool) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.big = q.big || big
+	if q.big && q.running == 0 && len(q.queue) == 0 {
+		q.big = false
+		return true
+	}
+	return false
 }
 
 func (q *jobQueue) close() {
