@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/procs/httpapi"
 )
 
@@ -21,6 +20,7 @@ type serveOptions struct {
 	queue          int
 	requestTimeout time.Duration
 	grace          time.Duration
+	safe           serveLimits
 }
 
 func newServeCmd() *cobra.Command {
@@ -65,10 +65,11 @@ Environment:
 	f.IntVar(&o.procs, "procs", 0, "worker processes (default: logical CPUs / threads)")
 	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (default: logical CPUs / procs)")
 	f.StringVar(&o.maxUpload, "max-upload", "32MiB", "largest request body accepted (413 beyond)")
-	f.Int64Var(&o.maxPixels, "max-pixels", imgfmt.DefaultMaxPixels, "reject images whose header declares more pixels than this (422)")
+	f.Int64Var(&o.maxPixels, "max-pixels", httpapi.DefaultMaxPixels, "reject images whose header declares more pixels than this (422)")
 	f.IntVar(&o.queue, "queue", httpapi.DefaultQueue, "jobs that may wait for a worker; requests beyond get 503 with Retry-After")
 	f.DurationVar(&o.requestTimeout, "request-timeout", httpapi.DefaultRequestTimeout, "answer 504 to a request not done within this")
 	f.DurationVar(&o.grace, "grace", httpapi.DefaultGrace, "on SIGINT/SIGTERM, how long requests in flight may still run")
+	o.safe.flags(f)
 	return c
 }
 
@@ -91,12 +92,16 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 		return usageError{fmt.Errorf("--procs and --threads must not be negative")}
 	}
 	nprocs, nthreads := workerSplit(o.procs, o.threads)
+	safe, err := o.safe.options(nprocs * nthreads)
+	if err != nil {
+		return usageError{err}
+	}
 
 	// First signal: graceful shutdown; a second one cuts the grace short.
 	soft, hard, stop := twoStageSignals(c.Context(), nil)
 	defer stop()
 
-	err = httpapi.Run(soft, hard, httpapi.Options{
+	err = httpapi.Run(soft, hard, safe.apply(httpapi.Options{
 		Addr:           o.addr,
 		Procs:          nprocs,
 		Threads:        nthreads,
@@ -106,7 +111,7 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 		RequestTimeout: o.requestTimeout,
 		Grace:          o.grace,
 		Stderr:         stderr,
-	})
+	}, stderr))
 	switch {
 	case err == nil:
 		return nil

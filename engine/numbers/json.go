@@ -2,6 +2,7 @@ package numbers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -594,6 +595,35 @@ func (c *collectSink) end() error { return nil }
 // the line and column where the input goes wrong.
 func ParseJSON(data []byte) ([]float64, error) {
 	c := &collectSink{xs: []float64{}}
+	p := newJSONParser(newSrc(bytes.NewReader(data), 0, -1), false, c)
+	if err := p.document(); err != nil {
+		return nil, resolveInMemory(err, "")
+	}
+	return c.xs, nil
+}
+
+// ErrTooMany ends ParseJSONLimit at an input with more numbers than its
+// limit.
+var ErrTooMany = errors.New("too many numbers")
+
+// limitSink collects numbers up to a limit.
+type limitSink struct {
+	collectSink
+	limit int
+}
+
+func (c *limitSink) add(xs []float64) error {
+	if len(c.xs)+len(xs) > c.limit {
+		return fmt.Errorf("%w: more than %d", ErrTooMany, c.limit)
+	}
+	return c.collectSink.add(xs)
+}
+
+// ParseJSONLimit is ParseJSON for inputs of at most limit numbers: past
+// the limit it stops parsing (within a chunk of it) and returns an error
+// wrapping ErrTooMany, having held no more than that many numbers.
+func ParseJSONLimit(data []byte, limit int) ([]float64, error) {
+	c := &limitSink{collectSink: collectSink{xs: []float64{}}, limit: limit}
 	p := newJSONParser(newSrc(bytes.NewReader(data), 0, -1), false, c)
 	if err := p.document(); err != nil {
 		return nil, resolveInMemory(err, "")

@@ -30,15 +30,16 @@ const statusClientClosed = 499
 const retryAfter = "1"
 
 type errorBody struct {
-	Error string `json:"error"`
+	Error     string `json:"error"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // writeError answers {"error": "..."} with status and returns status.
 func writeError(w http.ResponseWriter, status int, format string, args ...any) int {
 	msg := fmt.Sprintf(format, args...)
 	msg = strings.ReplaceAll(strings.ReplaceAll(msg, "\r", " "), "\n", " ")
-	b, _ := json.Marshal(errorBody{msg})
 	h := w.Header()
+	b, _ := json.Marshal(errorBody{msg, h.Get("X-Request-ID")})
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)+1))
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -72,7 +73,8 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, ctx context.Context
 	case errors.Is(err, context.DeadlineExceeded):
 		return res, writeError(w, http.StatusGatewayTimeout, "no answer within the %s request timeout", s.opts.RequestTimeout), false
 	default:
-		return res, busy(w, "workers unavailable: %v", err), false
+		s.logf(w, "workers unavailable: %v", err)
+		return res, busy(w, "workers unavailable; retry later"), false
 	}
 	if res.OK {
 		return res, http.StatusOK, true
@@ -96,9 +98,12 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, ctx context.Context
 	case engine.CodeCanceled:
 		return res, busy(w, "%s", msg), false
 	default: // io, internal, poison
-		status = http.StatusInternalServerError
+		// The details name worker pids and temporary paths: they go to
+		// the server's log, under the request ID the client gets.
+		s.logf(w, "%s", res.Error.Message)
+		return res, writeError(w, http.StatusInternalServerError, "%s: the job failed inside imgpar (%s); the server log has the details", name, res.Error.Code), false
 	}
-	return res, writeError(w, status, "%s", msg), false
+	return res, writeError(w, status, "%s", s.public(msg)), false
 }
 
 // requestContext bounds a request by the request timeout.
@@ -106,18 +111,21 @@ func (s *server) requestContext(r *http.Request) (context.Context, context.Cance
 	return context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 }
 
-// readError maps a failure to read a request body to a status.
+// readError maps a failure to read a request body to a status. A read
+// deadline cancels the request's context too, so it is told apart from a
+// client that left first.
 func readError(w http.ResponseWriter, r *http.Request, err error, limit int64) int {
-	if r.Context().Err() != nil {
-		return statusClientClosed // the client left mid-body
-	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return writeError(w, http.StatusRequestEntityTooLarge, "request body over the %d-byte limit (--max-upload)", limit)
 	}
 	var ne interface{ Timeout() bool }
 	if errors.As(err, &ne) && ne.Timeout() {
+		w.Header().Set("Connection", "close")
 		return writeError(w, http.StatusRequestTimeout, "request body not received within the request timeout")
+	}
+	if r.Context().Err() != nil {
+		return statusClientClosed // the client left mid-body
 	}
 	return writeError(w, http.StatusBadRequest, "reading the request body: %v", err)
 }
@@ -150,11 +158,23 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) int {
 	}
 	ctx, cancel := s.requestContext(r)
 	defer cancel()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxUpload))
-	if err != nil {
-		return readError(w, r, err, s.opts.MaxUpload)
+	limit := s.numbersBodyLimit()
+	if r.ContentLength > limit {
+		w.Header().Set("Connection", "close")
+		return writeError(w, http.StatusRequestEntityTooLarge, "request body of %d bytes is too long for %d numbers (--max-numbers)", r.ContentLength, s.opts.MaxNumbers)
 	}
-	xs, err := numbers.ParseJSON(body)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) && limit < s.opts.MaxUpload {
+			return writeError(w, http.StatusRequestEntityTooLarge, "request body too long for %d numbers (--max-numbers)", s.opts.MaxNumbers)
+		}
+		return readError(w, r, err, limit)
+	}
+	xs, err := numbers.ParseJSONLimit(body, s.opts.MaxNumbers)
+	if errors.Is(err, numbers.ErrTooMany) {
+		return writeError(w, http.StatusRequestEntityTooLarge, "more than %d numbers (--max-numbers)", s.opts.MaxNumbers)
+	}
 	if err != nil {
 		return writeError(w, http.StatusBadRequest, "malformed numbers: %v", err)
 	}
@@ -179,8 +199,12 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) int {
 			spec.Rounds = n
 		}
 	}
+	if st, refused := s.heavyTooMuch(w, spec, xs); refused {
+		return st
+	}
 	vs := engine.Values(xs)
-	res, status, ok := s.run(w, r, ctx, engine.Job{Kind: engine.KindNumbers, Numbers: &spec, Values: &vs}, "numbers")
+	job := engine.Job{Kind: engine.KindNumbers, Numbers: &spec, Values: &vs, EstBytes: numbersJobBytes(len(xs))}
+	res, status, ok := s.run(w, r, ctx, job, "numbers")
 	if !ok {
 		return status
 	}
@@ -269,6 +293,9 @@ var contentTypes = map[imgfmt.Format]string{
 // upload answers POST /upload: an image (multipart field "image", or the
 // body itself with an image/* Content-Type) -> the converted image.
 func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
+	if k := repeatedParam(r.URL.Query()); k != "" {
+		return writeError(w, http.StatusBadRequest, "query parameter %q given more than once", k)
+	}
 	spec, err := s.imageSpec(r)
 	if err != nil {
 		return writeError(w, http.StatusBadRequest, "%v", err)
@@ -304,6 +331,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
+			s.logf(w, "saving the upload: %v", err)
 			return writeError(w, http.StatusInternalServerError, "saving the upload: %v", pe.Err)
 		}
 		return readError(w, r, err, s.opts.MaxUpload)
@@ -318,24 +346,37 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 	if spec.Format == "same" {
 		spec.Format = string(inFormat)
 	}
-	outFormat := imgfmt.Format(spec.Format)
-	out := filepath.Join(s.tmp, fmt.Sprintf("%d.out.%s", id, outFormat.Ext()))
-	defer os.Remove(out)
-	res, status, ok := s.run(w, r, ctx, engine.Job{Kind: engine.KindImage, Input: in, Output: out, Image: &spec}, "upload")
+	est, status, ok := s.admitImage(w, in, n, spec)
 	if !ok {
 		return status
 	}
-	data, err := os.ReadFile(out)
+	outFormat := imgfmt.Format(spec.Format)
+	out := filepath.Join(s.tmp, fmt.Sprintf("%d.out.%s", id, outFormat.Ext()))
+	defer os.Remove(out)
+	res, status, ok := s.run(w, r, ctx, engine.Job{Kind: engine.KindImage, Input: in, Output: out, Image: &spec, EstBytes: est}, "upload")
+	if !ok {
+		return status
+	}
+	// Streamed from the file: a client that reads slowly holds a file
+	// descriptor, not the image in memory.
+	f, err := os.Open(out)
 	if err != nil {
-		return writeError(w, http.StatusInternalServerError, "reading the converted image: %v", err)
+		s.logf(w, "opening the converted image: %v", err)
+		return writeError(w, http.StatusInternalServerError, "upload: the converted image is missing; the server log has the details")
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		s.logf(w, "opening the converted image: %v", err)
+		return writeError(w, http.StatusInternalServerError, "upload: the converted image is missing; the server log has the details")
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentTypes[outFormat])
-	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
 	h.Set("X-Image-Width", strconv.Itoa(res.Width))
 	h.Set("X-Image-Height", strconv.Itoa(res.Height))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(data)
+	_, _ = io.Copy(w, f)
 	return http.StatusOK
 }
 

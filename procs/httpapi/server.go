@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/procs"
 )
 
@@ -30,8 +29,33 @@ type Options struct {
 	// MaxUpload bounds a request body in bytes; default 32 MiB.
 	MaxUpload int64
 	// MaxPixels rejects images whose header declares more pixels; default
-	// imgfmt.DefaultMaxPixels.
+	// DefaultMaxPixels.
 	MaxPixels int64
+	// MemBudget bounds the estimated memory of the jobs running at once
+	// (procs.Options.MemBudget); a request whose job alone needs more is
+	// refused. Default procs.DefaultMemBudget. Each worker also gets its
+	// share as GOMEMLIMIT.
+	MemBudget int64
+	// MaxNumbers bounds the numbers of a POST /process (413 beyond);
+	// default DefaultMaxNumbers.
+	MaxNumbers int
+	// MaxWork bounds heavy's worst-case exact rounds per request
+	// (numbers.HeavyWorstRounds; 422 beyond); default DefaultMaxWork, < 0
+	// for no bound.
+	MaxWork float64
+	// MaxConns bounds the open connections (503 beyond); default
+	// DefaultMaxConns.
+	MaxConns int
+	// AllowHosts are Host names answered besides the bound address ("*":
+	// any); AllowOrigins the browser origins ("*": any).
+	AllowHosts, AllowOrigins []string
+	// Token, if set, is the bearer token every request but GET /healthz
+	// must carry.
+	Token string
+	// AccessLog, if set, gets one line per request.
+	AccessLog io.Writer
+	// TempDir is where the upload directory goes; default os.TempDir().
+	TempDir string
 	// Queue bounds the jobs waiting for a worker; beyond it requests get
 	// 503. Default 64.
 	Queue int
@@ -56,6 +80,29 @@ const (
 	DefaultQueue          = 64
 	DefaultRequestTimeout = 60 * time.Second
 	DefaultGrace          = 30 * time.Second
+	// DefaultMaxPixels is serve's limit on input pixels: 4096x4096, as
+	// imgproxy's 16.8 MP. Decoded as 8-bit RGBA such an image is 64 MiB,
+	// which leaves room within one worker thread's share of the default
+	// budget (procs.PerThreadBudget, 96 MiB) for the resize and a JPEG,
+	// PNG or WebP encode at the default width; 16 MP phone and 4K x 4K
+	// images pass, 20-24 MP camera originals are refused unless the
+	// operator raises it (and the budget).
+	DefaultMaxPixels = 4096 * 4096
+	// DefaultMaxNumbers bounds a POST /process: 100,000 numbers are 0.8 MB
+	// as doubles and at most ~3 MB of JSON, so that the 64 requests the
+	// queue may hold cost the server little.
+	DefaultMaxNumbers = 100_000
+	// DefaultMaxWork bounds heavy's exact iteration per request: 1e10
+	// rounds, at ~1.5 ns each at most ~15 s of one thread (measured
+	// typical values escape much sooner: 1,000 negative fractions at 1e8
+	// rounds take 0.3 s).
+	DefaultMaxWork = 1e10
+	// DefaultMaxConns bounds the open connections.
+	DefaultMaxConns = 256
+	// cancelGrace is how long a worker may run a canceled job before it
+	// is killed and replaced (an AVIF or WebP encode, in WebAssembly,
+	// cannot be interrupted).
+	cancelGrace = time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -68,7 +115,22 @@ func (o Options) withDefaults() Options {
 		o.MaxUpload = DefaultMaxUpload
 	}
 	if o.MaxPixels <= 0 {
-		o.MaxPixels = imgfmt.DefaultMaxPixels
+		o.MaxPixels = DefaultMaxPixels
+	}
+	if o.MemBudget <= 0 {
+		o.MemBudget = procs.DefaultMemBudget(o.Procs * o.Threads)
+	}
+	if o.MaxNumbers <= 0 {
+		o.MaxNumbers = DefaultMaxNumbers
+	}
+	if o.MaxWork == 0 {
+		o.MaxWork = DefaultMaxWork
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.TempDir == "" {
+		o.TempDir = os.TempDir()
 	}
 	if o.Queue <= 0 {
 		o.Queue = DefaultQueue
@@ -103,11 +165,14 @@ func Run(ctx, hard context.Context, o Options) error {
 		return fmt.Errorf("%w on %s: %v", ErrListen, o.Addr, err)
 	}
 	defer ln.Close()
-	tmp, err := os.MkdirTemp("", "imgpar-serve-*") // mode 0700
+	tmp, stale, err := makeUploadDir(o.TempDir)
 	if err != nil {
 		return fmt.Errorf("temporary directory for uploads: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	for _, d := range stale {
+		fmt.Fprintf(o.Stderr, "imgpar: removed %s, left by a server that is gone\n", d)
+	}
 
 	pool, err := procs.Start(context.Background(), procs.Options{
 		Procs:   o.Procs,
@@ -119,11 +184,13 @@ func Run(ctx, hard context.Context, o Options) error {
 		// A worker that dies under a request: retried once elsewhere.
 		MaxAttempts: 2,
 		MaxQueue:    o.Queue,
+		MemBudget:   o.MemBudget,
+		CancelGrace: cancelGrace,
 		// Canceled jobs are abandoned by their request; a worker still
 		// busy with one long after is stuck, and replaced.
 		JobTimeout: o.RequestTimeout + 30*time.Second,
 		Command:    o.Command,
-		Env:        o.Env,
+		Env:        append([]string{procs.MemLimitEnv(o.MemBudget, o.Procs)}, o.Env...),
 		OnEvent: func(e procs.Event) {
 			if e.Kind == procs.EventWorkerDied {
 				fmt.Fprintf(o.Stderr, "imgpar: %s; restarting it\n", e.Detail)
@@ -134,6 +201,9 @@ func Run(ctx, hard context.Context, o Options) error {
 		return err
 	}
 	s := newServer(pool, o, tmp)
+	s.hosts = newHostGuard(ln.Addr(), o.AllowHosts)
+	limited := &connLimit{Listener: ln, max: int64(o.MaxConns)}
+	s.conns = limited
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -144,7 +214,7 @@ func Run(ctx, hard context.Context, o Options) error {
 	}
 	fmt.Fprintf(o.Stderr, "imgpar: serving on http://%s (%d workers x %d threads)\n", ln.Addr(), o.Procs, o.Threads)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(limited) }()
 
 	var runErr error
 	select {
@@ -194,6 +264,8 @@ type server struct {
 	tmp     string // private directory for uploads and their outputs
 	seq     atomic.Uint64
 	metrics *metrics
+	hosts   hostGuard
+	conns   *connLimit
 
 	shuttingDown atomic.Bool
 }
@@ -217,17 +289,31 @@ func (s *server) route(path string) (string, func(http.ResponseWriter, *http.Req
 	return "", nil
 }
 
-// ServeHTTP routes a request and records it in the metrics.
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP checks who is asking (Host, Origin, token), routes the
+// request, makes sure it is answered, and records it in the metrics and
+// the access log.
+func (s *server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	s.metrics.inFlight.Add(1)
 	defer s.metrics.inFlight.Add(-1)
+	w := &recorder{ResponseWriter: rw}
+	rid := requestID(r)
+	w.Header().Set("X-Request-ID", rid)
 	method, h := s.route(r.URL.Path)
 	label := r.URL.Path
+	if h == nil {
+		label = "other"
+	}
 	var status int
 	switch {
+	case !s.hosts.allowed(r.Host):
+		status = writeError(w, http.StatusMisdirectedRequest, "Host %q is not this server's (add it with --allow-host)", r.Host)
+	case !originAllowed(r.Header.Get("Origin"), r.Host, s.opts.AllowOrigins):
+		status = writeError(w, http.StatusForbidden, "requests from the web page at %q are not allowed (add its origin with --allow-origin)", r.Header.Get("Origin"))
+	case r.URL.Path != "/healthz" && !tokenOK(r, s.opts.Token):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="imgpar"`)
+		status = writeError(w, http.StatusUnauthorized, "missing or wrong bearer token (Authorization: Bearer ...)")
 	case h == nil:
-		label = "other"
 		status = writeError(w, http.StatusNotFound, "no such route %s (try POST /process, POST /upload, GET /healthz, GET /metrics)", r.URL.Path)
 	case r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead):
 		w.Header().Set("Allow", method)
@@ -235,5 +321,19 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		status = h(w, r)
 	}
-	s.metrics.observe(label, status, time.Since(start))
+	if !w.wrote {
+		// Every path answers; one that does not would leave net/http to
+		// send an empty 200, which a client takes for success.
+		if status == statusClientClosed {
+			writeError(w, statusClientClosed, "request canceled before its answer")
+		} else {
+			fmt.Fprintf(s.opts.Stderr, "imgpar: request %s: %s %s ended without an answer (status %d); answered 500\n", rid, r.Method, r.URL.Path, status)
+			status = writeError(w, http.StatusInternalServerError, "internal error: no answer")
+		}
+	}
+	d := time.Since(start)
+	s.metrics.observe(label, status, d)
+	if s.opts.AccessLog != nil {
+		fmt.Fprintf(s.opts.AccessLog, "%s %s %s %q %d %d %.3fs\n", start.UTC().Format(time.RFC3339), rid, r.Method, r.URL.RequestURI(), status, w.bytes, d.Seconds())
+	}
 }
