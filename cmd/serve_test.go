@@ -471,7 +471,7 @@ func TestServeErrors(t *testing.T) {
 // slow requests: the next gets 503 with Retry-After; clients that leave
 // take their jobs with them.
 func TestServeQueueFull(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--queue", "1")
+	s := startServer(t, "--procs", "1", "--threads", "1", "--queue", "1", "--max-work", "-1")
 	slow := slowNumbers(40000)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -509,7 +509,7 @@ func TestServeQueueFull(t *testing.T) {
 }
 
 func TestServeRequestTimeout(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--request-timeout", "500ms")
+	s := startServer(t, "--procs", "1", "--threads", "1", "--request-timeout", "500ms", "--max-work", "-1")
 	r := httpPost(s.url+"/process", "application/json", slowNumbers(40000))
 	if r.status != http.StatusGatewayTimeout || !bytes.Contains(r.body, []byte("request timeout")) {
 		t.Fatalf("slow request: %v, want 504", r)
@@ -524,7 +524,7 @@ func TestServeRequestTimeout(t *testing.T) {
 // TestServeWorkerKilled SIGKILLs a worker under a request: the request is
 // retried on another worker and its client gets one answer, 200.
 func TestServeWorkerKilled(t *testing.T) {
-	s := startServer(t, "--procs", "2", "--threads", "1")
+	s := startServer(t, "--procs", "2", "--threads", "1", "--max-work", "-1")
 	body := slowNumbers(3000)
 	var wg sync.WaitGroup
 	replies := make([]httpReply, 2)
@@ -563,7 +563,7 @@ func TestServeWorkerKilled(t *testing.T) {
 // TestServeGracefulShutdown: SIGTERM while a request runs; it completes,
 // new connections are refused, the server exits 0 and no worker is left.
 func TestServeGracefulShutdown(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--grace", "60s")
+	s := startServer(t, "--procs", "1", "--threads", "1", "--grace", "60s", "--max-work", "-1")
 	done := make(chan httpReply, 1)
 	go func() { done <- httpPost(s.url+"/process", "application/json", slowNumbers(4000)) }()
 	s.eventually("one job in flight", func() bool { return s.metric("imgpar_jobs_in_flight") == 1 })

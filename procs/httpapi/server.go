@@ -321,19 +321,25 @@ func (s *server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	default:
 		status = h(w, r)
 	}
-	if !w.wrote {
-		// Every path answers; one that does not would leave net/http to
-		// send an empty 200, which a client takes for success.
-		if status == statusClientClosed {
-			writeError(w, statusClientClosed, "request canceled before its answer")
-		} else {
-			fmt.Fprintf(s.opts.Stderr, "imgpar: request %s: %s %s ended without an answer (status %d); answered 500\n", rid, r.Method, r.URL.Path, status)
-			status = writeError(w, http.StatusInternalServerError, "internal error: no answer")
-		}
-	}
+	status = s.ensureAnswered(w, r, status)
 	d := time.Since(start)
 	s.metrics.observe(label, status, d)
 	if s.opts.AccessLog != nil {
 		fmt.Fprintf(s.opts.AccessLog, "%s %s %s %q %d %d %.3fs\n", start.UTC().Format(time.RFC3339), rid, r.Method, r.URL.RequestURI(), status, w.bytes, d.Seconds())
 	}
+}
+
+// ensureAnswered writes an answer for a handler that returned without one,
+// so that net/http does not send an empty 200, which a client takes for
+// success: 499 for a request whose client left (written in case it did
+// not), otherwise a 500 and a line in the log, as it is a bug.
+func (s *server) ensureAnswered(w *recorder, r *http.Request, status int) int {
+	if w.wrote {
+		return status
+	}
+	if status == statusClientClosed {
+		return writeError(w, statusClientClosed, "request canceled before its answer")
+	}
+	s.logf(w, "%s %s ended without an answer (status %d); answered 500", r.Method, r.URL.Path, status)
+	return writeError(w, http.StatusInternalServerError, "internal error: no answer")
 }
