@@ -100,7 +100,7 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, ctx context.Context
 	default: // io, internal, poison
 		// The details name worker pids and temporary paths: they go to
 		// the server's log, under the request ID the client gets.
-		s.logf(w, "%s", res.Error.Message)
+		s.logf(w, "%s", msg)
 		return res, writeError(w, http.StatusInternalServerError, "%s: the job failed inside imgpar (%s); the server log has the details", name, res.Error.Code), false
 	}
 	return res, writeError(w, status, "%s", s.public(msg)), false
