@@ -42,7 +42,9 @@ func newServeCmd() *cobra.Command {
 Errors are JSON {"error": "..."}. A worker that dies under a request is
 replaced and the request retried once on another worker. SIGINT/SIGTERM stop
 accepting connections, let requests in flight finish within --grace, stop
-the workers and exit 0. docs/serve.md has the details and curl examples.
+the workers and exit 0. docs/serve.md has the details and curl examples,
+and its "Running it safely" lists every limit (memory budget, pixels,
+numbers, heavy's work, connections) and the Host, Origin and token checks.
 
 Environment:
 
@@ -115,7 +117,7 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, httpapi.ErrListen):
+	case errors.Is(err, httpapi.ErrListen), errors.Is(err, httpapi.ErrBudget):
 		return usageError{err}
 	default:
 		fmt.Fprintf(stderr, "imgpar: %v\n", firstLine(err.Error()))

@@ -57,10 +57,10 @@ func (s *server) admitImage(w http.ResponseWriter, in string, size int64, spec e
 	if err != nil {
 		return 0, writeError(w, http.StatusBadRequest, "%v", err), false
 	}
-	if est > s.opts.MemBudget {
+	if est > jobBudget(s.opts) {
 		return 0, writeError(w, http.StatusUnprocessableEntity,
-			"upload: converting this %dx%d %s to %dx%d %s needs an estimated %s, more than the server's memory budget of %s (--mem-limit); send a smaller image or ask for a smaller output",
-			h.Width, h.Height, h.Format, ow, oh, spec.Format, mib(est), mib(s.opts.MemBudget)), false
+			"upload: converting this %dx%d %s to %dx%d %s needs an estimated %s, more than the %s the server's memory budget of %s (--mem-limit) leaves for a job; send a smaller image or ask for a smaller output",
+			h.Width, h.Height, h.Format, ow, oh, spec.Format, mib(est), mib(jobBudget(s.opts)), mib(s.opts.MemBudget)), false
 	}
 	return est, 0, true
 }

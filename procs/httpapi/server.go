@@ -31,10 +31,11 @@ type Options struct {
 	// MaxPixels rejects images whose header declares more pixels; default
 	// DefaultMaxPixels.
 	MaxPixels int64
-	// MemBudget bounds the estimated memory of the jobs running at once
-	// (procs.Options.MemBudget); a request whose job alone needs more is
-	// refused. Default procs.DefaultMemBudget. Each worker also gets its
-	// share as GOMEMLIMIT.
+	// MemBudget bounds the memory of the whole server tree: the jobs
+	// running at once get what the idle processes leave of it
+	// (jobBudget; procs.Options.MemBudget), and a request whose job alone
+	// needs more is refused. Default procs.DefaultMemBudget. Each worker
+	// also gets its share as GOMEMLIMIT.
 	MemBudget int64
 	// MaxNumbers bounds the numbers of a POST /process (413 beyond);
 	// default DefaultMaxNumbers.
@@ -99,6 +100,11 @@ const (
 	DefaultMaxWork = 1e10
 	// DefaultMaxConns bounds the open connections.
 	DefaultMaxConns = 256
+	// processOverhead is the resident size of an idle imgpar process of
+	// the server tree, taken off the budget before jobs get it: measured
+	// 35 MiB for a primary and one worker, and a worker that has loaded
+	// the WebAssembly codecs holds some 20 MiB more.
+	processOverhead = 32 << 20
 	// cancelGrace is how long a worker may run a canceled job before it
 	// is killed and replaced (an AVIF or WebP encode, in WebAssembly,
 	// cannot be interrupted).
@@ -147,6 +153,14 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// ErrBudget is a memory budget too small for the server's own processes
+// (a setup error).
+var ErrBudget = errors.New("memory budget too small")
+
+// jobBudget is the memory the jobs running at once may have: the budget,
+// less the idle size of the primary and the workers.
+func jobBudget(o Options) int64 { return o.MemBudget - int64(o.Procs+1)*processOverhead }
+
 // ErrListen wraps a failure to listen on the address (a setup error).
 var ErrListen = errors.New("cannot listen")
 
@@ -159,6 +173,10 @@ func Run(ctx, hard context.Context, o Options) error {
 	o = o.withDefaults()
 	if hard == nil {
 		hard = context.Background()
+	}
+	jobs := jobBudget(o)
+	if jobs <= 0 {
+		return fmt.Errorf("%w: %d MiB, and the %d processes of the server need %d MiB idle (--mem-limit)", ErrBudget, o.MemBudget>>20, o.Procs+1, int64(o.Procs+1)*processOverhead>>20)
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -184,7 +202,7 @@ func Run(ctx, hard context.Context, o Options) error {
 		// A worker that dies under a request: retried once elsewhere.
 		MaxAttempts: 2,
 		MaxQueue:    o.Queue,
-		MemBudget:   o.MemBudget,
+		MemBudget:   jobs,
 		CancelGrace: cancelGrace,
 		// Canceled jobs are abandoned by their request; a worker still
 		// busy with one long after is stuck, and replaced.
