@@ -264,3 +264,25 @@ func TestPoolStartCheck(t *testing.T) {
 		t.Error("MaxQueue -1: no error")
 	}
 }
+
+// TestPoolCancelGraceKills: a canceled job that goes on running (a codec
+// that cannot be interrupted) has its worker killed after CancelGrace and
+// replaced; the job running beside it on that worker is rerun elsewhere
+// without being blamed (MaxAttempts 1 would make it poison otherwise).
+func TestPoolCancelGraceKills(t *testing.T) {
+	p := startPool(t, Options{Procs: 1, Threads: 2, Credit: 2, MaxAttempts: 1, CancelGrace: 300 * time.Millisecond})
+	waitStats(t, p, "a ready worker", func(s PoolStats) bool { return s.Ready == 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	stuck := doAsync(ctx, p, engine.Job{Input: "hang/x"})
+	bystander := doAsync(context.Background(), p, engine.Job{Input: "slow/1s"})
+	waitStats(t, p, "two jobs in flight", func(s PoolStats) bool { return s.InFlight == 2 })
+	cancel()
+	if r := await(t, stuck); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("canceled job: %+v %v", r.res, r.err)
+	}
+	r := await(t, bystander)
+	if r.err != nil || !r.res.OK {
+		t.Fatalf("the job beside the stuck one: %+v %v, want OK (rerun, not blamed)", r.res, r.err)
+	}
+	waitStats(t, p, "the worker replaced", func(s PoolStats) bool { return s.Restarts == 1 && s.Ready == 1 && s.InFlight == 0 })
+}
