@@ -25,7 +25,7 @@ var workerPID = regexp.MustCompile(`\bworker \d+`)
 
 // public makes a message fit for a client: no temporary paths, no pids.
 func (s *server) public(msg string) string {
-	if i := strings.Index(msg, s.tmp); i >= 0 {
+	if strings.Contains(msg, s.tmp) {
 		msg = regexp.MustCompile(regexp.QuoteMeta(s.tmp)+`\S*`).ReplaceAllString(msg, "upload")
 	}
 	return workerPID.ReplaceAllString(msg, "a worker")

@@ -117,6 +117,8 @@ func (s *server) requestContext(r *http.Request) (context.Context, context.Cance
 func readError(w http.ResponseWriter, r *http.Request, err error, limit int64) int {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
+		// The rest of the body is not read: close the connection.
+		w.Header().Set("Connection", "close")
 		return writeError(w, http.StatusRequestEntityTooLarge, "request body over the %d-byte limit (--max-upload)", limit)
 	}
 	var ne interface{ Timeout() bool }
@@ -167,6 +169,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) int {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) && limit < s.opts.MaxUpload {
+			w.Header().Set("Connection", "close")
 			return writeError(w, http.StatusRequestEntityTooLarge, "request body too long for %d numbers (--max-numbers)", s.opts.MaxNumbers)
 		}
 		return readError(w, r, err, limit)
