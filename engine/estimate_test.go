@@ -46,3 +46,35 @@ func TestEstimateMatchesRaster(t *testing.T) {
 		t.Errorf("compared only %d estimates", compared)
 	}
 }
+
+// EstimateImage adds what the WebAssembly encoders hold (measured, see
+// encoderBytes) to the planner's decode and output estimate, for the
+// output size the spec gives.
+func TestEstimateImageEncoders(t *testing.T) {
+	h := imgfmt.Header{Format: imgfmt.PNG, Width: 2000, Height: 1000, Components: 4, BitDepth: 8, Orientation: 1}
+	const size = 1 << 20
+	base := estimateImageBytes(h, size, 1000, 500)
+	for _, tc := range []struct {
+		format string
+		extra  int64
+	}{
+		{"jpeg", 0},
+		{"png", 0},
+		{"webp", 1000*500*48 + 32<<20},
+		{"avif", 1000*500*96 + 32<<20},
+	} {
+		spec := ImageSpec{Width: 1000, Fit: "inside", Format: tc.format, Quality: 80}
+		est, w, ht, err := EstimateImage(spec, h, size)
+		if err != nil || w != 1000 || ht != 500 {
+			t.Fatalf("%s: %dx%d, %v", tc.format, w, ht, err)
+		}
+		if est != base+tc.extra {
+			t.Errorf("%s: estimate %d, want %d", tc.format, est, base+tc.extra)
+		}
+	}
+	// The display size decides the output: orientation 6 turns the image.
+	h.Orientation = 6
+	if _, w, ht, _ := EstimateImage(ImageSpec{Width: 500, Fit: "inside", Format: "jpeg"}, h, size); w != 500 || ht != 1000 {
+		t.Errorf("rotated: %dx%d, want 500x1000", w, ht)
+	}
+}
