@@ -11,8 +11,6 @@ import (
 	"image/png"
 	"strings"
 
-	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
 	xwebp "golang.org/x/image/webp"
 )
 
@@ -65,9 +63,9 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 	case GIF:
 		img, err = decodeGIF(data)
 	case BMP:
-		img, err = bmp.Decode(r)
+		img, err = decodeBMP(data)
 	case TIFF:
-		img, err = tiff.Decode(r)
+		img, err = decodeTIFF(data)
 	case WebP:
 		img, err = xwebp.Decode(r)
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/gen2brain/avif"
 	"github.com/gen2brain/webp"
 	"golang.org/x/image/bmp"
-	"golang.org/x/image/tiff"
 
 	"github.com/imgpar/imgpar/engine/internal/jpegenc"
+	"github.com/imgpar/imgpar/engine/internal/tiff"
 )
 
 // EncodeOptions says how Encode writes an image. The zero value of every

@@ -34,7 +34,7 @@ func TestSniff(t *testing.T) {
 		{"RIFF\x24\x00\x00\x00WAVEfmt ", "", false},
 		{"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", "", false},
 		{"\x00\x00\x00\x08ftyp", "", false},
-		{"II+\x00", "", false},
+		{"II+\x00", "tiff", true}, // BigTIFF
 		{"<!DOCTYPE html>", "", false},
 		{"%PDF-1.7", "", false},
 	}

@@ -490,7 +490,7 @@ func probeTIFF(p *probeReader) (Header, error) {
 	}
 	bo := tiffOrder(b)
 	if bo.u16(b[2:]) == 43 {
-		return h, fmt.Errorf("BigTIFF is %w", ErrUnsupported)
+		return probeBigTIFF(p, bo)
 	}
 	ifd, err := readIFD(p, bo, int64(bo.u32(b[4:])))
 	if err != nil {

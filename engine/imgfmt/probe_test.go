@@ -221,7 +221,7 @@ func TestProbeErrors(t *testing.T) {
 		{"jpeg stray bytes beyond the budget", "\xFF\xD8\xFF\xE0\x00\x04ab" + strings.Repeat("\x00", 70000) + "\xFF\xD9", "jpeg header: bad marker 0x0000 at offset 65544"},
 		{"jpeg bad length", "\xFF\xD8\xFF\xE0\x00\x01", "jpeg header: bad segment length 1 at offset 4"},
 		{"gif zero", "GIF89a\x00\x00\x05\x00\x00\x00\x00", "gif header: zero dimension 0x5"},
-		{"tiff bigtiff", "II+\x00\x08\x00\x00\x00", "not a recognised image format"},
+		{"tiff bigtiff truncated", "II+\x00\x08\x00\x00\x00", "tiff header: truncated (needs 16 bytes at offset 0, file has 8)"},
 		{"tiff bad ifd", "II*\x00\x04\x00\x00\x00", "tiff header: bad IFD offset 4"},
 		{"tiff no entries", "II*\x00\x08\x00\x00\x00\x00\x00", "tiff header: bad IFD entry count 0"},
 		{"webp unknown chunk", "RIFF\x10\x00\x00\x00WEBPABCD\x00\x00\x00\x00", `webp header: unknown first chunk "ABCD"`},

@@ -1,0 +1,93 @@
+package imgfmt
+
+import (
+	"encoding/binary"
+	"fmt"
+	"image"
+
+	"github.com/imgpar/imgpar/engine/internal/tiff"
+)
+
+// decodeTIFF decodes a TIFF or BigTIFF file's first image with imgpar's
+// fork of x/image/tiff (engine/internal/tiff: JPEG-compressed, CMYK,
+// YCbCr, planar, floating-point and BigTIFF files too). CMYK comes back
+// as *image.CMYK and is converted here, by the same code as CMYK JPEGs.
+func decodeTIFF(data []byte) (image.Image, error) {
+	img, err := tiff.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := img.(*image.CMYK); ok {
+		return cmykToRGBA(c), nil
+	}
+	return img, nil
+}
+
+// probeBigTIFF reads the dimensions, orientation, samples and depth from a
+// BigTIFF header (magic 43: 8-byte offsets and counts, 20-byte entries).
+func probeBigTIFF(p *probeReader, bo byteOrder) (Header, error) {
+	h := Header{Orientation: 1, BitDepth: 8}
+	var order binary.ByteOrder = binary.LittleEndian
+	if bo {
+		order = binary.BigEndian
+	}
+	b, err := p.at(0, 16)
+	if err != nil {
+		return h, err
+	}
+	if order.Uint16(b[4:]) != 8 {
+		return h, fmt.Errorf("BigTIFF offset size %d, want 8", order.Uint16(b[4:]))
+	}
+	off := order.Uint64(b[8:])
+	if off < 16 || off > uint64(p.size) {
+		return h, fmt.Errorf("bad IFD offset %d", off)
+	}
+	c, err := p.at(int64(off), 8)
+	if err != nil {
+		return h, err
+	}
+	n := order.Uint64(c)
+	if n == 0 || n > maxIFDEntries {
+		return h, fmt.Errorf("bad IFD entry count %d", n)
+	}
+	entries, err := p.at(int64(off)+8, int(n)*20)
+	if err != nil {
+		return h, err
+	}
+	for i := 0; i < int(n); i++ {
+		e := entries[i*20:]
+		typ, count := order.Uint16(e[2:]), order.Uint64(e[4:])
+		var v uint64
+		switch typ {
+		case typeShort:
+			v = uint64(order.Uint16(e[12:]))
+		case typeLong:
+			v = uint64(order.Uint32(e[12:]))
+		case 16: // LONG8
+			v = order.Uint64(e[12:])
+		default:
+			continue
+		}
+		if v > 1<<31-1 {
+			continue
+		}
+		switch order.Uint16(e) {
+		case tagImageWidth:
+			h.Width = int(v)
+		case tagImageLength:
+			h.Height = int(v)
+		case tagOrientation:
+			h.Orientation = int(v)
+		case tagSamplesPerPixel:
+			h.Components = int(v)
+		case tagBitsPerSample:
+			if typ == typeShort && count <= 4 {
+				h.BitDepth = int(v)
+			}
+		}
+	}
+	if h.Width == 0 || h.Height == 0 {
+		return h, fmt.Errorf("missing or zero ImageWidth/ImageLength (%dx%d)", h.Width, h.Height)
+	}
+	return h, nil
+}
