@@ -89,6 +89,9 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 	if !hdr.Format.CanDecode() {
 		return nil, meta, &imageErr{CodeUnsupported, fmt.Errorf("%s input is not supported", hdr.Format)}
 	}
+	if err := hdr.Unsupported(); err != nil {
+		return nil, meta, &imageErr{CodeUnsupported, err}
+	}
 	orientation := hdr.Orientation
 	if spec.NoRotate || orientation < 1 || orientation > 8 {
 		orientation = 1

@@ -49,6 +49,9 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 	if err := h.CheckPixels(maxPixels); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", f, err)
 	}
+	if err := h.Unsupported(); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			img, err = nil, fmt.Errorf("decode %s: decoder panicked on malformed data: %v", f, r)
