@@ -13,7 +13,7 @@ import (
 // Note 2) strip or tile at (x0, y0). Each is a JPEG stream; its tables may
 // be kept once in the JPEGTables tag, an abbreviated stream of its own
 // (SOI, DQT, DHT, EOI), which is spliced in front of the strip's frame.
-func (d *decoder) jpegBlock(dst image.Image, tables []byte, off, n uint64, x0, y0 int) error {
+func (d *decoder) jpegBlock(dst image.Image, tables []byte, off, n uint64, x0, y0, bw, bh int) error {
 	seg, err := d.segment(off, n)
 	if err != nil {
 		return err
@@ -28,6 +28,9 @@ func (d *decoder) jpegBlock(dst image.Image, tables []byte, off, n uint64, x0, y
 			stream = make([]byte, 0, len(t)+len(seg))
 			stream = append(append(stream, t...), seg[2:]...)
 		}
+	}
+	if err := checkJPEGSize(stream, bw, bh); err != nil {
+		return err
 	}
 	img, err := decodeJPEG(stream)
 	if err != nil {
@@ -59,6 +62,9 @@ func (d *decoder) decodeOldJPEG(dst image.Image) error {
 	if err != nil {
 		return err
 	}
+	if err := checkJPEGSize(seg, d.width, d.height); err != nil {
+		return err
+	}
 	img, err := decodeJPEG(seg)
 	if err != nil {
 		return fmt.Errorf("tiff: old-style JPEG stream: %w", err)
@@ -67,6 +73,20 @@ func (d *decoder) decodeOldJPEG(dst image.Image) error {
 		return FormatError(fmt.Sprintf("old-style JPEG stream is %dx%d, the image %dx%d", b.Dx(), b.Dy(), d.width, d.height))
 	}
 	return d.placeJPEG(dst, img, seg, 0, 0)
+}
+
+// checkJPEGSize refuses a JPEG stream whose frame is larger than the strip
+// or tile (w x h) it stands for, plus the padding to whole MCUs, before
+// image/jpeg allocates for it.
+func checkJPEGSize(stream []byte, w, h int) error {
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(stream))
+	if err != nil {
+		return fmt.Errorf("tiff: JPEG-compressed data: %w", err)
+	}
+	if cfg.Width > w+16 || cfg.Height > h+16 {
+		return FormatError(fmt.Sprintf("JPEG frame %dx%d in a %dx%d strip or tile", cfg.Width, cfg.Height, w, h))
+	}
+	return nil
 }
 
 // decodeJPEG decodes a JPEG stream with image/jpeg. A CMYK stream comes

@@ -646,6 +646,11 @@ func Decode(data []byte) (img image.Image, err error) {
 			return nil, FormatError(fmt.Sprintf("bad tile size %dx%d", tw, th))
 		}
 		bw, bh = int(tw), int(th)
+		// Tiles are padded to a multiple of 16 at most; a larger one
+		// (beyond the common 1024) is a hostile header, not a picture.
+		if (bw > d.width+16 || bh > d.height+16) && (bw > 1024 || bh > 1024) {
+			return nil, FormatError(fmt.Sprintf("tile size %dx%d exceeds the %dx%d image", bw, bh, d.width, d.height))
+		}
 	} else {
 		rps, err := d.first(tRowsPerStrip, uint64(d.height))
 		if err != nil {
@@ -702,7 +707,7 @@ func Decode(data []byte) (img image.Image, err error) {
 				rows = min(bh, d.height-ymin)
 			}
 			if d.compression == cJPEG {
-				if err := d.jpegBlock(dst, tables, offsets[k], counts[k], xmin, ymin); err != nil {
+				if err := d.jpegBlock(dst, tables, offsets[k], counts[k], xmin, ymin, bw, bh); err != nil {
 					return nil, err
 				}
 				continue
