@@ -601,4 +601,3 @@ func TestArithmeticJPEGRefused(t *testing.T) {
 		}
 	}
 }
-
