@@ -150,7 +150,7 @@ func TestConformanceTools(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				runTool(t, c.tool, expandArgs(c.args, dir, file))
+				confTool(t, c.tool, expandArgs(c.args, dir, file))
 				var err error
 				if data, err = os.ReadFile(file); err != nil {
 					t.Fatal(err)
@@ -269,10 +269,10 @@ func writeConformanceBases(t *testing.T, dir, magick string) {
 		}
 	}
 	writePNG(t, filepath.Join(dir, "alpha.png"), alpha)
-	runTool(t, "convert", []string{filepath.Join(dir, "base.png"), "-compress", "none", filepath.Join(dir, "base.tif")})
-	runTool(t, "convert", []string{filepath.Join(dir, "base.png"), "-threshold", "50%", "-monochrome", "-depth", "1",
+	confTool(t, "convert", []string{filepath.Join(dir, "base.png"), "-compress", "none", filepath.Join(dir, "base.tif")})
+	confTool(t, "convert", []string{filepath.Join(dir, "base.png"), "-threshold", "50%", "-monochrome", "-depth", "1",
 		"-define", "tiff:photometric=min-is-black", "-compress", "none", filepath.Join(dir, "bilevel.tif")})
-	runTool(t, "convert", []string{filepath.Join(dir, "base.png"), "-colorspace", "CMYK", "-compress", "none", filepath.Join(dir, "cmyk.tif")})
+	confTool(t, "convert", []string{filepath.Join(dir, "base.png"), "-colorspace", "CMYK", "-compress", "none", filepath.Join(dir, "cmyk.tif")})
 }
 
 func expandArgs(args, dir, out string) []string {
@@ -285,8 +285,8 @@ func expandArgs(args, dir, out string) []string {
 	return strings.Fields(r.Replace(args))
 }
 
-// pillowPython returns a python3 that imports PIL, or "".
-func pillowPython() string {
+// confPillow returns a python3 that imports PIL, or "".
+func confPillow() string {
 	for _, py := range []string{"python3", "/usr/bin/python3"} {
 		if p, err := exec.LookPath(py); err == nil && exec.Command(p, "-c", "import PIL").Run() == nil {
 			return p
@@ -295,13 +295,13 @@ func pillowPython() string {
 	return ""
 }
 
-// runTool runs a reference tool, skipping the test when it is missing.
-func runTool(t *testing.T, tool string, args []string) {
+// confTool runs a reference tool, skipping the test when it is missing.
+func confTool(t *testing.T, tool string, args []string) {
 	t.Helper()
 	var cmd *exec.Cmd
 	switch tool {
 	case "pillow":
-		py := pillowPython()
+		py := confPillow()
 		if py == "" {
 			t.Skip("Pillow not installed (Debian: python3-pil); skipping")
 		}
@@ -327,7 +327,7 @@ func referenceDecode(t *testing.T, ref, file, dir string) image.Image {
 	out := filepath.Join(dir, filepath.Base(file)+".ref")
 	switch ref {
 	case "tiff2rgba":
-		runTool(t, "tiff2rgba", []string{"-c", "none", file, out + ".tif"})
+		confTool(t, "tiff2rgba", []string{"-c", "none", file, out + ".tif"})
 		data, err := os.ReadFile(out + ".tif")
 		if err != nil {
 			t.Fatal(err)
@@ -338,9 +338,9 @@ func referenceDecode(t *testing.T, ref, file, dir string) image.Image {
 		}
 		return img
 	case "magick":
-		runTool(t, "convert", []string{file + "[0]", "PNG32:" + out + ".png"})
+		confTool(t, "convert", []string{file + "[0]", "PNG32:" + out + ".png"})
 	case "pillow":
-		runTool(t, "pillow", []string{fmt.Sprintf("Image.open('%s').convert('RGBA').save('%s.png')", file, out)})
+		confTool(t, "pillow", []string{fmt.Sprintf("Image.open('%s').convert('RGBA').save('%s.png')", file, out)})
 	default:
 		t.Fatalf("unknown reference %q", ref)
 	}
@@ -502,7 +502,7 @@ func buildOldJPEGTIFF(t *testing.T, dir string) []byte {
 // top-down file: negative height, rows reversed.
 func buildTopDownBMP(t *testing.T, dir string) []byte {
 	src := filepath.Join(dir, "bottomup.bmp")
-	runTool(t, "convert", []string{filepath.Join(dir, "base.png"), "BMP3:" + src})
+	confTool(t, "convert", []string{filepath.Join(dir, "base.png"), "BMP3:" + src})
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
