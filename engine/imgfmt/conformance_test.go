@@ -547,7 +547,7 @@ func TestTIFFRefusals(t *testing.T) {
 		{"signed", append(withTag(259, 8)[:0:0], buildTIFF([]byte{1, 2, 3, 4}, []tiffEntry{
 			{256, 3, []uint32{2}}, {257, 3, []uint32{2}}, {258, 3, []uint32{8}}, {259, 3, []uint32{1}},
 			{262, 3, []uint32{1}}, {273, 4, []uint32{8}}, {277, 3, []uint32{1}}, {279, 4, []uint32{4}}, {339, 3, []uint32{2}},
-		})...), "decode tiff: signed integer samples (sample format 2) is not supported"},
+		})...), "decode tiff: sample format 2 (signed integer) is not supported"},
 	} {
 		_, err := Decode(TIFF, tt.data)
 		if err == nil || err.Error() != tt.want {

@@ -267,7 +267,7 @@ func (d *decoder) parse() error {
 		return err
 	}
 	if spp == 0 || spp > 16 {
-		return UnsupportedError(fmt.Sprintf("%d samples per pixel", spp))
+		return UnsupportedError(fmt.Sprintf("SamplesPerPixel %d", spp))
 	}
 	d.spp = int(spp)
 	bps, err := d.uints(tBitsPerSample, 16)
@@ -283,7 +283,7 @@ func (d *decoder) parse() error {
 			b = bps[i]
 		}
 		if b != bps[0] {
-			return UnsupportedError(fmt.Sprintf("mixed bits per sample (%v)", bps))
+			return UnsupportedError(fmt.Sprintf("a mix of bit depths %v", bps))
 		}
 	}
 	d.bits = int(bps[0])
@@ -298,15 +298,15 @@ func (d *decoder) parse() error {
 		case 0:
 			return FormatError("BitsPerSample must not be 0")
 		default:
-			return UnsupportedError(fmt.Sprintf("%d bits per sample", d.bits))
+			return UnsupportedError(fmt.Sprintf("a depth of %d bits per sample", d.bits))
 		}
 	case sfFloat:
 		if d.bits != 32 && d.bits != 64 {
-			return UnsupportedError(fmt.Sprintf("%d-bit floating-point samples", d.bits))
+			return UnsupportedError(fmt.Sprintf("%d-bit floating point", d.bits))
 		}
 		d.float = true
 	case sfInt:
-		return UnsupportedError("signed integer samples (sample format 2)")
+		return UnsupportedError("sample format 2 (signed integer)")
 	default:
 		return UnsupportedError(fmt.Sprintf("sample format %d", sf))
 	}
@@ -346,7 +346,7 @@ func (d *decoder) parse() error {
 	}
 	d.planar = planar == 2 && d.spp > 1
 	if d.planar && d.bits < 8 {
-		return UnsupportedError(fmt.Sprintf("separate planes of %d-bit samples", d.bits))
+		return UnsupportedError(fmt.Sprintf("PlanarConfiguration 2 with %d-bit samples", d.bits))
 	}
 	if d.predictor, err = d.first(tPredictor, prNone); err != nil {
 		return err
@@ -386,7 +386,7 @@ func (d *decoder) parse() error {
 	case pPaletted:
 		d.mode, d.colorSamples = mPaletted, 1
 		if d.bits > 8 {
-			return UnsupportedError(fmt.Sprintf("%d-bit palette images", d.bits))
+			return UnsupportedError(fmt.Sprintf("a %d-bit palette", d.bits))
 		}
 		if err := d.readPalette(); err != nil {
 			return err
@@ -397,7 +397,7 @@ func (d *decoder) parse() error {
 			return err
 		}
 		if inks != 1 || d.spp < 4 {
-			return UnsupportedError(fmt.Sprintf("separated (photometric 5) image with %d inks that are not CMYK", d.spp))
+			return UnsupportedError("photometric interpretation 5 (separated) with inks other than CMYK")
 		}
 		if d.bits != 8 && d.bits != 16 {
 			return UnsupportedError(fmt.Sprintf("%d-bit CMYK", d.bits))
@@ -432,7 +432,7 @@ func (d *decoder) parse() error {
 			d.alpha = 2
 		}
 		if d.mode == mPaletted || d.mode == mYCbCr {
-			return UnsupportedError("extra samples in a palette or YCbCr image")
+			return UnsupportedError("alpha in a palette or YCbCr image")
 		}
 	}
 	if isJPEG {
