@@ -30,7 +30,9 @@ func Decode(f Format, data []byte) (image.Image, error) {
 // converted to *image.RGBA with the naive formula, no CMYK profile applied);
 // PNG (all bit depths, palette, alpha; 16-bit stays 16-bit); GIF (the first
 // frame only — the decoder stops reading there — placed on the logical
-// screen); BMP; TIFF (first image); WebP (still images). The EXIF
+// screen); BMP; TIFF (first image; CMYK comes back as *image.CMYK, for the
+// caller to convert through the file's profile or with the plain formula,
+// as the JPEG pipeline does); WebP (still images). The EXIF
 // orientation is not applied.
 //
 // Errors read "decode png: unexpected EOF"; a decoder that panics on a

@@ -10,17 +10,12 @@ import (
 
 // decodeTIFF decodes a TIFF or BigTIFF file's first image with imgpar's
 // fork of x/image/tiff (engine/internal/tiff: JPEG-compressed, CMYK,
-// YCbCr, planar, floating-point and BigTIFF files too). CMYK comes back
-// as *image.CMYK and is converted here, by the same code as CMYK JPEGs.
+// YCbCr, planar, floating-point and BigTIFF files too). CMYK is returned
+// as *image.CMYK (0 = no ink), like the JPEG pipeline's CMYK, so that the
+// engine converts it through the file's CMYK profile (ReadMeta finds it
+// in tag 34675) or, without one, with the plain formula.
 func decodeTIFF(data []byte) (image.Image, error) {
-	img, err := tiff.Decode(data)
-	if err != nil {
-		return nil, err
-	}
-	if c, ok := img.(*image.CMYK); ok {
-		return cmykToRGBA(c), nil
-	}
-	return img, nil
+	return tiff.Decode(data)
 }
 
 // probeBigTIFF reads the dimensions, orientation, samples and depth from a
