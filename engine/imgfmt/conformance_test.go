@@ -99,7 +99,8 @@ var conformanceCases = []confCase{
 	// TIFF, built here: no tool writes these.
 	{name: "tiff-ycbcr-2x2.tif", build: buildYCbCrTIFF(2, 2), ref: "tiff2rgba", min: roundDB, fixture: true},
 	{name: "tiff-ycbcr-4x1.tif", build: buildYCbCrTIFF(4, 1), ref: "tiff2rgba", min: roundDB},
-	{name: "tiff-ojpeg.tif", build: buildOldJPEGTIFF, ref: "tiff2rgba", min: jpegDB, fixture: true},
+	{name: "tiff-ojpeg.tif", build: buildOldJPEGTIFF(true), ref: "tiff2rgba", min: jpegDB, fixture: true},
+	{name: "tiff-ojpeg-in-strip.tif", build: buildOldJPEGTIFF(false), ref: "tiff2rgba", min: jpegDB},
 
 	// BMP, ImageMagick-made.
 	{name: "bmp3-24.bmp", tool: "convert", args: "{png} BMP3:{out}", ref: "pillow", min: exactDB},
@@ -471,31 +472,35 @@ func buildYCbCrTIFF(ssH, ssV int) func(t *testing.T, dir string) []byte {
 	}
 }
 
-// buildOldJPEGTIFF returns an old-style JPEG TIFF (compression 6) as
-// 1990s scanners wrote them: the whole image one JFIF stream, pointed to by
-// JPEGInterchangeFormat and also given as the single strip.
-func buildOldJPEGTIFF(t *testing.T, dir string) []byte {
-	base := conformanceBase(t)
-	var j bytes.Buffer
-	if err := jpeg.Encode(&j, base, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
+// buildOldJPEGTIFF returns a builder of an old-style JPEG TIFF
+// (compression 6) as 1990s scanners wrote them: the whole image one JFIF
+// stream, given as the single strip and, with interchange, pointed to by
+// JPEGInterchangeFormat too.
+func buildOldJPEGTIFF(interchange bool) func(t *testing.T, dir string) []byte {
+	return func(t *testing.T, dir string) []byte {
+		base := conformanceBase(t)
+		var j bytes.Buffer
+		if err := jpeg.Encode(&j, base, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		n := uint32(j.Len())
+		entries := []tiffEntry{
+			{256, 3, []uint32{75}},
+			{257, 3, []uint32{53}},
+			{258, 3, []uint32{8, 8, 8}},
+			{259, 3, []uint32{6}},
+			{262, 3, []uint32{6}},
+			{273, 4, []uint32{8}},
+			{277, 3, []uint32{3}},
+			{278, 3, []uint32{53}},
+			{279, 4, []uint32{n}},
+			{284, 3, []uint32{1}},
+		}
+		if interchange {
+			entries = append(entries, tiffEntry{513, 4, []uint32{8}}, tiffEntry{514, 4, []uint32{n}})
+		}
+		return buildTIFF(j.Bytes(), append(entries, tiffEntry{530, 3, []uint32{2, 2}}))
 	}
-	n := uint32(j.Len())
-	return buildTIFF(j.Bytes(), []tiffEntry{
-		{256, 3, []uint32{75}},
-		{257, 3, []uint32{53}},
-		{258, 3, []uint32{8, 8, 8}},
-		{259, 3, []uint32{6}},
-		{262, 3, []uint32{6}},
-		{273, 4, []uint32{8}},
-		{277, 3, []uint32{3}},
-		{278, 3, []uint32{53}},
-		{279, 4, []uint32{n}},
-		{284, 3, []uint32{1}},
-		{513, 4, []uint32{8}},
-		{514, 4, []uint32{n}},
-		{530, 3, []uint32{2, 2}},
-	})
 }
 
 // buildTopDownBMP turns ImageMagick's 24-bit BMP3 of the base into a

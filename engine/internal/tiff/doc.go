@@ -8,9 +8,9 @@
 //   - JPEG compression: new style (7, TIFF Technical Note 2) with the
 //     JPEGTables tag spliced in front of each strip or tile, photometric
 //     YCbCr (any sampling the JPEG stream declares), RGB, grey and CMYK;
-//     old style (6) when the file gives the whole JPEG stream at
-//     JPEGInterchangeFormat (files that only describe it by table tags are
-//     refused). Streams are decoded by image/jpeg.
+//     old style (6) when the file gives the whole JPEG stream, at
+//     JPEGInterchangeFormat or as its contiguous strips (files that only
+//     describe it by table tags are refused). Streams are decoded by image/jpeg.
 //   - CMYK (photometric 5, 8 and 16 bits): returned as *image.CMYK so that
 //     the caller can apply the file's ICC profile; with alpha, converted
 //     with the plain formula.

@@ -48,15 +48,20 @@ func (d *decoder) decodeOldJPEG(dst image.Image) error {
 	if err != nil {
 		return err
 	}
+	var n uint64
 	if off == 0 {
-		return UnsupportedError("old-style JPEG (compression 6) without a JPEGInterchangeFormat stream")
-	}
-	if off >= uint64(len(d.data)) {
-		return FormatError("JPEGInterchangeFormat lies past the end of the file")
-	}
-	n, err := d.first(tJPEGInterchangeFormatLength, uint64(len(d.data))-off)
-	if err != nil {
-		return err
+		// No interchange format: some writers put the whole stream,
+		// SOI first, in the strips, one after another.
+		if off, n, err = d.stripStream(); err != nil {
+			return err
+		}
+	} else {
+		if off >= uint64(len(d.data)) {
+			return FormatError("JPEGInterchangeFormat lies past the end of the file")
+		}
+		if n, err = d.first(tJPEGInterchangeFormatLength, uint64(len(d.data))-off); err != nil {
+			return err
+		}
 	}
 	seg, err := d.segment(off, min(n, uint64(len(d.data))-off))
 	if err != nil {
@@ -73,6 +78,35 @@ func (d *decoder) decodeOldJPEG(dst image.Image) error {
 		return FormatError(fmt.Sprintf("old-style JPEG stream is %dx%d, the image %dx%d", b.Dx(), b.Dy(), d.width, d.height))
 	}
 	return d.placeJPEG(dst, img, seg, 0, 0)
+}
+
+// stripStream returns the extent of an old-style JPEG's strips when they
+// are contiguous and start with a JPEG SOI marker.
+func (d *decoder) stripStream() (off, n uint64, err error) {
+	refuse := UnsupportedError("old-style JPEG (compression 6) without a JPEGInterchangeFormat stream")
+	offsets, err := d.uints(tStripOffsets, 1<<16)
+	if err != nil {
+		return 0, 0, err
+	}
+	counts, err := d.uints(tStripByteCounts, 1<<16)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(offsets) == 0 || len(counts) != len(offsets) {
+		return 0, 0, refuse
+	}
+	end := offsets[0]
+	for i := range offsets {
+		if offsets[i] != end {
+			return 0, 0, refuse
+		}
+		end += counts[i]
+	}
+	off = offsets[0]
+	if end > uint64(len(d.data)) || off+2 > end || d.data[off] != 0xFF || d.data[off+1] != 0xD8 {
+		return 0, 0, refuse
+	}
+	return off, end - off, nil
 }
 
 // checkJPEGSize refuses a JPEG stream whose frame is larger than the strip
