@@ -121,10 +121,8 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 		if err := checkJPEGComplete(data, hdr.Width, hdr.Height); err != nil {
 			return nil, meta, &imageErr{CodeDecode, fmt.Errorf("not a valid JPEG: %w", err)}
 		}
+		// raster's errors already read "decode jpeg: ...".
 		img, denom, err = raster.DecodeJPEGScaled(data, raster.ShrinkDenom(hdr.Width, hdr.Height, sw, sh))
-		if err != nil {
-			err = fmt.Errorf("decode jpeg: %w", err)
-		}
 	} else {
 		img, err = imgfmt.DecodeMax(hdr.Format, data, spec.MaxPixels)
 	}
