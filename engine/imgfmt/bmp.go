@@ -16,8 +16,9 @@ import (
 // golang.org/x/image/bmp reads only uncompressed 8, 24 and 32-bit files.
 //
 // Palette files come back as *image.Paletted (pixels that an RLE delta
-// skips keep index 0, as ImageMagick and Pillow leave them), files with an
-// alpha mask as *image.NRGBA, the others as *image.RGBA.
+// skips keep index 0, as ImageMagick and Pillow leave them), bit-field
+// files with an alpha mask as *image.NRGBA (opaque if every alpha value is
+// zero, as browsers show them), the others as *image.RGBA.
 func decodeBMP(data []byte) (image.Image, error) {
 	if len(data) < 18 || data[0] != 'B' || data[1] != 'M' {
 		return nil, errors.New("bmp: not a BMP file")
@@ -104,13 +105,9 @@ func decodeBMP(data []byte) (image.Image, error) {
 			}
 			after += 4 * n
 		}
-	} else if hdr >= 56 && (bpp == 16 || bpp == 32) {
-		// V3+ headers may carry an alpha mask even for BI_RGB; honour it
-		// only for 32 bits, as ImageMagick writes BGRA that way.
-		if bpp == 32 {
-			masks[3] = le32(data[14+52:])
-		}
 	}
+	// BI_RGB ignores the header's masks, alpha included, as Windows does:
+	// its fourth byte at 32 bits is padding.
 	switch bpp {
 	case 16:
 		if masks[0]|masks[1]|masks[2] == 0 {
@@ -218,7 +215,24 @@ func decodeBMP(data []byte) (image.Image, error) {
 			}
 		}
 	}
+	if m, ok := img.(*image.NRGBA); ok && allZeroAlpha(m.Pix) {
+		// An alpha mask over alpha bytes that are all zero is a writer
+		// that fills the mask and not the channel; browsers show such
+		// files opaque, not blank.
+		for i := 3; i < len(m.Pix); i += 4 {
+			m.Pix[i] = 0xff
+		}
+	}
 	return img, nil
+}
+
+func allZeroAlpha(pix []uint8) bool {
+	for i := 3; i < len(pix); i += 4 {
+		if pix[i] != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // bitField extracts one channel from a pixel by its mask and scales it to
