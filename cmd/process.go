@@ -46,6 +46,7 @@ type processOptions struct {
 	noRotate      bool
 	strip         bool
 	keepMetadata  bool
+	colorspace    string
 	maxPixels     int64
 
 	name       string
@@ -126,6 +127,7 @@ the other is derived from it.
 	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")
 	f.BoolVar(&o.strip, "strip", false, "remove all metadata, including the ICC colour profile")
 	f.BoolVar(&o.keepMetadata, "keep-metadata", false, "also keep EXIF (orientation reset to 1); by default only the ICC profile is kept")
+	f.StringVar(&o.colorspace, "colorspace", "", "srgb: convert colour-managed input to sRGB and tag the output sRGB (default: keep the input's profile)")
 	f.Int64Var(&o.maxPixels, "max-pixels", 268402689, "fail images whose header declares more pixels than this")
 	f.StringVar(&o.name, "name", engine.DefaultName, "output path template under --out: {dir} {name} {ext} {width} {height}")
 	f.StringVar(&o.suffix, "suffix", "", "add this to every output's base name (e.g. _thumb)")
@@ -392,6 +394,10 @@ func imageSpec(c *cobra.Command, o *processOptions) (engine.ImageSpec, error) {
 	}
 	if _, err := s.Geometry(); err != nil {
 		return s, err
+	}
+	s.Colorspace = strings.ToLower(o.colorspace)
+	if err := engine.CheckColorspace(s.Colorspace); err != nil {
+		return s, fmt.Errorf("--%v", err)
 	}
 	return s, nil
 }

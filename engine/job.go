@@ -58,6 +58,11 @@ type ImageSpec struct {
 	Strip        bool   `json:"strip,omitempty"`
 	KeepMetadata bool   `json:"keep_metadata,omitempty"`
 	MaxPixels    int64  `json:"max_pixels,omitempty"`
+
+	// Colorspace "srgb" converts tagged input to sRGB and tags the output
+	// sRGB; "" keeps the input's profile where the output format can carry
+	// it (see engine/colour.go).
+	Colorspace string `json:"colorspace,omitempty"`
 }
 
 // NumbersSpec says what to compute over a number file.

@@ -230,7 +230,7 @@ func parseRounds(n json.Number) (int, error) {
 }
 
 // uploadParams are the query parameters of POST /upload.
-var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true}
+var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true}
 
 // imageSpec builds the job's settings from the query: imgpar process's
 // defaults, but JPEG output as the seed's server writes.
@@ -240,7 +240,7 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 	q := r.URL.Query()
 	for k := range q {
 		if !uploadParams[k] {
-			return spec, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality)", k)
+			return spec, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace)", k)
 		}
 	}
 	num := func(name string, dst *int, lo, hi int) error {
@@ -279,6 +279,12 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 				return spec, fmt.Errorf("format=%q: want same, jpeg, png, gif, bmp, tiff, webp or avif", v)
 			}
 			spec.Format = string(f)
+		}
+	}
+	if v := q.Get("colorspace"); v != "" {
+		spec.Colorspace = strings.ToLower(v)
+		if err := engine.CheckColorspace(spec.Colorspace); err != nil {
+			return spec, err
 		}
 	}
 	if _, err := spec.Geometry(); err != nil {

@@ -9,9 +9,10 @@ import (
 // Apply converts img's colours to sRGB and returns the result, or img
 // itself with false when the transform does not suit the image's colour
 // model (a CMYK transform for RGB pixels, an RGB one for grey pixels) or
-// changes nothing (Identity). It may convert *image.RGBA, *image.NRGBA,
-// *image.Gray and *image.Paletted in place; *image.CMYK and *image.YCbCr
-// become *image.RGBA, other types are first converted to NRGBA (or Gray).
+// changes nothing (Identity). It converts *image.RGBA, *image.NRGBA,
+// *image.Gray and *image.Paletted in place, and *image.CMYK in place into
+// an *image.RGBA sharing its pixels; *image.YCbCr becomes a new
+// *image.RGBA, other types are first converted to NRGBA (or Gray).
 // Alpha is kept; RGBA's premultiplied colours are converted unpremultiplied.
 func (t *Transform) Apply(img image.Image) (image.Image, bool) {
 	if t.identity {
@@ -111,17 +112,17 @@ func (t *Transform) applyYCbCr(m *image.YCbCr) *image.RGBA {
 	return dst
 }
 
+// applyCMYK converts in place: a CMYK pixel and an RGBA pixel are both
+// four bytes, so a full-size CMYK decode costs no second buffer.
 func (t *Transform) applyCMYK(c *image.CMYK) *image.RGBA {
-	b := c.Rect
-	dst := image.NewRGBA(b)
-	w := b.Dx()
-	for y := 0; y < b.Dy(); y++ {
+	w := c.Rect.Dx()
+	for y := 0; y < c.Rect.Dy(); y++ {
 		s := c.Pix[y*c.Stride : y*c.Stride+4*w]
-		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 		for i := 0; i < len(s); i += 4 {
-			o := t.cmyk(s[i], s[i+1], s[i+2], s[i+3])
-			d[i], d[i+1], d[i+2], d[i+3] = o[0], o[1], o[2], 255
+			p := s[i : i+4 : i+4]
+			o := t.cmyk(p[0], p[1], p[2], p[3])
+			p[0], p[1], p[2], p[3] = o[0], o[1], o[2], 255
 		}
 	}
-	return dst
+	return &image.RGBA{Pix: c.Pix, Stride: c.Stride, Rect: c.Rect}
 }
