@@ -83,7 +83,12 @@ func (t *Transform) applyRGBA(pix []uint8, stride int, r image.Rectangle, premul
 			a := p[3]
 			switch {
 			case !premul || a == 255:
-				o := t.rgb(p[0], p[1], p[2])
+				var o [3]uint8
+				if t.lin != nil {
+					o = t.matrix(p[0], p[1], p[2])
+				} else {
+					o = t.tetra3(p[0], p[1], p[2])
+				}
 				p[0], p[1], p[2] = o[0], o[1], o[2]
 			case a == 0:
 			default:

@@ -309,77 +309,88 @@ func (t *Transform) isIdentity() bool {
 // rgb converts one RGB colour.
 func (t *Transform) rgb(r, g, b uint8) [3]uint8 {
 	if t.lin != nil {
-		lr, lg, lb := t.lin[0][r], t.lin[1][g], t.lin[2][b]
-		m := &t.m
-		return [3]uint8{
-			t.encode(m[0]*lr + m[1]*lg + m[2]*lb + t.o[0]),
-			t.encode(m[3]*lr + m[4]*lg + m[5]*lb + t.o[1]),
-			t.encode(m[6]*lr + m[7]*lg + m[8]*lb + t.o[2]),
-		}
+		return t.matrix(r, g, b)
 	}
-	var s [3]int64
-	t.tetraSum(t.off[0][r]+t.off[1][g]+t.off[2][b], [3]int32{t.frac[r], t.frac[g], t.frac[b]}, [3]int32{t.step[0], t.step[1], t.step[2]}, &s)
+	return t.tetra3(r, g, b)
+}
+
+func (t *Transform) matrix(r, g, b uint8) [3]uint8 {
+	lr, lg, lb := t.lin[0][r], t.lin[1][g], t.lin[2][b]
+	m, o, enc := &t.m, &t.o, t.enc
+	return [3]uint8{
+		encode(enc, m[0]*lr+m[1]*lg+m[2]*lb+o[0]),
+		encode(enc, m[3]*lr+m[4]*lg+m[5]*lb+o[1]),
+		encode(enc, m[6]*lr+m[7]*lg+m[8]*lb+o[2]),
+	}
+}
+
+func encode(enc *[encSize]uint8, x float32) uint8 {
+	if !(x > 0) {
+		return enc[0]
+	}
+	if x >= 1 {
+		return enc[encSize-1]
+	}
+	return enc[int32(x*(encSize-1)+0.5)&(encSize-1)]
+}
+
+func (t *Transform) tetra3(r, g, b uint8) [3]uint8 {
+	var s [3]int32
+	t.tetraSum(t.off[0][r]+t.off[1][g]+t.off[2][b], t.frac[r], t.frac[g], t.frac[b], t.step[0], t.step[1], t.step[2], &s)
 	const d = 255 * 257
 	return [3]uint8{uint8((s[0] + d/2) / d), uint8((s[1] + d/2) / d), uint8((s[2] + d/2) / d)}
+}
+
+// tetraSum interpolates the three outputs at grid offset base over three
+// axes with grid steps sx, sy, sz and fractions fx, fy, fz (0..255, in
+// 255ths), returning sums in units of 1/255 of a 16-bit value.
+func (t *Transform) tetraSum(base, fx, fy, fz, sx, sy, sz int32, sum *[3]int32) {
+	// The tetrahedron is bounded by the path from the cell's origin to
+	// its far corner taking the axes by falling fraction.
+	f1, f2, f3 := fx, fy, fz
+	s1, s2, s3 := sx, sy, sz
+	if f1 < f2 {
+		f1, f2, s1, s2 = f2, f1, s2, s1
+	}
+	if f2 < f3 {
+		f2, f3, s2, s3 = f3, f2, s3, s2
+	}
+	if f1 < f2 {
+		f1, f2, s1, s2 = f2, f1, s2, s1
+	}
+	n1 := s1
+	n2 := n1 + s2
+	n3 := n2 + s3
+	w0, w1, w2, w3 := 255-f1, f1-f2, f2-f3, f3
+	g := t.grid[base : base+n3+3]
+	_ = g[n1+2]
+	_ = g[n2+2]
+	sum[0] = int32(g[0])*w0 + int32(g[n1])*w1 + int32(g[n2])*w2 + int32(g[n3])*w3
+	sum[1] = int32(g[1])*w0 + int32(g[n1+1])*w1 + int32(g[n2+1])*w2 + int32(g[n3+1])*w3
+	sum[2] = int32(g[2])*w0 + int32(g[n1+2])*w1 + int32(g[n2+2])*w2 + int32(g[n3+2])*w3
 }
 
 // cmyk converts one CMYK colour (0 = no ink): tetrahedral over M, Y, K at
 // the two grid planes around C, then linear along C, as lcms' 4-input
 // interpolation does.
 func (t *Transform) cmyk(c, m, y, k uint8) [3]uint8 {
-	base := t.off[1][m] + t.off[2][y] + t.off[3][k]
-	f := [3]int32{t.frac[m], t.frac[y], t.frac[k]}
-	s := [3]int32{t.step[1], t.step[2], t.step[3]}
-	var lo, hi [3]int64
-	b0 := base + t.off[0][c]
-	t.tetraSum(b0, f, s, &lo)
+	b0 := t.off[0][c] + t.off[1][m] + t.off[2][y] + t.off[3][k]
+	fm, fy, fk := t.frac[m], t.frac[y], t.frac[k]
+	sm, sy, sk := t.step[1], t.step[2], t.step[3]
+	var lo, hi [3]int32
+	t.tetraSum(b0, fm, fy, fk, sm, sy, sk, &lo)
 	fc := int64(t.frac[c])
-	if fc != 0 {
-		t.tetraSum(b0+t.step[0], f, s, &hi)
+	if fc == 0 {
+		const d = 255 * 257
+		return [3]uint8{uint8((lo[0] + d/2) / d), uint8((lo[1] + d/2) / d), uint8((lo[2] + d/2) / d)}
 	}
+	t.tetraSum(b0+t.step[0], fm, fy, fk, sm, sy, sk, &hi)
 	const d = 255 * 255 * 257
 	var out [3]uint8
 	for i := range out {
-		out[i] = uint8((lo[i]*(255-fc) + hi[i]*fc + d/2) / d)
+		out[i] = uint8((int64(lo[i])*(255-fc) + int64(hi[i])*fc + d/2) / d)
 	}
 	return out
-}
-
-func (t *Transform) encode(x float32) uint8 {
-	if !(x > 0) {
-		return t.enc[0]
-	}
-	if x >= 1 {
-		return t.enc[encSize-1]
-	}
-	return t.enc[int(x*(encSize-1)+0.5)]
-}
-
-// tetraSum interpolates the three outputs at base (a grid offset) over
-// three axes with grid steps s and fractions f (0..255, in 255ths),
-// returning sums in units of 1/255 of a 16-bit value.
-func (t *Transform) tetraSum(base int32, f, s [3]int32, sum *[3]int64) {
-	// Order the axes by falling fraction: the path from the cell's
-	// origin to its far corner that bounds the tetrahedron.
-	a, b, c := 0, 1, 2
-	if f[a] < f[b] {
-		a, b = b, a
-	}
-	if f[b] < f[c] {
-		b, c = c, b
-	}
-	if f[a] < f[b] {
-		a, b = b, a
-	}
-	n1 := base + s[a]
-	n2 := n1 + s[b]
-	n3 := n2 + s[c]
-	w0, w1, w2, w3 := int64(255-f[a]), int64(f[a]-f[b]), int64(f[b]-f[c]), int64(f[c])
-	g := t.grid[base : n3+3]
-	n1, n2, n3 = n1-base, n2-base, n3-base
-	for k := int32(0); k < 3; k++ {
-		sum[k] = int64(g[k])*w0 + int64(g[n1+k])*w1 + int64(g[n2+k])*w2 + int64(g[n3+k])*w3
-	}
 }
 
 // Gray converts one grey level (a grey transform only).
