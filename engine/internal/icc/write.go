@@ -145,7 +145,7 @@ var srgbProfile = sync.OnceValue(func() []byte {
 		ParaTag(3, 2.4, 1/1.055, 0.055/1.055, 1/12.92, 0.04045), bradford(d65, d50))
 })
 
-// SRGBProfile returns a compact (about 450 bytes) ICC v4 sRGB profile,
+// SRGBProfile returns a compact (540 bytes) ICC v4 sRGB profile,
 // matrix/TRC with the exact sRGB curve, made here: what imgpar embeds in
 // output it converted to sRGB. The caller must not modify it.
 func SRGBProfile() []byte { return srgbProfile() }
