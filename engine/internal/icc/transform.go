@@ -3,6 +3,7 @@ package icc
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Transform converts 8-bit colours of a profile's colour space (GRAY, RGB
@@ -39,6 +40,16 @@ type Transform struct {
 }
 
 const encSize = 1 << 14
+
+// encTable maps linear light in encSize steps to 8-bit sRGB; shared by
+// every matrix/TRC transform.
+var encTable = sync.OnceValue(func() *[encSize]uint8 {
+	t := new([encSize]uint8)
+	for i := range t {
+		t[i] = to8(srgbEncode(float64(i) / (encSize - 1)))
+	}
+	return t
+})
 
 // Intent is the rendering intent every transform uses: perceptual, sharp's
 // choice (for matrix/TRC profiles it is the same as relative
@@ -217,10 +228,7 @@ func (t *Transform) buildMatrix(p *Profile, bp [3]float64) {
 	for i, v := range xyzD50ToSRGB.mul(shift) {
 		t.o[i] = float32(v)
 	}
-	t.enc = new([encSize]uint8)
-	for i := range t.enc {
-		t.enc[i] = to8(srgbEncode(float64(i) / (encSize - 1)))
-	}
+	t.enc = encTable()
 }
 
 func (t *Transform) buildGrid(toSRGB func([]float64) [3]float64) {
