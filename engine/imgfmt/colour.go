@@ -38,13 +38,6 @@ func ToSRGB(img image.Image, profile []byte) (out image.Image, converted bool, e
 	return out, converted, nil
 }
 
-// ProfileIsSRGB reports whether profile is an sRGB profile or converts to
-// sRGB within one level everywhere (false for profiles it cannot read).
-func ProfileIsSRGB(profile []byte) bool {
-	t, err := transformFor(profile)
-	return err == nil && t.Identity()
-}
-
 func transformFor(profile []byte) (*icc.Transform, error) {
 	p, err := icc.Parse(profile)
 	if err != nil {
