@@ -44,8 +44,11 @@ func CheckColorspace(s string) error {
 // returns the profile still to be honoured downstream: nil once it has
 // been applied.
 func cmykToSRGB(img image.Image, icc []byte) (image.Image, []byte) {
-	if _, ok := img.(*image.CMYK); !ok || imgfmt.ICCColorSpace(icc) != "CMYK" {
+	if _, ok := img.(*image.CMYK); !ok {
 		return img, icc
+	}
+	if imgfmt.ICCColorSpace(icc) != "CMYK" {
+		return img, nil // no profile, or one that does not describe CMYK: plain formula
 	}
 	out, converted, err := imgfmt.ToSRGB(img, icc)
 	if err != nil || !converted {
