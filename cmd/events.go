@@ -42,6 +42,9 @@ func (e *eventWriter) planned(p *engine.Plan) {
 	for _, f := range p.Failures {
 		_ = e.enc.Encode(fileEvent{Event: "file", Path: f.Path, Status: "failed", Error: f.Error})
 	}
+	for _, d := range p.SkippedDirs {
+		_ = e.enc.Encode(fileEvent{Event: "dir", Path: d.Path, Status: "skipped", Reason: d.Reason})
+	}
 }
 
 func (e *eventWriter) file(j *engine.Job, r engine.Result) {
@@ -53,6 +56,9 @@ func (e *eventWriter) file(j *engine.Job, r engine.Result) {
 		ev.Status, ev.Output = "failed", ""
 		if r.Error != nil {
 			ev.Error = r.Error.Message
+			if r.Error.Code == engine.CodeNotStarted {
+				ev.Status = "not_started"
+			}
 		}
 	}
 	_ = e.enc.Encode(ev)

@@ -32,6 +32,9 @@ type processOptions struct {
 	report   string
 	progress string
 	shard    string
+	null     bool
+	// failOnEmpty: a run that finds nothing to work on exits ExitEmpty.
+	failOnEmpty bool
 
 	width, height int
 	resize        string
@@ -71,13 +74,21 @@ func newProcessCmd() *cobra.Command {
 		Short: "Process image and number files with worker processes",
 		Long: `Process every supported file under each PATH (a file, a directory walked
 recursively in lexical order without following symlinked directories, or "-"
-to read paths from stdin, one per line) and write the results under --out,
-mirroring each input's path relative to the PATH it was found under.
+to read paths from stdin, one per line, or NUL-separated with -0) and write
+the results under --out, mirroring each input's path relative to the PATH it
+was found under.
 
-Images (JPEG, PNG, GIF) are resized to fit --width/--height keeping their
-aspect ratio (never enlarged) and written in their own format. Files named
-like an image that do not decode as one fail; files neither named nor shaped
-like a supported input are skipped.
+Images (` + inputFormatsHelp() + `) are resized to fit --width/--height keeping
+their aspect ratio (never enlarged) and written in their own format. Files
+named like an image that do not decode as one fail; files neither named nor
+shaped like a supported input are skipped.
+
+A folder walk takes images only; number files (.json, .ndjson, .csv, .tsv,
+.txt) too when --op (or IMGPAR_OP) is given. Sidecars (.xmp, .aae, Takeout's
+IMG_0001.jpg.json), system files (.DS_Store, Thumbs.db, desktop.ini, ._*) and
+imgpar's own files (.imgpar-*) are skipped, and so are the output directory
+and earlier outputs (directories holding an imgpar manifest) unless named as
+a PATH. A file named as a PATH is taken by its kind.
 
 Workers: --procs N processes x --threads M goroutines each (every worker sets
 GOMAXPROCS to M). By default procs x threads equals the logical CPU count, so
@@ -146,6 +157,9 @@ the other is derived from it.
 	f.BoolVar(&o.events, "events", false, "print one JSON line per file on stdout as files finish")
 	f.StringVar(&o.shard, "shard", "", "process only shard K of N (K/N) of the inputs, by a stable hash of each path; also read from JOB_COMPLETION_INDEX+IMGPAR_SHARDS (Kubernetes) or SLURM_ARRAY_TASK_ID+SLURM_ARRAY_TASK_COUNT")
 	f.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, plain lines when CI is set, else none), bar, plain, none")
+	f.BoolVarP(&o.null, "null", "0", false, "paths on stdin (PATH -) are separated by NUL bytes, as find -print0 and xargs -0 write them")
+	f.BoolVar(&o.failOnEmpty, "fail-on-empty", false, "exit 3 when the PATHs hold nothing to process (nothing processed, failed or up to date)")
+	registerProcessCompletions(c)
 	return c
 }
 
@@ -204,12 +218,11 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if _, err := engine.NameTemplate(o.name, o.suffix); err != nil {
 		return 0, err // before the output directory is made
 	}
-	if !o.dryRun {
-		if err := checkOutDir(o.out); err != nil {
-			return 0, usageError{err}
-		}
-	}
-	collected, err := engine.CollectInputs(args, c.InOrStdin(), o.out)
+	collected, err := engine.CollectInputs(args, c.InOrStdin(), engine.CollectOptions{
+		OutDir:  o.out,
+		Numbers: c.Flags().Changed("op"), // on the command line or as IMGPAR_OP
+		NullSep: o.null,
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -237,8 +250,20 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if err != nil {
 		return 0, err
 	}
+	empty := plan.Found == 0
+	if empty {
+		warnEmpty(stderr, args, plan)
+	}
 	if o.dryRun {
-		return dryRun(stdout, plan), nil
+		if o.json {
+			return dryRunJSON(stdout, plan, emptyCode(empty, o.failOnEmpty)), nil
+		}
+		return max(dryRun(stdout, plan), emptyCode(empty, o.failOnEmpty)), nil
+	}
+	if !empty {
+		if err := checkOutDir(o.out); err != nil {
+			return 0, usageError{err}
+		}
 	}
 	if manifest == nil {
 		manifest = engine.LoadManifest(o.out, shard.String())
@@ -257,16 +282,13 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		nprocs = len(plan.Jobs) // more procs than files: start only what is useful
 	}
 
-	soft, hard, stop := twoStageSignals(c.Context(), func() {
-		fmt.Fprintln(stderr, "imgpar: interrupted: finishing jobs in flight (press Ctrl-C again to abort)")
-	})
-	defer stop()
-
 	budget, err := memBudget(o.memLimit, nprocs*nthreads)
 	if err != nil {
 		return 0, usageError{err}
 	}
 	prog := newProgress(o.progress, o.quiet, stderr, len(plan.Jobs))
+	soft, hard, stop := twoStageSignals(c.Context(), prog.interrupted)
+	defer stop()
 	events := newEventWriter(stdout, o.events)
 	events.planned(plan)
 	popts := procs.Options{
@@ -306,8 +328,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 			_ = manifest.Record(&view.Jobs[i], o.out, outcomes[i].Result)
 		}
 	}
-	if err := manifest.Save(); err != nil {
-		fmt.Fprintf(stderr, "imgpar: %v\n", err)
+	if !empty {
+		if err := manifest.Save(); err != nil {
+			fmt.Fprintf(stderr, "imgpar: %v\n", err)
+		}
 	}
 	report := procs.BuildReport(view, outcomes, stats, plan.UpToDate, time.Since(start), popts)
 	report.Shard = shard.String()
@@ -324,6 +348,8 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	}
 	if !o.quiet {
 		report.WriteSummary(stderr)
+	} else {
+		report.WriteFailures(stderr) // a red CI step names its files
 	}
 	switch {
 	case runErr != nil:
@@ -334,7 +360,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	case report.Failed > 0:
 		return ExitFailed, nil
 	}
-	return ExitOK, nil
+	return emptyCode(empty, o.failOnEmpty), nil
 }
 
 func imageSpec(c *cobra.Command, o *processOptions) (engine.ImageSpec, error) {

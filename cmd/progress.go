@@ -10,6 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/imgpar/imgpar/engine"
 	"github.com/imgpar/imgpar/procs"
 )
 
@@ -26,7 +27,13 @@ type progress struct {
 	failed  int
 	start   time.Time
 	lastOut time.Time
+	rates   bool // the bar shows files/s and the time left
 }
+
+// rateAfter is how long the bar counts before it shows a rate: a first
+// file done a few milliseconds after the start is not a rate (it showed
+// as "135612 files/s").
+const rateAfter = time.Second
 
 func progressMode(mode string, quiet bool, w io.Writer) string {
 	if quiet {
@@ -35,7 +42,7 @@ func progressMode(mode string, quiet bool, w io.Writer) string {
 	if mode != "auto" {
 		return mode
 	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(int(f.Fd())) {
 		return "bar"
 	}
 	if os.Getenv("CI") != "" {
@@ -51,9 +58,8 @@ func newProgress(mode string, quiet bool, w io.Writer, total int) *progress {
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription("processing"),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("files"),
-			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionThrottle(100 * time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetWidth(30),
@@ -62,6 +68,7 @@ func newProgress(mode string, quiet bool, w io.Writer, total int) *progress {
 			opts = append(opts, progressbar.OptionEnableColorCodes(true))
 		}
 		p.bar = progressbar.NewOptions(total, opts...)
+		p.bar.StartWithoutRender() // its clock starts with the run, not at the first file
 	}
 	return p
 }
@@ -70,11 +77,17 @@ func (p *progress) done(e procs.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.n++
-	if !e.Result.OK {
+	if !e.Result.OK && (e.Result.Error == nil || e.Result.Error.Code != engine.CodeNotStarted) {
 		p.failed++
 	}
 	switch p.mode {
 	case "bar":
+		if !p.rates && time.Since(p.start) >= rateAfter {
+			// Options are plain setters; every use of the bar holds p.mu.
+			progressbar.OptionShowIts()(p.bar)
+			progressbar.OptionSetPredictTime(true)(p.bar)
+			p.rates = true
+		}
 		_ = p.bar.Add(1)
 	case "plain":
 		if time.Since(p.lastOut) >= 3*time.Second || p.n == p.total {
@@ -94,6 +107,22 @@ func (p *progress) warn(msg string) {
 	}
 	if p.bar != nil {
 		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, msg)
+}
+
+// interrupted says that the first SIGINT/SIGTERM arrived, on a line of its
+// own, even under --quiet (it explains the exit code); the hint about a
+// second Ctrl-C only for a Ctrl-C someone is there to repeat.
+func (p *progress) interrupted(sig os.Signal) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	msg := "imgpar: interrupted: finishing jobs in flight"
+	if sig == os.Interrupt && !p.quiet {
+		msg += " (press Ctrl-C again to abort)"
 	}
 	fmt.Fprintln(p.w, msg)
 }

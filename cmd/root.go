@@ -22,6 +22,7 @@ const (
 	ExitOK          = 0
 	ExitFailed      = 1
 	ExitUsage       = 2
+	ExitEmpty       = 3 // with --fail-on-empty
 	ExitInterrupted = 130
 )
 
@@ -34,6 +35,8 @@ const exitCodesHelp = `Exit codes:
     1    at least one input failed
     2    usage or setup error (unknown flag, no such path, output not
          writable, conflicting outputs, a bad IMGPAR_* value)
+    3    nothing to process in the PATHs, with --fail-on-empty (without
+         it: a warning on stderr and 0)
     130  interrupted (SIGINT/SIGTERM)`
 
 // envHelp lists the environment variables imgpar reads besides IMGPAR_<FLAG>.
@@ -60,7 +63,8 @@ func Main() int {
 	if len(os.Args) > 1 && os.Args[1] == procs.WorkerCommand {
 		return procs.WorkerMain(context.Background(), nil)
 	}
-	return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	catchSIGPIPE()
+	return run(os.Args[1:], os.Stdin, newPipeWriter(os.Stdout), newPipeWriter(os.Stderr))
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -75,6 +79,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	fmt.Fprintf(stderr, "imgpar: %s\n", firstLine(err.Error()))
+	if s := suggestions(err.Error()); s != "" {
+		fmt.Fprintf(stderr, "Did you mean %s?\n", s)
+	}
 	var ue usageError
 	if errors.As(err, &ue) || errors.Is(err, engine.ErrUsage) || isFlagError(err) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
@@ -89,6 +96,22 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// suggestions picks the commands cobra suggests for a mistyped one out of
+// its multi-line error ("Did you mean this?\n\tprocess\n").
+func suggestions(msg string) string {
+	_, after, ok := strings.Cut(msg, "Did you mean this?\n")
+	if !ok {
+		return ""
+	}
+	var names []string
+	for _, l := range strings.Split(after, "\n") {
+		if n := strings.TrimSpace(l); n != "" {
+			names = append(names, "'"+n+"'")
+		}
+	}
+	return strings.Join(names, " or ")
 }
 
 func isFlagError(err error) bool {

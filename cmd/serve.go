@@ -117,7 +117,9 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, httpapi.ErrListen), errors.Is(err, httpapi.ErrBudget):
+	case errors.Is(err, httpapi.ErrListen):
+		return err // exit 2, a setup error: the usage text would not help
+	case errors.Is(err, httpapi.ErrBudget):
 		return usageError{err}
 	default:
 		fmt.Fprintf(stderr, "imgpar: %v\n", firstLine(err.Error()))

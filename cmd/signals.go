@@ -9,9 +9,9 @@ import (
 
 // twoStageSignals turns SIGINT/SIGTERM into two contexts: the first signal
 // cancels soft (stop taking work, let what runs finish within the grace
-// period) after calling onFirst; a second one cancels hard (stop now). stop
-// releases the signals and both contexts.
-func twoStageSignals(parent context.Context, onFirst func()) (soft, hard context.Context, stop func()) {
+// period) after calling onFirst with it; a second one cancels hard (stop
+// now). stop releases the signals and both contexts.
+func twoStageSignals(parent context.Context, onFirst func(os.Signal)) (soft, hard context.Context, stop func()) {
 	soft, cancelSoft := context.WithCancel(parent)
 	hard, cancelHard := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
@@ -21,11 +21,11 @@ func twoStageSignals(parent context.Context, onFirst func()) (soft, hard context
 		n := 0
 		for {
 			select {
-			case <-sigs:
+			case sig := <-sigs:
 				n++
 				if n == 1 {
 					if onFirst != nil {
-						onFirst()
+						onFirst(sig)
 					}
 					cancelSoft()
 				} else {

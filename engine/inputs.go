@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -37,127 +38,217 @@ var ErrUsage = errors.New("usage")
 
 // Collected is what CollectInputs found.
 type Collected struct {
-	Inputs   []Input
-	Failures []Failure // unreadable entries, missing paths named on stdin
-	Skipped  []Skip    // symlinked directories, special files
+	Inputs      []Input
+	Failures    []Failure // unreadable entries, missing paths named on stdin
+	Skipped     []Skip    // files left alone on purpose (see walkSkip)
+	SkippedDirs []Skip    // directories not walked: the output, earlier outputs
+}
+
+// CollectOptions say what CollectInputs takes.
+type CollectOptions struct {
+	// OutDir is the run's output directory: a walk that meets it inside
+	// one of its paths does not enter it.
+	OutDir string
+	// Numbers: the user asked for number work, so a walk takes number
+	// files (.json, .csv, .txt …) too; without it a walk takes images only.
+	Numbers bool
+	// NullSep: paths on stdin are separated by NUL bytes (find -print0),
+	// not by lines.
+	NullSep bool
 }
 
 // CollectInputs expands PATH arguments: files as they are, directories walked
 // recursively in lexical order (symlinked directories are not followed), and
-// "-" as a list of paths on stdin, one per line. A PATH on the command line
-// that does not exist is a usage error; entries inside exclude (the output
-// directory) are ignored.
-func CollectInputs(paths []string, stdin io.Reader, exclude string) (*Collected, error) {
+// "-" as a list of paths on stdin, one per line (or NUL-separated). A PATH on
+// the command line that does not exist is a usage error. A walk takes only
+// what walkSkip allows and never enters the output directory or an earlier
+// output (a directory holding an imgpar manifest) unless it was named
+// itself; a file named explicitly is taken whatever its name, except
+// imgpar's own files (.imgpar-*).
+func CollectInputs(paths []string, stdin io.Reader, o CollectOptions) (*Collected, error) {
 	c := &Collected{}
-	seen := map[string]bool{}
-	excludeAbs := ""
-	if exclude != "" {
-		if a, err := filepath.Abs(exclude); err == nil {
-			excludeAbs = a
+	w := &walker{c: c, o: o, seen: map[string]bool{}}
+	if o.OutDir != "" {
+		w.outAbs, _ = filepath.Abs(o.OutDir)
+		if st, err := os.Stat(o.OutDir); err == nil && st.IsDir() {
+			w.outInfo = st
 		}
-	}
-	add := func(in Input) {
-		key := in.Path
-		if a, err := filepath.Abs(in.Path); err == nil {
-			key = a
-		}
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		c.Inputs = append(c.Inputs, in)
 	}
 	for _, p := range paths {
 		if p == "-" {
 			if stdin == nil {
 				return nil, fmt.Errorf("%w: \"-\" given but there is no standard input", ErrUsage)
 			}
-			sc := bufio.NewReader(stdin)
-			for {
-				line, err := sc.ReadString('\n')
-				line = strings.TrimRight(line, "\r\n")
-				if line != "" {
-					c.collectOne(line, stdinRel(line), add, excludeAbs)
-				}
-				if err != nil {
-					break
-				}
+			if err := w.readList(stdin); err != nil {
+				return nil, err
 			}
 			continue
 		}
 		if _, err := os.Lstat(p); err != nil {
 			return nil, fmt.Errorf("%w: %s: no such file or directory", ErrUsage, p)
 		}
-		c.collectOne(p, filepath.Base(p), add, excludeAbs)
+		w.named(p, filepath.Base(p))
 	}
 	return c, nil
 }
 
-// collectOne adds a file or walks a directory given as path.
-func (c *Collected) collectOne(path, rel string, add func(Input), excludeAbs string) {
-	st, err := os.Stat(path) // follows a symlink named explicitly
+// walker collects the inputs of one run.
+type walker struct {
+	c       *Collected
+	o       CollectOptions
+	seen    map[string]bool // absolute paths taken, so that no input is taken twice
+	outAbs  string
+	outInfo os.FileInfo // the output directory, if it exists
+}
+
+// readList takes the paths listed on stdin.
+func (w *walker) readList(r io.Reader) error {
+	sep := byte('\n')
+	if w.o.NullSep {
+		sep = 0
+	}
+	br := bufio.NewReader(r)
+	for {
+		item, err := br.ReadString(sep)
+		item = strings.TrimSuffix(item, string(sep))
+		if !w.o.NullSep {
+			item = strings.TrimSuffix(item, "\r")
+			if strings.IndexByte(item, 0) >= 0 {
+				return fmt.Errorf("%w: the paths on standard input are separated by NUL bytes: pass -0 (--null), as for find -print0", ErrUsage)
+			}
+		}
+		if item != "" {
+			w.named(item, stdinRel(item))
+		}
+		if err != nil {
+			return nil
+		}
+	}
+}
+
+// named takes a path the user named: a file by its kind, a directory walked
+// (even when it is an earlier output or the output directory itself: the
+// user named it).
+func (w *walker) named(p, rel string) {
+	st, err := os.Stat(p) // follows a symlink named explicitly
 	if err != nil {
-		c.Failures = append(c.Failures, Failure{Path: path, Error: fmt.Sprintf("%s: %s", path, describeErr(err))})
+		w.fail(p, err)
 		return
 	}
 	if !st.IsDir() {
-		if !st.Mode().IsRegular() {
-			c.Skipped = append(c.Skipped, Skip{Path: path, Reason: "not a regular file"})
-			return
+		switch {
+		case isOwnFile(filepath.Base(p)):
+			w.skip(p, ReasonOwnFile)
+		case !st.Mode().IsRegular():
+			w.skip(p, ReasonNotRegular)
+		default:
+			w.take(p, "", rel, st.Size())
 		}
-		add(Input{Path: path, Rel: filepath.ToSlash(rel), Size: st.Size()})
 		return
 	}
-	root := path
-	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			c.Failures = append(c.Failures, Failure{Path: p, Error: fmt.Sprintf("%s: %s", p, describeErr(err))})
-			if d != nil && d.IsDir() && p != root {
-				return fs.SkipDir
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
+	}
+	w.walk(p, abs, "")
+}
+
+// walk takes the files under dir (absolute path abs, rel relative to the
+// PATH the walk started from), in lexical order.
+func (w *walker) walk(dir, abs, rel string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		w.fail(dir, err)
+		return
+	}
+	if rel != "" {
+		for _, e := range ents {
+			if isEarlierOutput(e.Name()) {
+				w.c.SkippedDirs = append(w.c.SkippedDirs, Skip{Path: dir, Reason: ReasonEarlierRun})
+				return
 			}
-			return nil
 		}
-		if excludeAbs != "" {
-			if a, err := filepath.Abs(p); err == nil && a == excludeAbs {
-				return fs.SkipDir
-			}
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), TempPrefix) {
-			return nil
-		}
-		relp, err := filepath.Rel(root, p)
-		if err != nil {
-			relp = d.Name()
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
+	}
+	for _, e := range ents {
+		name := e.Name()
+		p, pabs, prel := filepath.Join(dir, name), filepath.Join(abs, name), path.Join(rel, name)
+		typ := e.Type()
+		var info fs.FileInfo // of the symlink's target
+		if typ&fs.ModeSymlink != 0 {
 			st, err := os.Stat(p)
 			switch {
 			case err != nil:
-				c.Failures = append(c.Failures, Failure{Path: p, Error: fmt.Sprintf("%s: %s", p, describeErr(err))})
+				w.fail(p, err)
+				continue
 			case st.IsDir():
-				c.Skipped = append(c.Skipped, Skip{Path: p, Reason: "symlinked directory not followed"})
-			case st.Mode().IsRegular():
-				add(Input{Path: p, Rel: filepath.ToSlash(relp), Size: st.Size()})
-			default:
-				c.Skipped = append(c.Skipped, Skip{Path: p, Reason: "not a regular file"})
+				w.skip(p, ReasonSymlinkDir)
+				continue
 			}
-			return nil
+			info, typ = st, st.Mode().Type()
 		}
-		if !d.Type().IsRegular() {
-			c.Skipped = append(c.Skipped, Skip{Path: p, Reason: "not a regular file"})
-			return nil
+		if typ.IsDir() {
+			if w.isOutDir(p, pabs) {
+				w.c.SkippedDirs = append(w.c.SkippedDirs, Skip{Path: p, Reason: ReasonOutputDir})
+				continue
+			}
+			w.walk(p, pabs, prel)
+			continue
 		}
-		info, err := d.Info()
-		if err != nil {
-			c.Failures = append(c.Failures, Failure{Path: p, Error: fmt.Sprintf("%s: %s", p, describeErr(err))})
-			return nil
+		if !typ.IsRegular() {
+			w.skip(p, ReasonNotRegular)
+			continue
 		}
-		add(Input{Path: p, Rel: filepath.ToSlash(relp), Size: info.Size()})
-		return nil
-	})
+		if why := walkSkip(name, w.o.Numbers); why != "" {
+			w.skip(p, why)
+			continue
+		}
+		if info == nil {
+			var err error
+			if info, err = e.Info(); err != nil {
+				w.fail(p, err)
+				continue
+			}
+		}
+		w.take(p, pabs, prel, info.Size())
+	}
+}
+
+// isOutDir reports whether the directory p (absolute path abs) is the
+// output directory, by name or, when it exists, by identity (a symlink or a
+// bind mount naming it differently).
+func (w *walker) isOutDir(p, abs string) bool {
+	if w.outAbs == "" {
+		return false
+	}
+	if abs == w.outAbs {
+		return true
+	}
+	if w.outInfo == nil {
+		return false
+	}
+	st, err := os.Stat(p)
+	return err == nil && os.SameFile(st, w.outInfo)
+}
+
+func (w *walker) take(p, abs, rel string, size int64) {
+	if abs == "" {
+		if a, err := filepath.Abs(p); err == nil {
+			abs = a
+		} else {
+			abs = p
+		}
+	}
+	if w.seen[abs] {
+		return
+	}
+	w.seen[abs] = true
+	w.c.Inputs = append(w.c.Inputs, Input{Path: p, Rel: filepath.ToSlash(rel), Size: size})
+}
+
+func (w *walker) skip(p, why string) { w.c.Skipped = append(w.c.Skipped, Skip{Path: p, Reason: why}) }
+
+func (w *walker) fail(p string, err error) {
+	w.c.Failures = append(w.c.Failures, Failure{Path: p, Error: fmt.Sprintf("%s: %s", p, describeErr(err))})
 }
 
 // stdinRel maps a path read from stdin to its place under the output

@@ -113,7 +113,8 @@ const (
 	CodeInternal    = "internal"    // a bug: a recovered panic
 	CodePoison      = "poison"      // the job killed workers repeatedly
 	CodeTimeout     = "timeout"     // the job ran past --job-timeout
-	CodeCanceled    = "canceled"    // the run stopped before the job ran
+	CodeCanceled    = "canceled"    // the run stopped while the job ran
+	CodeNotStarted  = "not_started" // the run stopped before the job was handed out
 )
 
 // Fail builds a failed Result.

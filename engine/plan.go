@@ -49,8 +49,14 @@ type Plan struct {
 	Dims     [][2]int // planned output width and height per job (images)
 	Failures []Failure
 	Skipped  []Skip
-	Groups   []Group // number files split into parts
-	UpToDate int     // inputs skipped because their outputs are current
+	// SkippedDirs are directories a walk did not enter (the output
+	// directory, earlier outputs).
+	SkippedDirs []Skip
+	Groups      []Group // number files split into parts
+	UpToDate    int     // inputs skipped because their outputs are current
+	// Found counts the inputs of every shard that are jobs, up to date or
+	// failures: 0 means the paths held nothing to work on.
+	Found int
 }
 
 // classification of one input
@@ -84,6 +90,12 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			p.Skipped = append(p.Skipped, s)
 		}
 	}
+	for _, s := range c.SkippedDirs {
+		if o.Shard.Has(s.Path) {
+			p.SkippedDirs = append(p.SkippedDirs, s)
+		}
+	}
+	p.Found = len(c.Failures)
 
 	classes := make([]class, len(c.Inputs))
 	var wg sync.WaitGroup
@@ -109,16 +121,18 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		mine := o.Shard.Has(in.Rel)
 		switch {
 		case cl.err != "":
+			p.Found++
 			if mine {
 				p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
 			}
 			continue
 		case cl.kind == "":
 			if mine {
-				p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: "not a supported input"})
+				p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: ReasonUnsupported})
 			}
 			continue
 		}
+		p.Found++
 		job := Job{Kind: cl.kind, Input: in.Path}
 		var ext string
 		var w, h int

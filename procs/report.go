@@ -18,6 +18,13 @@ type Report struct {
 	Skipped            int              `json:"skipped"`
 	SkippedUpToDate    int              `json:"skipped_up_to_date"`
 	SkippedUnsupported int              `json:"skipped_unsupported"`
+	// SkippedReasons counts the skipped files (not up to date) by reason.
+	SkippedReasons map[string]int `json:"skipped_reasons,omitempty"`
+	// SkippedDirs are the directories a walk did not enter.
+	SkippedDirs []engine.Skip `json:"skipped_dirs,omitempty"`
+	// NotStarted counts the jobs an interrupted run never handed out:
+	// neither done nor failed.
+	NotStarted int `json:"not_started"`
 	Restarts           int              `json:"restarts"`
 	Interrupted        bool             `json:"interrupted"`
 	DurationMs         int64            `json:"duration_ms"`
@@ -44,6 +51,7 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 		DurationMs:         elapsed.Milliseconds(),
 		SkippedUnsupported: len(plan.Skipped),
 		SkippedUpToDate:    upToDate,
+		SkippedDirs:        plan.SkippedDirs,
 		Procs:              o.Procs,
 		Threads:            o.Threads,
 	}
@@ -53,6 +61,12 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 	for _, f := range plan.Failures {
 		r.Failures = append(r.Failures, engine.Failure{Path: f.Path, Error: oneLine(f.Error)})
 	}
+	for _, s := range plan.Skipped {
+		if r.SkippedReasons == nil {
+			r.SkippedReasons = map[string]int{}
+		}
+		r.SkippedReasons[s.Reason]++
+	}
 	for i, oc := range outcomes {
 		res := oc.Result
 		if res.OK {
@@ -60,6 +74,10 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 			r.BytesIn += res.BytesIn
 			r.BytesOut += res.BytesOut
 			r.Numbers += res.Count
+			continue
+		}
+		if res.Error != nil && res.Error.Code == engine.CodeNotStarted {
+			r.NotStarted++
 			continue
 		}
 		msg := plan.Jobs[i].Input + ": failed"
@@ -71,7 +89,7 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 	sort.SliceStable(r.Failures, func(a, b int) bool { return r.Failures[a].Path < r.Failures[b].Path })
 	r.Failed = len(r.Failures)
 	r.Skipped = r.SkippedUnsupported + r.SkippedUpToDate
-	r.Total = r.OK + r.Failed + r.Skipped
+	r.Total = r.OK + r.Failed + r.NotStarted + r.Skipped
 	if secs := elapsed.Seconds(); secs > 0 {
 		r.FilesPerSec = float64(r.OK+r.Failed) / secs
 	}
@@ -85,7 +103,11 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if r.Interrupted {
 		state = "interrupted"
 	}
-	fmt.Fprintf(w, "imgpar: %s: %d ok, %d failed, %d skipped", state, r.OK, r.Failed, r.Skipped)
+	fmt.Fprintf(w, "imgpar: %s: %d ok, %d failed", state, r.OK, r.Failed)
+	if r.NotStarted > 0 {
+		fmt.Fprintf(w, ", %d not started", r.NotStarted)
+	}
+	fmt.Fprintf(w, ", %d skipped", r.Skipped)
 	if r.SkippedUpToDate > 0 {
 		fmt.Fprintf(w, " (%d up to date)", r.SkippedUpToDate)
 	}
@@ -94,10 +116,51 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if r.Numbers > 0 {
 		fmt.Fprintf(w, ", %d numbers", r.Numbers)
 	}
-	fmt.Fprintf(w, ", %d procs x %d threads, %d worker restarts\n", r.Procs, r.Threads, r.Restarts)
+	fmt.Fprintf(w, ", %s x %s, %s\n", plural(r.Procs, "proc"), plural(r.Threads, "thread"), plural(r.Restarts, "worker restart"))
+	if len(r.SkippedReasons) > 0 {
+		fmt.Fprintf(w, "        skipped: %s\n", FormatReasons(r.SkippedReasons))
+	}
+	for _, d := range r.SkippedDirs {
+		fmt.Fprintf(w, "        not read: %s: %s\n", d.Path, d.Reason)
+	}
 	for _, f := range r.Failures {
 		fmt.Fprintf(w, "  failed: %s\n", f.Error)
 	}
+}
+
+// WriteFailures prints one line per failed file (what --quiet keeps).
+func (r *Report) WriteFailures(w io.Writer) {
+	for _, f := range r.Failures {
+		fmt.Fprintf(w, "imgpar: failed: %s\n", f.Error)
+	}
+}
+
+// FormatReasons lists counts by reason, most frequent first:
+// "3 sidecar, 1 system file".
+func FormatReasons(counts map[string]int) string {
+	reasons := make([]string, 0, len(counts))
+	for k := range counts {
+		reasons = append(reasons, k)
+	}
+	sort.Slice(reasons, func(a, b int) bool {
+		if counts[reasons[a]] != counts[reasons[b]] {
+			return counts[reasons[a]] > counts[reasons[b]]
+		}
+		return reasons[a] < reasons[b]
+	})
+	parts := make([]string, len(reasons))
+	for i, k := range reasons {
+		parts[i] = fmt.Sprintf("%d %s", counts[k], k)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// plural: "1 proc", "2 procs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func fmtDuration(d time.Duration) string {
@@ -132,6 +195,14 @@ func MergeReports(rs []*Report) *Report {
 		m.Skipped += r.Skipped
 		m.SkippedUpToDate += r.SkippedUpToDate
 		m.SkippedUnsupported += r.SkippedUnsupported
+		m.NotStarted += r.NotStarted
+		for k, v := range r.SkippedReasons {
+			if m.SkippedReasons == nil {
+				m.SkippedReasons = map[string]int{}
+			}
+			m.SkippedReasons[k] += v
+		}
+		m.SkippedDirs = append(m.SkippedDirs, r.SkippedDirs...)
 		m.Restarts += r.Restarts
 		m.Interrupted = m.Interrupted || r.Interrupted
 		m.DurationMs = max(m.DurationMs, r.DurationMs)

@@ -675,7 +675,12 @@ func (d *dispatcher) cancelQueued(why string) {
 			if d.fatal != nil {
 				t.err = d.fatal
 			}
-			d.finish(t, engine.Fail(engine.CodeCanceled, "%s: %s", t.job.Input, why), t.attempts)
+			// A job back in the queue after its worker died had started.
+			code := engine.CodeNotStarted
+			if t.attempts > 0 {
+				code = engine.CodeCanceled
+			}
+			d.finish(t, engine.Fail(code, "%s: %s", t.job.Input, why), t.attempts)
 		}
 	}
 	d.queue = nil

@@ -401,8 +401,8 @@ func TestRunRestartStorm(t *testing.T) {
 				t.Fatalf("Run error = %v, want ErrRestartStorm", r.err)
 			}
 			for i, o := range r.outcomes {
-				if c := code(o.Result); c != engine.CodeCanceled {
-					t.Errorf("job %d: %s, want canceled", i, c)
+				if c := code(o.Result); c != engine.CodeNotStarted {
+					t.Errorf("job %d: %s, want not_started", i, c)
 				}
 			}
 			if mode == "exit-at-start" && !strings.Contains(r.err.Error(), "cannot start") {
@@ -519,8 +519,8 @@ func TestRunInterrupt(t *testing.T) {
 				t.Errorf("in-flight job charged %d attempts for an interrupt", a)
 			}
 			for i := 1; i < len(jobs); i++ {
-				if c := code(r.outcomes[i].Result); c != engine.CodeCanceled {
-					t.Errorf("queued job %d: %s, want canceled", i, c)
+				if c := code(r.outcomes[i].Result); c != engine.CodeNotStarted {
+					t.Errorf("queued job %d: %s, want not_started", i, c)
 				}
 			}
 			if r.stats.Restarts != 0 {
@@ -534,7 +534,7 @@ func TestRunInterrupt(t *testing.T) {
 }
 
 // TestRunInterruptedBeforeStart: a run cancelled before it begins starts
-// nothing it leaves behind and reports every job canceled.
+// nothing it leaves behind and reports every job not started.
 func TestRunInterruptedBeforeStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -548,8 +548,8 @@ func TestRunInterruptedBeforeStart(t *testing.T) {
 		t.Error("Stats.Interrupted = false")
 	}
 	for i, o := range r.outcomes {
-		if c := code(o.Result); c != engine.CodeCanceled {
-			t.Errorf("job %d: %s, want canceled", i, c)
+		if c := code(o.Result); c != engine.CodeNotStarted {
+			t.Errorf("job %d: %s, want not_started", i, c)
 		}
 	}
 }
