@@ -12,31 +12,31 @@ import (
 
 // Report is the machine-readable account of a run (imgpar process --json).
 type Report struct {
-	Total              int              `json:"total"`
-	OK                 int              `json:"ok"`
-	Failed             int              `json:"failed"`
-	Skipped            int              `json:"skipped"`
-	SkippedUpToDate    int              `json:"skipped_up_to_date"`
-	SkippedUnsupported int              `json:"skipped_unsupported"`
+	Total              int `json:"total"`
+	OK                 int `json:"ok"`
+	Failed             int `json:"failed"`
+	Skipped            int `json:"skipped"`
+	SkippedUpToDate    int `json:"skipped_up_to_date"`
+	SkippedUnsupported int `json:"skipped_unsupported"`
 	// SkippedReasons counts the skipped files (not up to date) by reason.
 	SkippedReasons map[string]int `json:"skipped_reasons,omitempty"`
 	// SkippedDirs are the directories a walk did not enter.
 	SkippedDirs []engine.Skip `json:"skipped_dirs,omitempty"`
 	// NotStarted counts the jobs an interrupted run never handed out:
 	// neither done nor failed.
-	NotStarted int `json:"not_started"`
-	Restarts           int              `json:"restarts"`
-	Interrupted        bool             `json:"interrupted"`
-	DurationMs         int64            `json:"duration_ms"`
-	FilesPerSec        float64          `json:"files_per_sec"`
-	BytesIn            int64            `json:"bytes_in"`
-	BytesOut           int64            `json:"bytes_out"`
-	Numbers            int64            `json:"numbers"`
-	Procs              int              `json:"procs"`
-	Threads            int              `json:"threads"`
-	Shard              string           `json:"shard,omitempty"`
-	Failures           []engine.Failure `json:"failures"`
-	Workers            []WorkerStats    `json:"workers"`
+	NotStarted  int              `json:"not_started"`
+	Restarts    int              `json:"restarts"`
+	Interrupted bool             `json:"interrupted"`
+	DurationMs  int64            `json:"duration_ms"`
+	FilesPerSec float64          `json:"files_per_sec"`
+	BytesIn     int64            `json:"bytes_in"`
+	BytesOut    int64            `json:"bytes_out"`
+	Numbers     int64            `json:"numbers"`
+	Procs       int              `json:"procs"`
+	Threads     int              `json:"threads"`
+	Shard       string           `json:"shard,omitempty"`
+	Failures    []engine.Failure `json:"failures"`
+	Workers     []WorkerStats    `json:"workers"`
 }
 
 // BuildReport aggregates a plan's decisions and the outcomes of its jobs.
