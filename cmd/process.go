@@ -218,22 +218,25 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if _, err := engine.NameTemplate(o.name, o.suffix); err != nil {
 		return 0, err // before the output directory is made
 	}
-	collected, err := engine.CollectInputs(args, c.InOrStdin(), engine.CollectOptions{
-		OutDir:  o.out,
-		Numbers: c.Flags().Changed("op"), // on the command line or as IMGPAR_OP
-		NullSep: o.null,
-	})
-	if err != nil {
-		return 0, err
-	}
 	shard, err := resolveShard(o.shard)
 	if err != nil {
 		return 0, err
 	}
+	// Loaded before the walk, which does not take the outputs it records.
+	manifest := engine.LoadManifest(o.out, shard.String())
+	collected, err := engine.CollectInputs(args, c.InOrStdin(), engine.CollectOptions{
+		OutDir:  o.out,
+		Numbers: c.Flags().Changed("op"), // on the command line or as IMGPAR_OP
+		NullSep: o.null,
+		Own:     manifest.Wrote,
+	})
+	if err != nil {
+		return 0, err
+	}
 	nprocs, nthreads := workerSplit(o.procs, o.threads)
-	var manifest *engine.Manifest
-	if !o.force {
-		manifest = engine.LoadManifest(o.out, shard.String())
+	upToDate := manifest
+	if o.force {
+		upToDate = nil
 	}
 	plan, err := engine.BuildPlan(collected, engine.PlanOptions{
 		OutDir:     o.out,
@@ -243,7 +246,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		Suffix:     o.suffix,
 		OnConflict: o.onConflict,
 		InPlace:    o.inPlace,
-		Manifest:   manifest,
+		Manifest:   upToDate,
 		SplitParts: nprocs,
 		Shard:      shard,
 	})
@@ -264,9 +267,6 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		if err := checkOutDir(o.out); err != nil {
 			return 0, usageError{err}
 		}
-	}
-	if manifest == nil {
-		manifest = engine.LoadManifest(o.out, shard.String())
 	}
 	// A run killed with its workers (SIGKILL, power loss) leaves their temp
 	// files; the directories this run writes to are swept of them.

@@ -55,6 +55,9 @@ type CollectOptions struct {
 	// NullSep: paths on stdin are separated by NUL bytes (find -print0),
 	// not by lines.
 	NullSep bool
+	// Own, if set, reports the absolute path of an output of an earlier
+	// run (Manifest.Wrote): a walk leaves those alone.
+	Own func(abs string) bool
 }
 
 // CollectInputs expands PATH arguments: files as they are, directories walked
@@ -200,6 +203,10 @@ func (w *walker) walk(dir, abs, rel string) {
 		}
 		if why := walkSkip(name, w.o.Numbers); why != "" {
 			w.skip(p, why)
+			continue
+		}
+		if w.o.Own != nil && w.o.Own(pabs) {
+			w.skip(p, ReasonOwnOutput)
 			continue
 		}
 		if info == nil {

@@ -36,6 +36,7 @@ type ManifestEntry struct {
 // Manifest is the set of entries of one output directory.
 type Manifest struct {
 	dir     string
+	absDir  string
 	tag     string // "" or ".shard-K-of-N": each shard keeps its own files
 	mu      sync.Mutex
 	entries map[string]ManifestEntry
@@ -55,6 +56,7 @@ type manifestFile struct {
 // run, else "K/N"; Save writes only that run's own file.
 func LoadManifest(dir, shard string) *Manifest {
 	m := &Manifest{dir: dir, entries: map[string]ManifestEntry{}}
+	m.absDir, _ = filepath.Abs(dir)
 	if shard != "" {
 		m.tag = ".shard-" + strings.ReplaceAll(shard, "/", "-of-")
 	}
@@ -140,6 +142,25 @@ func (m *Manifest) UpToDate(job *Job, outDir string) bool {
 	e.MtimeNs = ist.ModTime().UnixNano()
 	m.record(e)
 	return true
+}
+
+// Wrote reports whether abs, an absolute path, is an output this manifest
+// records, made from another file. A walk over a folder that is also the
+// output directory (-o . --suffix _small) must not take the outputs of
+// earlier runs as inputs; an output that is its own input (--in-place) is
+// still an input.
+func (m *Manifest) Wrote(abs string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.entries) == 0 || m.absDir == "" {
+		return false
+	}
+	r, err := filepath.Rel(m.absDir, abs)
+	if err != nil {
+		return false
+	}
+	e, ok := m.entries[filepath.ToSlash(r)]
+	return ok && e.Input != abs
 }
 
 // Record notes a finished output: it is appended to the journal at once and

@@ -13,6 +13,7 @@ import (
 // by reason.
 const (
 	ReasonOwnFile     = "imgpar's own file"
+	ReasonOwnOutput   = "an output of an earlier run"
 	ReasonSystemFile  = "system file"
 	ReasonSidecar     = "sidecar"
 	ReasonNotImage    = "not an image (a folder walk takes number files only with --op)"
