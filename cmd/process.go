@@ -348,8 +348,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	}
 	if !o.quiet {
 		report.WriteSummary(stderr)
-	} else {
-		report.WriteFailures(stderr) // a red CI step names its files
+	} else if runErr == nil {
+		// A red CI step names its files (a run error below says why
+		// the whole run stopped instead).
+		report.WriteFailures(stderr)
 	}
 	switch {
 	case runErr != nil:
