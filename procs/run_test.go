@@ -401,8 +401,10 @@ func TestRunRestartStorm(t *testing.T) {
 				t.Fatalf("Run error = %v, want ErrRestartStorm", r.err)
 			}
 			for i, o := range r.outcomes {
-				if c := code(o.Result); c != engine.CodeNotStarted {
-					t.Errorf("job %d: %s, want not_started", i, c)
+				// Queued jobs never started; a job on a worker that died
+				// when the run gave up was cut short.
+				if c := code(o.Result); c != engine.CodeNotStarted && c != engine.CodeCanceled {
+					t.Errorf("job %d: %s, want not_started or canceled", i, c)
 				}
 			}
 			if mode == "exit-at-start" && !strings.Contains(r.err.Error(), "cannot start") {
