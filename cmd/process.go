@@ -2,23 +2,23 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/imgpar/imgpar/engine"
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/numbers"
-	"github.com/imgpar/imgpar/engine/raster"
 	"github.com/imgpar/imgpar/procs"
+	"github.com/imgpar/imgpar/procs/batch"
 )
 
 // processOptions are the flags of `imgpar process`.
@@ -112,21 +112,21 @@ the other is derived from it.
 	f.StringVarP(&o.out, "out", "o", "processed", "output directory")
 	f.IntVar(&o.procs, "procs", 0, "worker processes (default: logical CPUs / threads)")
 	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (default: logical CPUs / procs)")
-	f.IntVar(&o.width, "width", 800, "output width in pixels (0: unconstrained)")
+	f.IntVar(&o.width, "width", engine.DefaultWidth, "output width in pixels (0: unconstrained)")
 	f.IntVar(&o.height, "height", 0, "output height in pixels (0: unconstrained)")
-	f.StringVar(&o.fit, "fit", "inside", "how to fit --width x --height: inside, cover, fill")
+	f.StringVar(&o.fit, "fit", engine.DefaultFit, "how to fit --width x --height: inside, cover, fill")
 	f.StringVar(&o.resize, "resize", "", "geometry as ImageMagick/vipsthumbnail take it: 800x, x600, 800x600, 800x600^, 800x600!, 50%, 800x600>")
 	f.BoolVar(&o.enlarge, "enlarge", false, "allow upscaling images smaller than the target")
-	f.StringVar(&o.filter, "filter", "lanczos", "resampling filter: lanczos, catmullrom, linear, box, nearest")
+	f.StringVar(&o.filter, "filter", engine.DefaultFilter, "resampling filter: lanczos, catmullrom, linear, box, nearest")
 	f.StringVar(&o.format, "format", "same", "output format: same, jpeg, png, gif, bmp, tiff, webp, avif")
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
-	f.IntVar(&o.pngLevel, "png-level", -1, "PNG compression level 0-9 (-1: the encoder's default)")
-	f.StringVar(&o.background, "background", "white", "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
+	f.IntVar(&o.pngLevel, "png-level", engine.DefaultPNGLevel, "PNG compression level 0-9 (-1: the encoder's default)")
+	f.StringVar(&o.background, "background", engine.DefaultBackground, "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
 	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")
 	f.BoolVar(&o.strip, "strip", false, "remove all metadata, including the ICC colour profile")
 	f.BoolVar(&o.keepMetadata, "keep-metadata", false, "also keep EXIF (orientation reset to 1); by default only the ICC profile is kept")
-	f.Int64Var(&o.maxPixels, "max-pixels", 268402689, "fail images whose header declares more pixels than this")
+	f.Int64Var(&o.maxPixels, "max-pixels", imgfmt.DefaultMaxPixels, "fail images whose header declares more pixels than this")
 	f.StringVar(&o.name, "name", engine.DefaultName, "output path template under --out: {dir} {name} {ext} {width} {height}")
 	f.StringVar(&o.suffix, "suffix", "", "add this to every output's base name (e.g. _thumb)")
 	f.StringVar(&o.onConflict, "on-conflict", "error", "two inputs that would write one output: error, or suffix (make names unique)")
@@ -147,47 +147,13 @@ the other is derived from it.
 	return c
 }
 
-// workerSplit resolves --procs and --threads against the logical CPU count.
-func workerSplit(procsN, threads int) (int, int) {
-	cpus, err := cpu.Counts(true)
-	if err != nil || cpus < 1 {
-		cpus = 1
-	}
-	// Go sets GOMAXPROCS from the CPU affinity mask and cgroup CPU limits
-	// (containers, Kubernetes, Slurm), which gopsutil's count of the
-	// machine's CPUs does not see.
-	cpus = min(cpus, runtime.GOMAXPROCS(0))
-	switch {
-	case procsN > 0 && threads > 0:
-	case procsN > 0:
-		threads = max(1, cpus/procsN)
-	case threads > 0:
-		procsN = max(1, cpus/threads)
-	default:
-		procsN, threads = defaultSplit(cpus)
-	}
-	return procsN, threads
-}
-
-// defaultSplit: one process per two cores, two threads each (processes cost
-// memory, threads share it), and one process on a single core.
-func defaultSplit(cpus int) (int, int) {
-	if cpus < 2 {
-		return 1, 1
-	}
-	return cpus / 2, 2
-}
-
 func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error) {
 	stderr := c.ErrOrStderr()
 	stdout := c.OutOrStdout()
 	start := time.Now()
-	if o.quality < 1 || o.quality > 100 {
-		return 0, usageError{fmt.Errorf("--quality %d: must be 1-100", o.quality)}
-	}
-	spec, err := imageSpec(c, o)
+	spec, err := imageSpec(c.Flags(), o)
 	if err != nil {
-		return 0, usageError{err}
+		return 0, err
 	}
 	op, err := numbers.ParseOp(o.op)
 	if err != nil {
@@ -215,7 +181,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	nprocs, nthreads := workerSplit(o.procs, o.threads)
+	nprocs, nthreads, err := batch.WorkerSplit(o.procs, o.threads)
+	if err != nil {
+		return 0, optionError(err)
+	}
 	var manifest *engine.Manifest
 	if !o.force {
 		manifest = engine.LoadManifest(o.out, shard.String())
@@ -335,65 +304,61 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	return ExitOK, nil
 }
 
-func imageSpec(c *cobra.Command, o *processOptions) (engine.ImageSpec, error) {
-	s := engine.ImageSpec{
-		Width:        o.width,
-		Height:       o.height,
+// imageSpec maps the image flags onto the options every front end fills
+// in, and lets the engine apply the defaults and check them.
+func imageSpec(fs *pflag.FlagSet, o *processOptions) (engine.ImageSpec, error) {
+	opts := engine.ImageOptions{
+		Resize:       o.resize,
 		Fit:          o.fit,
 		Enlarge:      o.enlarge,
 		Filter:       o.filter,
 		Format:       o.format,
-		Quality:      o.quality,
 		Lossless:     o.lossless,
-		PNGLevel:     o.pngLevel,
+		PNGLevel:     &o.pngLevel,
 		Background:   o.background,
 		NoRotate:     o.noRotate,
 		Strip:        o.strip,
 		KeepMetadata: o.keepMetadata,
-		MaxPixels:    o.maxPixels,
+		MaxPixels:    &o.maxPixels,
 	}
-	if !c.Flags().Changed("quality") {
-		s.Quality = 0 // each format's own default, as sharp's: JPEG and WebP 80, AVIF 50
+	if fs.Changed("width") {
+		opts.Width = &o.width
 	}
-	fs := c.Flags()
-	sizeSet := fs.Changed("width") || fs.Changed("height")
-	if o.resize != "" && sizeSet {
+	if fs.Changed("height") {
+		opts.Height = &o.height
+	}
+	if fs.Changed("quality") {
+		opts.Quality = &o.quality
+	}
+	if o.resize != "" && (opts.Width != nil || opts.Height != nil) {
 		// Two spellings of one thing: the command line beats the
 		// environment; both from the same source is a mistake.
 		sizeCLI := setOnCommandLine(fs, "width") || setOnCommandLine(fs, "height")
 		resizeCLI := setOnCommandLine(fs, "resize")
 		switch {
 		case resizeCLI && !sizeCLI:
-			s.Width, s.Height = 0, 0
+			opts.Width, opts.Height = nil, nil
 		case sizeCLI && !resizeCLI:
-			o.resize = ""
-		default:
-			return s, fmt.Errorf("--resize and --width/--height are two spellings of one thing: give one")
+			opts.Resize = ""
 		}
 	}
-	if o.resize != "" {
-		g, err := imgfmt.ParseResize(o.resize)
-		if err != nil {
-			return s, fmt.Errorf("--resize %q: %v", o.resize, err)
-		}
-		s.Width, s.Height, s.Percent, s.Fit, s.OnlyShrink = g.Width, g.Height, g.Percent, g.Fit.String(), g.OnlyShrink
-		s.Enlarge = s.Enlarge || g.Enlarge
+	spec, err := engine.NewImageSpec(opts)
+	return spec, optionError(err)
+}
+
+// optionError words the engine's *engine.OptionError as a flag error (a
+// usage error); other errors pass through.
+func optionError(err error) error {
+	var oe *engine.OptionError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &oe):
+		return err
+	case oe.With != "":
+		return usageError{fmt.Errorf("--%s and --%s are two spellings of one thing: give one", oe.Option, strings.ReplaceAll(oe.With, "/", "/--"))}
 	}
-	if s.Format != "same" {
-		if _, err := imgfmt.ParseFormat(s.Format); err != nil {
-			return s, fmt.Errorf("--format %q: want same, jpeg, png, gif, bmp, tiff, webp or avif", s.Format)
-		}
-	}
-	if _, err := raster.ParseFilter(s.Filter); err != nil {
-		return s, fmt.Errorf("--filter %q: want lanczos, catmullrom, linear, box or nearest", s.Filter)
-	}
-	if _, err := engine.ParseColor(s.Background); err != nil {
-		return s, err
-	}
-	if _, err := s.Geometry(); err != nil {
-		return s, err
-	}
-	return s, nil
+	return usageError{fmt.Errorf("--%s %s: %s", oe.Option, oe.Value, oe.Reason)}
 }
 
 // checkOutDir makes the output directory and proves it writable.

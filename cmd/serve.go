@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgpar/imgpar/procs/batch"
 	"github.com/imgpar/imgpar/procs/httpapi"
 )
 
@@ -90,10 +91,11 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 		return usageError{fmt.Errorf("--request-timeout %s: must be more than 0", o.requestTimeout)}
 	case o.grace < 0:
 		return usageError{fmt.Errorf("--grace %s: must not be negative", o.grace)}
-	case o.procs < 0 || o.threads < 0:
-		return usageError{fmt.Errorf("--procs and --threads must not be negative")}
 	}
-	nprocs, nthreads := workerSplit(o.procs, o.threads)
+	nprocs, nthreads, err := batch.WorkerSplit(o.procs, o.threads)
+	if err != nil {
+		return optionError(err)
+	}
 	safe, err := o.safe.options(nprocs * nthreads)
 	if err != nil {
 		return usageError{err}

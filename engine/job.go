@@ -38,28 +38,6 @@ type Job struct {
 	Values *Values `json:"values,omitempty"`
 }
 
-// ImageSpec says how to turn one image into another.
-type ImageSpec struct {
-	Width      int     `json:"width,omitempty"`
-	Height     int     `json:"height,omitempty"`
-	Percent    float64 `json:"percent,omitempty"`
-	Fit        string  `json:"fit,omitempty"`
-	Enlarge    bool    `json:"enlarge,omitempty"`
-	OnlyShrink bool    `json:"only_shrink,omitempty"`
-	Filter     string  `json:"filter,omitempty"`
-	// Format is the output format ("jpeg", "png", ...); never "same": the
-	// planner resolves that from the input.
-	Format       string `json:"format"`
-	Quality      int    `json:"quality,omitempty"`
-	Lossless     bool   `json:"lossless,omitempty"`
-	PNGLevel     int    `json:"png_level,omitempty"`
-	Background   string `json:"background,omitempty"`
-	NoRotate     bool   `json:"no_rotate,omitempty"`
-	Strip        bool   `json:"strip,omitempty"`
-	KeepMetadata bool   `json:"keep_metadata,omitempty"`
-	MaxPixels    int64  `json:"max_pixels,omitempty"`
-}
-
 // NumbersSpec says what to compute over a number file.
 type NumbersSpec struct {
 	Op     string `json:"op"`

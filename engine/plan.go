@@ -15,8 +15,9 @@ import (
 // PlanOptions say how inputs become jobs.
 type PlanOptions struct {
 	OutDir string
-	// Image is the template for image jobs; Format may be "same" (the
-	// input's own format).
+	// Image is the template for image jobs, from NewImageSpec; an empty
+	// Format is the input's own (--format same), and then the output
+	// keeps the input's extension as spelled (lzw.tif stays .tif).
 	Image   ImageSpec
 	Numbers NumbersSpec
 	// Name is the output path template under OutDir, with {dir}, {name},
@@ -124,10 +125,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		var w, h int
 		switch cl.kind {
 		case KindImage:
-			spec := o.Image
-			if spec.Format == "" || spec.Format == "same" {
-				spec.Format = string(sameFormat(cl.format))
-			}
+			spec := o.Image.ForInput(cl.format)
 			est, ow, oh, err := EstimateImage(spec, cl.header, in.Size)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
@@ -135,7 +133,10 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			w, h = ow, oh
 			job.Image = &spec
 			job.EstBytes = est
-			ext = imgfmt.Format(spec.Format).Ext()
+			ext = spec.Format.Ext()
+			if o.Image.Format == "" {
+				ext = imgfmt.ExtFor(spec.Format, in.Path)
+			}
 		case KindNumbers:
 			spec := o.Numbers
 			job.Numbers = &spec

@@ -94,48 +94,69 @@ func isAVIFHead(head []byte) bool {
 	return false
 }
 
+// formatNames is the one table of format names, as users type them and as
+// file names end: every path that turns a name into a Format (flags, query
+// parameters, input extensions, output names) goes through it, lower-cased.
+// A format that CanEncode reports false for is a name for input only.
+var formatNames = map[string]Format{
+	"jpg": JPEG, "jpeg": JPEG, "jpe": JPEG,
+	"png": PNG,
+	"gif": GIF,
+	"bmp": BMP,
+	"tif": TIFF, "tiff": TIFF,
+	"webp": WebP,
+	"avif": AVIF,
+}
+
+// LookupFormat maps a format name or extension (without the dot),
+// case-insensitively, to its format: "jpg", "JPEG", "jpe", "tif", ...
+func LookupFormat(name string) (Format, bool) {
+	f, ok := formatNames[strings.ToLower(strings.TrimSpace(name))]
+	return f, ok
+}
+
 // FormatFromExt maps a file name's extension, case-insensitively, to a
 // format: .jpg .jpeg .jpe .png .gif .bmp .tif .tiff .webp .avif.
 func FormatFromExt(path string) (Format, bool) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".jpg", ".jpeg", ".jpe":
-		return JPEG, true
-	case ".png":
-		return PNG, true
-	case ".gif":
-		return GIF, true
-	case ".bmp":
-		return BMP, true
-	case ".tif", ".tiff":
-		return TIFF, true
-	case ".webp":
-		return WebP, true
-	case ".avif":
-		return AVIF, true
+	ext := filepath.Ext(path)
+	if ext == "" {
+		return "", false
 	}
-	return "", false
+	return LookupFormat(ext[1:])
 }
 
-// ParseFormat parses a format name as a user types it ("jpg", "JPEG",
-// "tif", ...).
+// ParseFormat parses an output format name as a user types it ("jpg",
+// "JPEG", "tif", ...). A format imgpar reads but cannot write is refused.
 func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "jpg", "jpeg", "jpe":
-		return JPEG, nil
-	case "png":
-		return PNG, nil
-	case "gif":
-		return GIF, nil
-	case "bmp":
-		return BMP, nil
-	case "tif", "tiff":
-		return TIFF, nil
-	case "webp":
-		return WebP, nil
-	case "avif":
-		return AVIF, nil
+	f, ok := LookupFormat(s)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("unknown image format %q (want %s)", s, outputFormatList())
+	case !f.CanEncode():
+		return "", fmt.Errorf("%s is read but not written (want %s)", strings.ToUpper(string(f)), outputFormatList())
 	}
-	return "", fmt.Errorf("unknown image format %q (want jpeg, png, gif, bmp, tiff, webp or avif)", s)
+	return f, nil
+}
+
+// outputFormatList names the formats Encode writes, for messages.
+func outputFormatList() string {
+	var names []string
+	for _, f := range Formats {
+		if f.CanEncode() {
+			names = append(names, string(f))
+		}
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// ExtFor returns the extension (without the dot) for an output of format f
+// made from the input at path: the input's own spelling when it names that
+// format ("lzw.tif" stays ".tif", "x.JPEG" stays ".JPEG"), else f.Ext().
+func ExtFor(f Format, path string) string {
+	if named, ok := FormatFromExt(path); ok && named == f {
+		return filepath.Ext(path)[1:]
+	}
+	return f.Ext()
 }
 
 // String returns the format's name.

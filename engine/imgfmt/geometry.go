@@ -51,6 +51,17 @@ func ParseFit(s string) (Fit, error) {
 	return 0, fmt.Errorf("invalid fit %q: want inside, cover or fill", s)
 }
 
+// MarshalText writes the fit's name, so that a Geometry crosses the
+// worker protocol and the manifest readably.
+func (f Fit) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads a name ParseFit accepts.
+func (f *Fit) UnmarshalText(b []byte) error {
+	v, err := ParseFit(string(b))
+	*f = v
+	return err
+}
+
 // MaxDimension bounds the width and height a geometry may ask for.
 const MaxDimension = 1 << 16
 

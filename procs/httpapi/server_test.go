@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/procs"
 )
 
@@ -200,18 +201,21 @@ func TestImageSpecQuery(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		ok    bool
-		check func(w, h, q int, fit, format string) bool
+		check func(g imgfmt.Geometry, q int, format imgfmt.Format) bool
 	}{
-		{"", true, func(w, h, q int, fit, format string) bool {
-			return w == 800 && h == 0 && q == 80 && fit == "inside" && format == "jpeg"
+		{"", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool {
+			// Quality 0: each format's own default, as imgpar process.
+			return g.Width == 800 && g.Height == 0 && q == 0 && g.Fit == imgfmt.FitInside && format == imgfmt.JPEG
 		}},
-		{"width=0&height=300&fit=cover&format=PNG&quality=1", true, func(w, h, q int, fit, format string) bool {
-			return w == 0 && h == 300 && q == 1 && fit == "cover" && format == "png"
+		{"width=0&height=300&fit=cover&format=PNG&quality=1", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool {
+			return g.Width == 0 && g.Height == 300 && q == 1 && g.Fit == imgfmt.FitCover && format == imgfmt.PNG
 		}},
-		{"format=same", true, func(w, h, q int, fit, format string) bool { return format == "same" }},
-		{"format=jpg", true, func(w, h, q int, fit, format string) bool { return format == "jpeg" }},
+		{"format=same", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool { return format == "" }},
+		{"format=jpg", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool { return format == imgfmt.JPEG }},
+		{"format=TIF", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool { return format == imgfmt.TIFF }},
 		{"width=abc", false, nil},
 		{"width=70000", false, nil},
+		{"width=-1", false, nil},
 		{"quality=0", false, nil},
 		{"quality=101", false, nil},
 		{"fit=stretch", false, nil},
@@ -224,7 +228,7 @@ func TestImageSpecQuery(t *testing.T) {
 			t.Errorf("%q: err %v, want ok=%v", tc.query, err, tc.ok)
 			continue
 		}
-		if tc.ok && !tc.check(spec.Width, spec.Height, spec.Quality, spec.Fit, spec.Format) {
+		if tc.ok && !tc.check(spec.Geometry, spec.Quality, spec.Format) {
 			t.Errorf("%q: spec %+v", tc.query, spec)
 		}
 		if tc.ok && spec.MaxPixels != 1000 {
