@@ -118,7 +118,7 @@ the other is derived from it.
 	f.StringVar(&o.resize, "resize", "", "geometry as ImageMagick/vipsthumbnail take it: 800x, x600, 800x600, 800x600^, 800x600!, 50%, 800x600>")
 	f.BoolVar(&o.enlarge, "enlarge", false, "allow upscaling images smaller than the target")
 	f.StringVar(&o.filter, "filter", engine.DefaultFilter, "resampling filter: lanczos, catmullrom, linear, box, nearest")
-	f.StringVar(&o.format, "format", "same", "output format: same, jpeg, png, gif, bmp, tiff, webp, avif")
+	f.StringVar(&o.format, "format", "same", "output format: same (each input's own, keeping its extension as spelled), jpeg, png, gif, bmp, tiff, webp, avif (any case; jpg, jpe, tif too)")
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
 	f.IntVar(&o.pngLevel, "png-level", engine.DefaultPNGLevel, "PNG compression level 0-9 (-1: the encoder's default)")

@@ -36,7 +36,7 @@ func newServeCmd() *cobra.Command {
                     -> {"result":[...]}, as imgpar process computes it
     POST /upload    an image (multipart field "image", or an image/* body)
                     -> the image resized (query: width=800, height, fit,
-                    format=jpeg, quality=80)
+                    format=jpeg, quality; as imgpar process's flags)
     GET  /healthz   200 once workers are up, 503 before
     GET  /metrics   Prometheus text format
 

@@ -406,6 +406,55 @@ func TestServeRoutes(t *testing.T) {
 	}
 }
 
+// For the same photo and parameters, serve answers exactly the bytes
+// process writes: both front ends build their spec with one constructor,
+// and one worker runs it. Every output format, its default quality
+// included (AVIF 50, the others 80), plus explicit settings.
+func TestServeMatchesProcess(t *testing.T) {
+	s := startServer(t, "--procs", "1", "--threads", "2")
+	photo := filepath.Join("..", "testdata", "photos", "boats-lake-landscape-420.jpg")
+	alpha := filepath.Join("..", "testdata", "photos", "lake-night-vignette-alpha.png")
+	for _, tc := range []struct {
+		in, query, out, contentType string
+		args                        []string
+	}{
+		{photo, "format=jpeg", "boats-lake-landscape-420.jpg", "image/jpeg", []string{"--format", "jpeg"}},
+		{photo, "format=png", "boats-lake-landscape-420.png", "image/png", []string{"--format", "png"}},
+		{photo, "format=webp", "boats-lake-landscape-420.webp", "image/webp", []string{"--format", "webp"}},
+		{photo, "format=avif", "boats-lake-landscape-420.avif", "image/avif", []string{"--format", "avif"}},
+		{photo, "format=gif", "boats-lake-landscape-420.gif", "image/gif", []string{"--format", "gif"}},
+		{photo, "format=tiff", "boats-lake-landscape-420.tiff", "image/tiff", []string{"--format", "tiff"}},
+		{photo, "format=bmp", "boats-lake-landscape-420.bmp", "image/bmp", []string{"--format", "bmp"}},
+		{photo, "format=JPG&quality=55&width=300&height=300&fit=cover", "boats-lake-landscape-420.jpg", "image/jpeg",
+			[]string{"--format", "JPG", "--quality", "55", "--width", "300", "--height", "300", "--fit", "cover"}},
+		{photo, "format=avif&quality=70&width=0&height=200", "boats-lake-landscape-420.avif", "image/avif",
+			[]string{"--format", "avif", "--quality", "70", "--width", "0", "--height", "200"}},
+		{alpha, "format=same&width=320", "lake-night-vignette-alpha.png", "image/png", []string{"--width", "320"}},
+		{alpha, "format=webp&width=320", "lake-night-vignette-alpha.webp", "image/webp", []string{"--format", "webp", "--width", "320"}},
+	} {
+		data, err := os.ReadFile(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct := "image/jpeg"
+		if strings.HasSuffix(tc.in, ".png") {
+			ct = "image/png"
+		}
+		r := httpPost(s.url+"/upload?"+tc.query, ct, data)
+		if r.status != http.StatusOK || r.header.Get("Content-Type") != tc.contentType {
+			t.Errorf("%s: %v, want 200 %s", tc.query, r, tc.contentType)
+			continue
+		}
+		want := processCLI(t, tc.in, tc.out, tc.args...)
+		if !bytes.Equal(r.body, want) {
+			t.Errorf("%s: served %d bytes, imgpar process %v wrote %d other bytes", tc.query, len(r.body), tc.args, len(want))
+		}
+	}
+	if code := s.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0\n%s", code, s.log())
+	}
+}
+
 func TestServeErrors(t *testing.T) {
 	s := startServer(t, "--procs", "1", "--threads", "2", "--max-upload", "1MiB", "--max-pixels", "1000000")
 	jpeg := serveTestdata(t, "photos/moss-landscape-444.jpg")

@@ -103,3 +103,36 @@ func TestFormatProperties(t *testing.T) {
 		t.Errorf("ParseFormat(jpg) = %v, %v", f, err)
 	}
 }
+
+// Output names: an input whose extension names the output format keeps its
+// own spelling; any other gets the format's usual extension.
+func TestExtFor(t *testing.T) {
+	for _, tc := range []struct {
+		f    Format
+		path string
+		want string
+	}{
+		{TIFF, "scans/lzw.tif", "tif"},
+		{TIFF, "a.TIFF", "TIFF"},
+		{JPEG, "x.jpeg", "jpeg"},
+		{JPEG, "IMG_1.JPG", "JPG"},
+		{JPEG, "old.jpe", "jpe"},
+		{JPEG, "x.png", "jpg"},     // converted: the format's own name
+		{PNG, "x.jpg", "png"},      // a PNG named .jpg is written as .png
+		{TIFF, "noext", "tiff"},    // no extension at all
+		{WebP, "dir.v2/a", "webp"}, // a dot in a directory is no extension
+	} {
+		if got := ExtFor(tc.f, tc.path); got != tc.want {
+			t.Errorf("ExtFor(%s, %q) = %q, want %q", tc.f, tc.path, got, tc.want)
+		}
+	}
+}
+
+// ParseFormat refuses unknown names with the list of what it takes.
+func TestParseFormatUnknown(t *testing.T) {
+	for _, s := range []string{"", "same", "jpeg2000", "heic", ".jpg"} {
+		if f, err := ParseFormat(s); err == nil || !strings.Contains(err.Error(), "tiff, webp or avif") {
+			t.Errorf("ParseFormat(%q) = %q, %v", s, f, err)
+		}
+	}
+}
