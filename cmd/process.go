@@ -110,8 +110,8 @@ the other is derived from it.
 	f := c.Flags()
 	f.SortFlags = false
 	f.StringVarP(&o.out, "out", "o", "processed", "output directory")
-	f.IntVar(&o.procs, "procs", 0, "worker processes (0: logical CPUs / threads)")
-	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (0: logical CPUs / procs, or 2 when neither is given)")
+	f.IntVar(&o.procs, "procs", 0, "worker processes (0: choose from the logical CPU count and --threads)")
+	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (0: choose from the logical CPU count and --procs)")
 	f.IntVar(&o.width, "width", engine.DefaultWidth, "output width in pixels (0: unconstrained)")
 	f.IntVar(&o.height, "height", 0, "output height in pixels (0: unconstrained)")
 	f.StringVar(&o.fit, "fit", engine.DefaultFit, "how to fit --width x --height: inside, cover, fill")

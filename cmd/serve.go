@@ -65,8 +65,8 @@ Environment:
 	f := c.Flags()
 	f.SortFlags = false
 	f.StringVar(&o.addr, "addr", httpapi.DefaultAddr, "listen address; loopback by default, e.g. 0.0.0.0:3000 for every interface")
-	f.IntVar(&o.procs, "procs", 0, "worker processes (0: logical CPUs / threads)")
-	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (0: logical CPUs / procs, or 2 when neither is given)")
+	f.IntVar(&o.procs, "procs", 0, "worker processes (0: choose from the logical CPU count and --threads)")
+	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (0: choose from the logical CPU count and --procs)")
 	f.StringVar(&o.maxUpload, "max-upload", "32MiB", "largest request body accepted (413 beyond)")
 	f.Int64Var(&o.maxPixels, "max-pixels", httpapi.DefaultMaxPixels, "reject images whose header declares more pixels than this (422)")
 	f.IntVar(&o.queue, "queue", httpapi.DefaultQueue, "jobs that may wait for a worker; requests beyond get 503 with Retry-After")
