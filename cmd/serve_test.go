@@ -418,19 +418,20 @@ func TestServeMatchesProcess(t *testing.T) {
 		in, query, out, contentType string
 		args                        []string
 	}{
-		{photo, "format=jpeg", "boats-lake-landscape-420.jpg", "image/jpeg", []string{"--format", "jpeg"}},
-		{photo, "format=png", "boats-lake-landscape-420.png", "image/png", []string{"--format", "png"}},
-		{photo, "format=webp", "boats-lake-landscape-420.webp", "image/webp", []string{"--format", "webp"}},
-		{photo, "format=avif", "boats-lake-landscape-420.avif", "image/avif", []string{"--format", "avif"}},
-		{photo, "format=gif", "boats-lake-landscape-420.gif", "image/gif", []string{"--format", "gif"}},
-		{photo, "format=tiff", "boats-lake-landscape-420.tiff", "image/tiff", []string{"--format", "tiff"}},
-		{photo, "format=bmp", "boats-lake-landscape-420.bmp", "image/bmp", []string{"--format", "bmp"}},
+		// Each output format at its default quality (AVIF 50, others 80).
+		{photo, "format=jpeg&width=320", "boats-lake-landscape-420.jpg", "image/jpeg", []string{"--format", "jpeg", "--width", "320"}},
+		{photo, "format=png&width=320", "boats-lake-landscape-420.png", "image/png", []string{"--format", "png", "--width", "320"}},
+		{photo, "format=webp&width=320", "boats-lake-landscape-420.webp", "image/webp", []string{"--format", "webp", "--width", "320"}},
+		{photo, "format=avif&width=320", "boats-lake-landscape-420.avif", "image/avif", []string{"--format", "avif", "--width", "320"}},
+		{photo, "format=gif&width=320", "boats-lake-landscape-420.gif", "image/gif", []string{"--format", "gif", "--width", "320"}},
+		{photo, "format=tiff&width=320", "boats-lake-landscape-420.tiff", "image/tiff", []string{"--format", "tiff", "--width", "320"}},
+		{photo, "format=bmp&width=320", "boats-lake-landscape-420.bmp", "image/bmp", []string{"--format", "bmp", "--width", "320"}},
+		// Explicit settings, aliases, and an alpha PNG kept as PNG.
 		{photo, "format=JPG&quality=55&width=300&height=300&fit=cover", "boats-lake-landscape-420.jpg", "image/jpeg",
 			[]string{"--format", "JPG", "--quality", "55", "--width", "300", "--height", "300", "--fit", "cover"}},
-		{photo, "format=avif&quality=70&width=0&height=200", "boats-lake-landscape-420.avif", "image/avif",
-			[]string{"--format", "avif", "--quality", "70", "--width", "0", "--height", "200"}},
-		{alpha, "format=same&width=320", "lake-night-vignette-alpha.png", "image/png", []string{"--width", "320"}},
-		{alpha, "format=webp&width=320", "lake-night-vignette-alpha.webp", "image/webp", []string{"--format", "webp", "--width", "320"}},
+		{photo, "format=avif&quality=70&width=0&height=120", "boats-lake-landscape-420.avif", "image/avif",
+			[]string{"--format", "avif", "--quality", "70", "--width", "0", "--height", "120"}},
+		{alpha, "format=same&width=200", "lake-night-vignette-alpha.png", "image/png", []string{"--width", "200"}},
 	} {
 		data, err := os.ReadFile(tc.in)
 		if err != nil {

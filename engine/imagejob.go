@@ -35,9 +35,9 @@ func runImage(ctx context.Context, job Job) Result {
 		if errors.As(err, &pe) {
 			// Name the input, like every other failure, and the output
 			// (not the temp file the OS error names).
-			return Fail(CodeIO, "%s: write %s: %v", job.Input, job.Output, pe.Err)
+			return FailFile(CodeIO, job.Input, "write %s: %v", job.Output, pe.Err)
 		}
-		return Fail(CodeIO, "%s: encode %s: %v", job.Input, spec.Format, err)
+		return FailFile(CodeIO, job.Input, "encode %s: %v", spec.Format, err)
 	}
 	return Result{OK: true, BytesIn: int64(len(data)), BytesOut: n, Width: b.Dx(), Height: b.Dy(), SHA256: DataSHA256(data)}
 }
@@ -54,12 +54,12 @@ func (e *imageErr) Unwrap() error { return e.err }
 func imageError(path string, err error) Result {
 	var ie *imageErr
 	if errors.As(err, &ie) {
-		return Fail(ie.code, "%s: %v", path, ie.err)
+		return FailFile(ie.code, path, "%v", ie.err)
 	}
 	if errors.Is(err, context.Canceled) {
-		return Fail(CodeCanceled, "%s: canceled", path)
+		return FailFile(CodeCanceled, path, "canceled")
 	}
-	return Fail(CodeDecode, "%s: %v", path, err)
+	return FailFile(CodeDecode, path, "%v", err)
 }
 
 // ImageMeta is the metadata carried from the input to the output.

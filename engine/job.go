@@ -68,10 +68,23 @@ type Result struct {
 }
 
 // JobError is a failed job's reason: a stable code and a one-line message
-// that names the input.
+// that names the input. Input and Detail are the message's two parts
+// ("Input: Detail") when it is about an input file, so that a front end
+// can name the file its own way (serve: "upload", not a temp path).
 type JobError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Input   string `json:"input,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Describe is the message with the input named as name instead of its
+// path, when the message is about the input.
+func (e *JobError) Describe(name string) string {
+	if e.Detail == "" {
+		return e.Message
+	}
+	return name + ": " + e.Detail
 }
 
 func (e *JobError) Error() string { return e.Message }
@@ -94,6 +107,13 @@ func Fail(code, format string, args ...any) Result {
 	return Result{Error: &JobError{Code: code, Message: oneLine(fmt.Sprintf(format, args...))}}
 }
 
+// FailFile builds a failed Result about the input at path: its message is
+// "path: detail".
+func FailFile(code, path, format string, args ...any) Result {
+	detail := oneLine(fmt.Sprintf(format, args...))
+	return Result{Error: &JobError{Code: code, Message: oneLine(path) + ": " + detail, Input: path, Detail: detail}}
+}
+
 // SpecKey is a stable string of the settings that shape a job's output, for
 // the incremental manifest.
 func (j *Job) SpecKey() string {
@@ -104,6 +124,10 @@ func (j *Job) SpecKey() string {
 	}{j.Kind, j.Image, j.Numbers})
 	return string(b)
 }
+
+// OneLine folds line breaks into spaces: every message imgpar prints about
+// a file is one line, even for a file name with a line break.
+func OneLine(s string) string { return oneLine(s) }
 
 func oneLine(s string) string {
 	out := make([]rune, 0, len(s))

@@ -72,11 +72,11 @@ type ImageSpec struct {
 	MaxPixels    int64       `json:"max_pixels,omitempty"`
 }
 
-// OptionError is an image setting that is not valid. Its message names the
-// option as NewImageSpec knows it ("quality"); front ends word it with
-// their own spelling (--quality, quality=) from the fields.
+// OptionError is a setting that is not valid (a usage error). Its message
+// names the option as the engine knows it ("quality"); front ends word it
+// with their own spelling (--quality, quality=) from the fields.
 type OptionError struct {
-	Option string // "width", "height", "resize", "fit", "filter", "format", "quality", "png-level", "background", "max-pixels"
+	Option string // "width", "quality", "png-level", "name", "shard", ... (the process flag's name)
 	Value  string // the value as given: numbers bare, text quoted
 	Reason string // what is wrong, or what is wanted
 	// With, when set, names a second option that cannot be given together
@@ -90,6 +90,9 @@ func (e *OptionError) Error() string {
 	}
 	return fmt.Sprintf("%s %s: %s", e.Option, e.Value, e.Reason)
 }
+
+// Unwrap makes it a usage error.
+func (e *OptionError) Unwrap() error { return ErrUsage }
 
 func optErr(option string, value any, reason string) error {
 	v := fmt.Sprint(value)

@@ -147,7 +147,7 @@ func ParseResize(s string) (Geometry, error) {
 		case '>':
 			seen = &g.OnlyShrink
 		case '<':
-			return fail("'<' (only enlarge) is not supported; use --enlarge to allow upscaling")
+			return fail("'<' (only enlarge) is not supported; allow upscaling with the enlarge option instead")
 		default:
 			seen = nil
 		}

@@ -1,5 +1,3 @@
-// Package batch runs a planned batch: the policy around procs.Run that
-// both front ends share where it applies (worker split, memory budget).
 package batch
 
 import (

@@ -79,12 +79,7 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, ctx context.Context
 	if res.OK {
 		return res, http.StatusOK, true
 	}
-	msg := res.Error.Message
-	if job.Input != "" {
-		msg = strings.ReplaceAll(msg, job.Input, name)
-	} else if strings.HasPrefix(msg, ": ") {
-		msg = name + msg // the dispatcher's messages name the input path
-	}
+	msg := res.Error.Describe(name) // the upload's name, not its temp path
 	var status int
 	switch res.Error.Code {
 	case engine.CodeUnsupported:

@@ -1,4 +1,4 @@
-package procs
+package batch
 
 import (
 	"fmt"
@@ -8,34 +8,41 @@ import (
 	"time"
 
 	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/procs"
 )
 
 // Report is the machine-readable account of a run (imgpar process --json).
 type Report struct {
-	Total              int              `json:"total"`
-	OK                 int              `json:"ok"`
-	Failed             int              `json:"failed"`
-	Skipped            int              `json:"skipped"`
-	SkippedUpToDate    int              `json:"skipped_up_to_date"`
-	SkippedUnsupported int              `json:"skipped_unsupported"`
-	Restarts           int              `json:"restarts"`
-	Interrupted        bool             `json:"interrupted"`
-	DurationMs         int64            `json:"duration_ms"`
-	FilesPerSec        float64          `json:"files_per_sec"`
-	BytesIn            int64            `json:"bytes_in"`
-	BytesOut           int64            `json:"bytes_out"`
-	Numbers            int64            `json:"numbers"`
-	Procs              int              `json:"procs"`
-	Threads            int              `json:"threads"`
-	Shard              string           `json:"shard,omitempty"`
-	Failures           []engine.Failure `json:"failures"`
-	Workers            []WorkerStats    `json:"workers"`
+	Total              int                 `json:"total"`
+	OK                 int                 `json:"ok"`
+	Failed             int                 `json:"failed"`
+	Skipped            int                 `json:"skipped"`
+	SkippedUpToDate    int                 `json:"skipped_up_to_date"`
+	SkippedUnsupported int                 `json:"skipped_unsupported"`
+	Restarts           int                 `json:"restarts"`
+	Interrupted        bool                `json:"interrupted"`
+	DurationMs         int64               `json:"duration_ms"`
+	FilesPerSec        float64             `json:"files_per_sec"`
+	BytesIn            int64               `json:"bytes_in"`
+	BytesOut           int64               `json:"bytes_out"`
+	Numbers            int64               `json:"numbers"`
+	Procs              int                 `json:"procs"`
+	Threads            int                 `json:"threads"`
+	Shard              string              `json:"shard,omitempty"`
+	Failures           []engine.Failure    `json:"failures"`
+	Workers            []procs.WorkerStats `json:"workers"`
 }
 
-// BuildReport aggregates a plan's decisions and the outcomes of its jobs.
-// upToDate counts inputs skipped because their outputs were current.
-func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, elapsed time.Duration, o Options) *Report {
-	o = withDefaults(o)
+// File is the final answer for one input file: a job of the plan, or a
+// split file's parts assembled into one.
+type File struct {
+	Job    engine.Job
+	Result engine.Result
+}
+
+// BuildReport aggregates a plan's decisions (failures, skips, inputs up to
+// date) and the answers for its files.
+func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.Duration, nprocs, nthreads int) *Report {
 	r := &Report{
 		Failures:           []engine.Failure{},
 		Workers:            st.Workers,
@@ -43,18 +50,18 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 		Interrupted:        st.Interrupted,
 		DurationMs:         elapsed.Milliseconds(),
 		SkippedUnsupported: len(plan.Skipped),
-		SkippedUpToDate:    upToDate,
-		Procs:              o.Procs,
-		Threads:            o.Threads,
+		SkippedUpToDate:    plan.UpToDate,
+		Procs:              max(nprocs, 1),
+		Threads:            max(nthreads, 1),
 	}
 	if r.Workers == nil {
-		r.Workers = []WorkerStats{}
+		r.Workers = []procs.WorkerStats{}
 	}
 	for _, f := range plan.Failures {
-		r.Failures = append(r.Failures, engine.Failure{Path: f.Path, Error: oneLine(f.Error)})
+		r.Failures = append(r.Failures, engine.Failure{Path: f.Path, Error: engine.OneLine(f.Error)})
 	}
-	for i, oc := range outcomes {
-		res := oc.Result
+	for _, f := range files {
+		res := f.Result
 		if res.OK {
 			r.OK++
 			r.BytesIn += res.BytesIn
@@ -62,11 +69,11 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 			r.Numbers += res.Count
 			continue
 		}
-		msg := plan.Jobs[i].Input + ": failed"
+		msg := f.Job.Input + ": failed"
 		if res.Error != nil {
 			msg = res.Error.Message
 		}
-		r.Failures = append(r.Failures, engine.Failure{Path: plan.Jobs[i].Input, Error: oneLine(msg)})
+		r.Failures = append(r.Failures, engine.Failure{Path: f.Job.Input, Error: engine.OneLine(msg)})
 	}
 	sort.SliceStable(r.Failures, func(a, b int) bool { return r.Failures[a].Path < r.Failures[b].Path })
 	r.Failed = len(r.Failures)
@@ -123,7 +130,7 @@ func FormatBytes(n int64) string {
 
 // MergeReports combines the reports of shard runs into one.
 func MergeReports(rs []*Report) *Report {
-	m := &Report{Failures: []engine.Failure{}, Workers: []WorkerStats{}}
+	m := &Report{Failures: []engine.Failure{}, Workers: []procs.WorkerStats{}}
 	var shards []string
 	for _, r := range rs {
 		m.Total += r.Total
