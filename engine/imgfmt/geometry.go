@@ -73,19 +73,20 @@ const MaxPercent = 10000
 type Geometry struct {
 	// Width and Height of the box; 0 leaves that side free (the aspect
 	// ratio decides it). Both 0 and no Percent: no resize.
-	Width, Height int
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
 	// Percent scales both sides by Percent/100 instead of a box.
-	Percent float64
+	Percent float64 `json:"percent,omitempty"`
 	// Fit applies when both Width and Height are set; with one side only,
 	// every fit behaves as FitInside.
-	Fit Fit
+	Fit Fit `json:"fit"`
 	// Enlarge allows upscaling. Without it no side ever grows: an image
 	// smaller than the box keeps its size (for FitFill, each side is
 	// limited separately, as sharp's withoutEnlargement does).
-	Enlarge bool
+	Enlarge bool `json:"enlarge,omitempty"`
 	// OnlyShrink ("800x600>") leaves an image that already fits within the
 	// box (or any image, for a percentage of 100 or more) untouched.
-	OnlyShrink bool
+	OnlyShrink bool `json:"only_shrink,omitempty"`
 }
 
 // IsZero reports whether g asks for no resize at all.
