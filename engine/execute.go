@@ -47,9 +47,9 @@ func firstFrame(stack []byte) string {
 		if c == '\n' {
 			lines++
 			if lines == 8 {
-				return oneLine(string(stack[:i]))
+				return OneLine(string(stack[:i]))
 			}
 		}
 	}
-	return oneLine(string(stack))
+	return OneLine(string(stack))
 }

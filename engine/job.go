@@ -104,14 +104,14 @@ const (
 
 // Fail builds a failed Result.
 func Fail(code, format string, args ...any) Result {
-	return Result{Error: &JobError{Code: code, Message: oneLine(fmt.Sprintf(format, args...))}}
+	return Result{Error: &JobError{Code: code, Message: OneLine(fmt.Sprintf(format, args...))}}
 }
 
 // FailFile builds a failed Result about the input at path: its message is
 // "path: detail".
 func FailFile(code, path, format string, args ...any) Result {
-	detail := oneLine(fmt.Sprintf(format, args...))
-	return Result{Error: &JobError{Code: code, Message: oneLine(path) + ": " + detail, Input: path, Detail: detail}}
+	detail := OneLine(fmt.Sprintf(format, args...))
+	return Result{Error: &JobError{Code: code, Message: OneLine(path) + ": " + detail, Input: path, Detail: detail}}
 }
 
 // SpecKey is a stable string of the settings that shape a job's output, for
@@ -127,9 +127,7 @@ func (j *Job) SpecKey() string {
 
 // OneLine folds line breaks into spaces: every message imgpar prints about
 // a file is one line, even for a file name with a line break.
-func OneLine(s string) string { return oneLine(s) }
-
-func oneLine(s string) string {
+func OneLine(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
 		if r == '\n' || r == '\r' {

@@ -184,7 +184,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	}
 	// Every message is one line, even for a file name with a line break.
 	for i := range p.Failures {
-		p.Failures[i].Error = oneLine(p.Failures[i].Error)
+		p.Failures[i].Error = OneLine(p.Failures[i].Error)
 	}
 	return p, nil
 }

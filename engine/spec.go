@@ -128,9 +128,9 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 	if o.Format != "" && !strings.EqualFold(strings.TrimSpace(o.Format), "same") {
 		f, err := imgfmt.ParseFormat(o.Format)
 		if err != nil {
-			reason := "want " + FormatChoices
+			reason := "want " + formatChoices
 			if named, ok := imgfmt.LookupFormat(o.Format); ok {
-				reason = fmt.Sprintf("%s is read but not written; want %s", strings.ToUpper(string(named)), FormatChoices)
+				reason = fmt.Sprintf("%s is read but not written; want %s", strings.ToUpper(string(named)), formatChoices)
 			}
 			return s, optErr("format", o.Format, reason)
 		}
@@ -148,7 +148,7 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 		}
 		s.PNGLevel = *o.PNGLevel
 	}
-	bg, err := ParseColor(orDefault(o.Background, DefaultBackground))
+	bg, err := parseColor(orDefault(o.Background, DefaultBackground))
 	if err != nil {
 		return s, optErr("background", o.Background, "want a colour name (white, black, grey, red, green, blue) or #rrggbb")
 	}
@@ -162,8 +162,8 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 	return s, nil
 }
 
-// FormatChoices lists the values a format option takes, for messages.
-const FormatChoices = "same, jpeg, png, gif, bmp, tiff, webp or avif"
+// formatChoices lists the values a format option takes, for messages.
+const formatChoices = "same, jpeg, png, gif, bmp, tiff, webp or avif"
 
 func geometryOf(o ImageOptions) (imgfmt.Geometry, error) {
 	if o.Resize != "" {
@@ -231,9 +231,9 @@ func orDefault(s, d string) string {
 	return s
 }
 
-// ParseColor reads a background colour: a name (white, black, grey, red,
+// parseColor reads a background colour: a name (white, black, grey, red,
 // green, blue) or #rgb / #rrggbb / #rrggbbaa in hex.
-func ParseColor(s string) (color.NRGBA, error) {
+func parseColor(s string) (color.NRGBA, error) {
 	names := map[string]color.NRGBA{
 		"white": {255, 255, 255, 255}, "black": {0, 0, 0, 255}, "gray": {128, 128, 128, 255},
 		"grey": {128, 128, 128, 255}, "red": {255, 0, 0, 255}, "green": {0, 128, 0, 255}, "blue": {0, 0, 255, 255},
