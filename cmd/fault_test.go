@@ -1310,8 +1310,8 @@ func TestFaultOutputSafety(t *testing.T) {
 		for _, tmpl := range []string{"../{name}.{ext}", "{dir}/../../{name}.{ext}", "{name}/../../x.{ext}", "/tmp/{name}.{ext}"} {
 			p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out", "--name", tmpl)
 			p.waitCode(2)
-			if s := p.stderr.String(); !strings.Contains(s, "--name") || !strings.Contains(s, "under --out") {
-				t.Errorf("--name %q: stderr %q: want it refused as a path under --out", tmpl, s)
+			if s := p.stderr.String(); !strings.Contains(s, "--name") || !strings.Contains(s, "under the output directory") {
+				t.Errorf("--name %q: stderr %q: want it refused as a path under the output directory", tmpl, s)
 			}
 		}
 		checkNothingNew(t, before, dir, filepath.Join(dir, "out"))

@@ -14,33 +14,51 @@ import (
 	"github.com/imgpar/imgpar/procs/batch"
 )
 
-func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error) {
-	stderr, stdout := c.ErrOrStderr(), c.OutOrStdout()
-	start := time.Now()
-	spec, err := imageSpec(c.Flags(), o)
-	if err != nil {
-		return 0, err
+// processSettings are the checked values of process's flags.
+type processSettings struct {
+	spec             engine.ImageSpec
+	numbers          engine.NumbersSpec
+	memLimit         int64
+	nprocs, nthreads int
+}
+
+// checkProcessFlags turns the flags into settings, or a usage error,
+// before anything is created.
+func checkProcessFlags(c *cobra.Command, o *processOptions) (processSettings, error) {
+	var s processSettings
+	var err error
+	if s.spec, err = imageSpec(c.Flags(), o); err != nil {
+		return s, err
 	}
 	op, err := numbers.ParseOp(o.op)
 	if err != nil {
-		return 0, usageError{fmt.Errorf("--op %q: want double, square, heavy or stats", o.op)}
+		return s, usageError{fmt.Errorf("--op %q: want double, square, heavy or stats", o.op)}
 	}
 	if o.rounds < 1 {
-		return 0, usageError{fmt.Errorf("--rounds %d: must be at least 1", o.rounds)}
+		return s, usageError{fmt.Errorf("--rounds %d: must be at least 1", o.rounds)}
 	}
+	s.numbers = engine.NumbersSpec{Op: string(op), Rounds: o.rounds}
 	if o.onConflict != "error" && o.onConflict != "suffix" {
-		return 0, usageError{fmt.Errorf("--on-conflict %q: want error or suffix", o.onConflict)}
+		return s, usageError{fmt.Errorf("--on-conflict %q: want error or suffix", o.onConflict)}
 	}
-	memLimit, err := memLimitFlag(o.memLimit)
-	if err != nil {
-		return 0, err
+	if s.memLimit, err = memLimitFlag(o.memLimit); err != nil {
+		return s, err
 	}
-	nprocs, nthreads, err := batch.WorkerSplit(o.procs, o.threads)
-	if err != nil {
-		return 0, optionError(err)
+	if s.nprocs, s.nthreads, err = batch.WorkerSplit(o.procs, o.threads); err != nil {
+		return s, optionError(err)
 	}
 	if _, err := engine.NameTemplate(o.name, o.suffix); err != nil {
-		return 0, optionError(err) // before the output directory is made
+		return s, optionError(err)
+	}
+	return s, nil
+}
+
+func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error) {
+	stderr, stdout := c.ErrOrStderr(), c.OutOrStdout()
+	start := time.Now()
+	set, err := checkProcessFlags(c, o)
+	if err != nil {
+		return 0, err
 	}
 	if !o.dryRun {
 		if err := checkOutDir(o.out); err != nil {
@@ -58,14 +76,14 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	manifest := engine.LoadManifest(o.out, shard.String())
 	popts := engine.PlanOptions{
 		OutDir:     o.out,
-		Image:      spec,
-		Numbers:    engine.NumbersSpec{Op: string(op), Rounds: o.rounds},
+		Image:      set.spec,
+		Numbers:    set.numbers,
 		Name:       o.name,
 		Suffix:     o.suffix,
 		OnConflict: o.onConflict,
 		InPlace:    o.inPlace,
 		Manifest:   manifest,
-		SplitParts: nprocs,
+		SplitParts: set.nprocs,
 		Shard:      shard,
 	}
 	if o.force {
@@ -89,11 +107,11 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 	report, runErr := batch.Run(soft, hard, plan, batch.Options{
 		Start:      start,
 		OutDir:     o.out,
-		Procs:      nprocs,
-		Threads:    nthreads,
+		Procs:      set.nprocs,
+		Threads:    set.nthreads,
 		JobTimeout: o.jobTimeout,
 		Grace:      o.grace,
-		MemLimit:   memLimit,
+		MemLimit:   set.memLimit,
 		Manifest:   manifest,
 		OnProgress: prog.event,
 		OnFile:     events.file,
