@@ -36,6 +36,7 @@ type processOptions struct {
 	noRotate      bool
 	strip         bool
 	keepMetadata  bool
+	colorspace    string
 	maxPixels     int64
 
 	name       string
@@ -116,6 +117,7 @@ the other is derived from it.
 	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")
 	f.BoolVar(&o.strip, "strip", false, "remove all metadata, including the ICC colour profile")
 	f.BoolVar(&o.keepMetadata, "keep-metadata", false, "also keep EXIF (orientation reset to 1); by default only the ICC profile is kept")
+	f.StringVar(&o.colorspace, "colorspace", "", "srgb: convert colour-managed input to sRGB and tag the output sRGB (default: keep the input's profile)")
 	f.Int64Var(&o.maxPixels, "max-pixels", imgfmt.DefaultMaxPixels, "fail images whose header declares more pixels than this")
 	f.StringVar(&o.name, "name", engine.DefaultName, "output path template under --out: {dir} {name} {ext} {width} {height}")
 	f.StringVar(&o.suffix, "suffix", "", "add this to every output's base name (e.g. _thumb)")
@@ -153,6 +155,7 @@ func imageSpec(fs *pflag.FlagSet, o *processOptions) (engine.ImageSpec, error) {
 		Strip:        o.strip,
 		KeepMetadata: o.keepMetadata,
 		MaxPixels:    &o.maxPixels,
+		Colorspace:   o.colorspace,
 	}
 	if fs.Changed("width") {
 		opts.Width = &o.width

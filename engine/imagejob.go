@@ -123,6 +123,8 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 	if err := ctx.Err(); err != nil {
 		return nil, meta, err
 	}
+	m := imgfmt.ReadMeta(hdr.Format, data)
+	img, icc := cmykToSRGB(img, m.ICC)
 	if b := img.Bounds(); b.Dx() != sw || b.Dy() != sh {
 		img = raster.ResizeScaled(img, hdr.Width, hdr.Height, denom, sw, sh, filter)
 	}
@@ -132,9 +134,11 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 	if ow != rw || oh != rh {
 		img = raster.CropCenter(img, ow, oh)
 	}
+	img, meta.ICC, err = outputColour(img, icc, spec)
+	if err != nil {
+		return nil, meta, &imageErr{CodeInternal, err}
+	}
 	if !spec.Strip {
-		m := imgfmt.ReadMeta(hdr.Format, data)
-		meta.ICC = m.ICC
 		if spec.KeepMetadata && len(m.EXIF) > 0 {
 			if orientation != 1 {
 				meta.EXIF = imgfmt.ResetOrientation(m.EXIF)

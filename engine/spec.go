@@ -49,6 +49,9 @@ type ImageOptions struct {
 	// MaxPixels refuses inputs whose header declares more pixels; 0 is no
 	// limit; nil is imgfmt.DefaultMaxPixels.
 	MaxPixels *int64
+	// Colorspace "srgb" converts colour-managed input to sRGB and tags it;
+	// "" keeps the input's profile where the output can carry it.
+	Colorspace string
 }
 
 // ImageSpec says how to turn one image into another: every value parsed
@@ -70,6 +73,8 @@ type ImageSpec struct {
 	Strip        bool        `json:"strip,omitempty"`
 	KeepMetadata bool        `json:"keep_metadata,omitempty"`
 	MaxPixels    int64       `json:"max_pixels,omitempty"`
+	// Colorspace is "" or ColorspaceSRGB (engine/colour.go).
+	Colorspace string `json:"colorspace,omitempty"`
 }
 
 // OptionError is a setting that is not valid (a usage error). Its message
@@ -158,6 +163,10 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 			return s, optErr("max-pixels", *o.MaxPixels, "must not be negative (0: no limit)")
 		}
 		s.MaxPixels = *o.MaxPixels
+	}
+	s.Colorspace = strings.ToLower(o.Colorspace)
+	if CheckColorspace(s.Colorspace) != nil {
+		return s, optErr("colorspace", o.Colorspace, "want srgb (or leave it out to keep the input's profile)")
 	}
 	return s, nil
 }

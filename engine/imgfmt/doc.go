@@ -13,7 +13,7 @@
 //	png     yes   yes    yes            iCCP chunk    eXIf chunk
 //	gif     yes   yes    1-bit          no            no
 //	bmp     yes   yes    flattened      no            no
-//	tiff    yes   yes    yes            no            no
+//	tiff    yes   yes    yes            tag 34675     no
 //	webp    yes   yes    yes            ICCP chunk    EXIF chunk
 //	avif    no    yes    yes            colr prof box no (dropped)
 //

@@ -38,7 +38,7 @@ type EncodeOptions struct {
 	// (JPEG, BMP; GIF for partial transparency). Its alpha is ignored,
 	// except that a zero Background (alpha 0) means white.
 	Background color.NRGBA
-	// ICC is a colour profile to embed (JPEG, PNG, WebP, AVIF). A profile whose
+	// ICC is a colour profile to embed (JPEG, PNG, WebP, AVIF, TIFF). A profile whose
 	// colour space does not match the written pixels (a CMYK profile on RGB
 	// output, a grey profile on colour output) is not embedded.
 	ICC []byte
@@ -96,7 +96,9 @@ func Encode(w io.Writer, img image.Image, o EncodeOptions) error {
 	case BMP:
 		err = encodeBMP(w, img, o)
 	case TIFF:
-		err = tiff.Encode(w, forTIFF(img), &tiff.Options{Compression: tiff.Deflate, Predictor: true})
+		err = encodeTIFFWithICC(w, o.ICC, func(w io.Writer) error {
+			return tiff.Encode(w, forTIFF(img), &tiff.Options{Compression: tiff.Deflate, Predictor: true})
+		})
 	case WebP:
 		err = encodeWebP(w, img, o)
 	case AVIF:

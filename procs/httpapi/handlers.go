@@ -225,7 +225,7 @@ func parseRounds(n json.Number) (int, error) {
 }
 
 // uploadParams are the query parameters of POST /upload.
-var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true}
+var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true}
 
 // imageSpec builds the job's settings from the query: the options
 // imgpar process fills from its flags, with JPEG output by default as the
@@ -236,7 +236,7 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 	q := r.URL.Query()
 	for k := range q {
 		if !uploadParams[k] {
-			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality)", k)
+			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace)", k)
 		}
 	}
 	num := func(name string) (*int, error) {
@@ -264,6 +264,7 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 	if v := q.Get("format"); v != "" {
 		o.Format = v
 	}
+	o.Colorspace = q.Get("colorspace")
 	spec, err := engine.NewImageSpec(o)
 	var oe *engine.OptionError
 	if errors.As(err, &oe) {
