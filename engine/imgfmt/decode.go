@@ -10,8 +10,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"strings"
-
-	xwebp "golang.org/x/image/webp"
 )
 
 // Decode decodes a whole file's bytes as format f, refusing files whose
@@ -72,7 +70,7 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 	case TIFF:
 		img, err = decodeTIFF(data)
 	case WebP:
-		img, err = xwebp.Decode(r)
+		img, err = decodeWebP(data)
 	}
 	if err != nil {
 		return nil, &decodeError{f: f, err: err}
