@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 )
 
@@ -365,7 +366,11 @@ func probeGIF(p *probeReader) (Header, error) {
 		return Header{}, err
 	}
 	h := Header{Orientation: 1, Components: 4, BitDepth: 8}
-	h.Width, h.Height = int(le16(b[6:])), int(le16(b[8:]))
+	// The canvas: the logical screen grown to hold the first frame, as
+	// decodeGIF draws it.
+	frame, ok := gifFirstFrame(p)
+	c := gifCanvas(image.Rect(0, 0, int(le16(b[6:])), int(le16(b[8:]))), frame, ok)
+	h.Width, h.Height = c.Dx(), c.Dy()
 	if h.Width == 0 || h.Height == 0 {
 		return h, fmt.Errorf("zero dimension %dx%d", h.Width, h.Height)
 	}
