@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
-	"image/png"
 	"strings"
 )
 
@@ -60,7 +59,7 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 	case JPEG:
 		img, err = decodeJPEG(data)
 	case PNG:
-		img, err = png.Decode(r)
+		img, err = decodePNG(data)
 	case GIF:
 		img, err = decodeGIF(data)
 	case BMP:

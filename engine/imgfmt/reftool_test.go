@@ -179,3 +179,16 @@ func checkPSNR(t testing.TB, name string, got, want image.Image, minDB float64) 
 		t.Errorf("%s: PSNR %.2f dB against the reference decoder, want >= %.0f dB", name, db, minDB)
 	}
 }
+
+// pillowPython returns a python3 that can import Pillow (Debian
+// python3-pil), trying the one on PATH and then Debian's own, or skips.
+func pillowPython(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"python3", "/usr/bin/python3"} {
+		if p, err := exec.LookPath(name); err == nil && exec.Command(p, "-c", "import PIL").Run() == nil {
+			return p
+		}
+	}
+	t.Skip("no python3 with Pillow (Debian python3-pil): skipping the comparison with it")
+	return ""
+}
