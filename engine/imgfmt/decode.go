@@ -68,6 +68,10 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 		img, err = decodeTIFF(data)
 	case WebP:
 		img, err = decodeWebP(data)
+	case AVIF:
+		img, err = decodeAVIF(data)
+	case HEIC:
+		img, err = decodeHEIC(data)
 	}
 	if err != nil {
 		return nil, &decodeError{f: f, err: err}

@@ -15,8 +15,8 @@ var (
 	ErrUnknownFormat = errors.New("not a recognised image format")
 	// ErrTruncated: the file ends inside its header.
 	ErrTruncated = errors.New("truncated")
-	// ErrUnsupported: a valid file that imgpar cannot read (AVIF input,
-	// BigTIFF, a JPEG whose height is defined later by a DNL marker, ...).
+	// ErrUnsupported: a valid file that imgpar cannot read (HEIC with
+	// alpha, BigTIFF, a JPEG whose height is defined later by a DNL marker, ...).
 	ErrUnsupported = errors.New("unsupported")
 	// ErrTooLarge: the header declares more pixels than allowed.
 	ErrTooLarge = errors.New("image too large")
@@ -63,10 +63,19 @@ func (h Header) DisplaySize() (w, ht int) {
 // DecodedBytes estimates the memory the decoded image occupies as the
 // standard decoders return it: 4 bytes a pixel (8 for 16-bit sources). It is
 // an upper bound for JPEG (YCbCr 4:2:0 needs 1.5) and palette images (1).
+// WebP, HEIC and AVIF are decoded inside a WebAssembly module whose memory
+// holds the input, the decoder's own frame buffers and the output while
+// the result is copied out, so they count 16 bytes a pixel (libwebp's
+// animation decoder: canvas, previous canvas and output, 4 each; libheif
+// and libavif: coded planes, converted picture and the copy).
 func (h Header) DecodedBytes() int64 {
 	bpp := int64(4)
 	if h.BitDepth > 8 {
 		bpp = 8
+	}
+	switch h.Format {
+	case WebP, HEIC, AVIF:
+		bpp = 16
 	}
 	return h.Pixels() * bpp
 }
@@ -142,8 +151,8 @@ func probe(p *probeReader) (Header, error) {
 		h, err = probeTIFF(p)
 	case WebP:
 		h, err = probeWebP(p)
-	case AVIF:
-		return Header{Format: AVIF}, fmt.Errorf("avif: reading AVIF files is %w", ErrUnsupported)
+	case AVIF, HEIC:
+		h, err = probeHEIF(p)
 	}
 	if err != nil {
 		return Header{Format: f}, fmt.Errorf("%s header: %w", f, err)
