@@ -218,3 +218,27 @@ func TestSameOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestHEIFMetaICC: an ICC profile in a colr box of the primary item comes
+// back from ReadMeta for HEIC and AVIF (so it flows to the output), and
+// the Exif item's payload comes back with its orientation reset.
+func TestHEIFMetaICC(t *testing.T) {
+	icc := readLocal(t, "compatibleWithAdobeRGB1998.icc")
+	for _, c := range []struct {
+		file string
+		f    Format
+	}{{"formats/leaf.heic", HEIC}, {"formats/leaf.avif", AVIF}, {"orient/orient-6-irot.heic", HEIC}} {
+		data := readRepoFile(t, c.file)
+		with, ok := avifWithICC(data, icc)
+		if !ok {
+			t.Fatalf("%s: cannot add a profile", c.file)
+		}
+		m := ReadMeta(c.f, with)
+		if !bytes.Equal(m.ICC, icc) {
+			t.Errorf("%s: ReadMeta ICC %d bytes, want the %d-byte profile", c.file, len(m.ICC), len(icc))
+		}
+		if _, err := Decode(c.f, with); err != nil {
+			t.Errorf("%s with a profile: %v", c.file, err)
+		}
+	}
+}

@@ -47,8 +47,8 @@ func decodeWebP(data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, webpError(err)
 	}
-	if len(dec.Image) == 0 {
-		return nil, errors.New("no frame decoded")
+	if len(dec.Image) == 0 { // libwebp's demuxer found no complete frame
+		return nil, errWebPUndecodable
 	}
 	frame, ok := dec.Image[0].(*image.RGBA)
 	if !ok {
@@ -75,10 +75,12 @@ func decodeWebP(data []byte) (image.Image, error) {
 // user needs to read: libwebp gives no reason.
 func webpError(err error) error {
 	if errors.Is(err, webp.ErrDecode) {
-		return errors.New("libwebp could not decode the file (corrupt or truncated bitstream)")
+		return errWebPUndecodable
 	}
 	return err
 }
+
+var errWebPUndecodable = errors.New("libwebp could not decode the file (corrupt or truncated bitstream)")
 
 // webpStillSize returns the dimensions of a still WebP file (simple VP8 or
 // VP8L, or VP8X).
@@ -107,7 +109,7 @@ func webpFirstFrame(data []byte) (still []byte, canvas image.Rectangle, at image
 	for off := 12; off+8 <= end; {
 		n := int(le32(data[off+4:]))
 		if n < 0 || off+8+n > end {
-			break
+			return nil, canvas, at, fmt.Errorf("animated WebP cut short inside its %q chunk", data[off:off+4])
 		}
 		if string(data[off:off+4]) != "ANMF" {
 			off += 8 + n + n&1

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	xwebp "golang.org/x/image/webp"
@@ -246,5 +247,26 @@ func BenchmarkDecodeWebP(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeWebPTruncated: a WebP cut short fails in one line, lossy,
+// lossless and animated.
+func TestDecodeWebPTruncated(t *testing.T) {
+	lossy := readRepoFile(t, "formats/leaf-lossy.webp")
+	lossless := readRepoFile(t, "formats/leaf-lossless-alpha.webp")
+	anim := animatedWebP(t, lossy, 400, 300, image.Pt(0, 0), 2)
+	for name, data := range map[string][]byte{
+		"lossy": lossy[:len(lossy)/2], "lossless": lossless[:len(lossless)/2], "animated": anim[:len(lossy)/2],
+	} {
+		img, err := Decode(WebP, data)
+		if err == nil {
+			t.Errorf("%s cut in half: decoded %v", name, img.Bounds())
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "decode webp: ") {
+			t.Errorf("%s: %q", name, err)
+		}
+		t.Logf("%s: %v", name, err)
 	}
 }
