@@ -94,23 +94,19 @@ func heifEncode(t *testing.T, src string, args ...string) []byte {
 // ranges that image.YCbCr alone would convert wrongly.
 func TestDecodeHEICMatchesHeifConvert(t *testing.T) {
 	photo := filepath.Join(repoTestdata, "formats", "leaf-baseline.jpg")
-	sideways := filepath.Join(repoTestdata, "orient", "orient-6.png")
-	for src, args := range map[string][]string{
-		photo:    {"-q", "60"},
-		sideways: {"-q", "60"},
-	} {
-		data := heifEncode(t, src, args...)
-		for name, v := range heifVariants(t, data) {
-			compareWithHeifConvert(t, HEIC, filepath.Base(src)+": "+name, v, heifMinDB)
-		}
+	for name, v := range heifVariants(t, heifEncode(t, photo, "-q", "60")) {
+		compareWithHeifConvert(t, HEIC, name, v, heifMinDB)
 	}
+	// A portrait photo stored sideways with an EXIF orientation 6 that
+	// libheif and imgpar ignore.
+	sideways := heifEncode(t, filepath.Join(repoTestdata, "orient", "orient-6.png"), "-q", "60")
+	compareWithHeifConvert(t, HEIC, "orient-6.png as encoded", sideways, heifMinDB)
 	// heif-enc 1.15 writes no nclx box (its --matrix_coefficients and
 	// --full_range_flag do not reach the file), so add one: both decoders
-	// must then read the same samples as BT.709, or BT.2020, limited range.
+	// must then read the same samples as BT.709, limited or full range.
 	data := heifEncode(t, photo, "-q", "60")
 	for name, nclx := range map[string][]byte{
 		"nclx BT.709 limited range":  {0, 1, 0, 1, 0, 1, 0},
-		"nclx BT.2020 limited range": {0, 9, 0, 14, 0, 9, 0},
 		"nclx BT.709 full range":     {0, 1, 0, 1, 0, 1, 0x80},
 	} {
 		box := append([]byte{0, 0, 0, 19, 'c', 'o', 'l', 'r', 'n', 'c', 'l', 'x'}, nclx...)
