@@ -106,8 +106,8 @@ func TestDecodeHEICMatchesHeifConvert(t *testing.T) {
 	// must then read the same samples as BT.709, limited or full range.
 	data := heifEncode(t, photo, "-q", "60")
 	for name, nclx := range map[string][]byte{
-		"nclx BT.709 limited range":  {0, 1, 0, 1, 0, 1, 0},
-		"nclx BT.709 full range":     {0, 1, 0, 1, 0, 1, 0x80},
+		"nclx BT.709 limited range": {0, 1, 0, 1, 0, 1, 0},
+		"nclx BT.709 full range":    {0, 1, 0, 1, 0, 1, 0x80},
 	} {
 		box := append([]byte{0, 0, 0, 19, 'c', 'o', 'l', 'r', 'n', 'c', 'l', 'x'}, nclx...)
 		v, ok := withItemProperty(data, box, false)
