@@ -350,10 +350,10 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 	}
 	inFormat, isImage := imgfmt.Sniff(head)
 	if !isImage {
-		return writeError(w, http.StatusUnsupportedMediaType, "the upload is not an image imgpar reads (JPEG, PNG, GIF, BMP, TIFF, WebP)")
+		return writeError(w, http.StatusUnsupportedMediaType, "the upload is not an image imgpar reads (JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC)")
 	}
 	if spec.Format == "same" {
-		spec.Format = string(inFormat)
+		spec.Format = string(imgfmt.SameOutput(inFormat)) // HEIC comes back as JPEG
 	}
 	est, status, ok := s.admitImage(w, in, n, spec)
 	if !ok {
