@@ -22,9 +22,11 @@
 // its first image. Animated output is not produced. docs/formats.md has
 // the full table of variants and refusals.
 //
-// WebP is decoded and encoded by github.com/gen2brain/webp, AVIF by
-// github.com/gen2brain/avif, HEIC decoded by github.com/gen2brain/heic;
-// they run libwebp, libavif and libheif as WebAssembly
+// WebP is decoded by golang.org/x/image/webp with libwebp's colour
+// conversion (webpdec.go) and encoded by github.com/gen2brain/webp; AVIF is
+// decoded and encoded by github.com/gen2brain/avif, HEIC decoded by
+// github.com/gen2brain/heic. These run libwebp, libavif and libheif as
+// WebAssembly
 // under wazero when built with -tags nodynamic (as imgpar's release binaries
 // are; without the tag they first try a system libwebp.so/libavif.so).
 // Compiling the modules costs CPU time once per process (about 0.5 s for

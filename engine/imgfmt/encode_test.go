@@ -102,7 +102,7 @@ func TestEncodeRoundTripEveryFormat(t *testing.T) {
 		{EncodeOptions{Format: BMP}, math.Inf(1), true, "*image.RGBA"},
 		{EncodeOptions{Format: TIFF}, math.Inf(1), true, "*image.RGBA"}, // opaque: written as RGB
 		{EncodeOptions{Format: WebP}, 28, true, "*image.RGBA"},
-		{EncodeOptions{Format: WebP, Lossless: true}, math.Inf(1), true, "*image.RGBA"},
+		{EncodeOptions{Format: WebP, Lossless: true}, math.Inf(1), true, "*image.NRGBA"},
 		{EncodeOptions{Format: AVIF}, 28, true, ""},
 	}
 	for _, tt := range tests {

@@ -63,18 +63,19 @@ func (h Header) DisplaySize() (w, ht int) {
 // DecodedBytes estimates the memory the decoded image occupies as the
 // standard decoders return it: 4 bytes a pixel (8 for 16-bit sources). It is
 // an upper bound for JPEG (YCbCr 4:2:0 needs 1.5) and palette images (1).
-// WebP, HEIC and AVIF are decoded inside a WebAssembly module whose memory
-// holds the input, the decoder's own frame buffers and the output while
-// the result is copied out, so they count 16 bytes a pixel (libwebp's
-// animation decoder: canvas, previous canvas and output, 4 each; libheif
-// and libavif: coded planes, converted picture and the copy).
+// Lossy WebP holds its YUV and alpha planes beside the RGBA result: 8.
+// HEIC and AVIF are decoded inside a WebAssembly module whose memory holds
+// the input, the decoder's own buffers and the output while the result is
+// copied out: 16 (coded planes, converted picture and the copy).
 func (h Header) DecodedBytes() int64 {
 	bpp := int64(4)
 	if h.BitDepth > 8 {
 		bpp = 8
 	}
 	switch h.Format {
-	case WebP, HEIC, AVIF:
+	case WebP:
+		bpp = 8
+	case HEIC, AVIF:
 		bpp = 16
 	}
 	return h.Pixels() * bpp

@@ -5,91 +5,153 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 
-	"github.com/gen2brain/webp"
+	xwebp "golang.org/x/image/webp"
 )
 
-// WebP is decoded by libwebp (github.com/gen2brain/webp, WebAssembly under
-// wazero with -tags nodynamic), not golang.org/x/image/webp, whose VP8
-// colour conversion is wrong (about 28 dB against dwebp: washed-out colours).
+// WebP input: golang.org/x/image/webp decodes the bitstream (VP8 planes,
+// VP8L, ALPH) and imgpar converts lossy YUV to RGB itself, the way libwebp
+// does. x/image/webp's own result is an image.YCbCr, which Go converts with
+// the full-range JPEG formula: VP8 is limited range, so every lossy WebP came
+// out washed out (about 28 dB against dwebp). webpToRGBA is libwebp's
+// conversion (src/dsp/yuv.h: 14-bit fixed point, BT.601 limited range) with
+// its default "fancy" chroma upsampling (src/dsp/upsampling.c), so the
+// result is identical to dwebp's, and the decode stays pure Go: about four
+// times faster than libwebp compiled to WebAssembly (gen2brain/webp) on this
+// machine, with no module to compile per worker.
 //
-// gen2brain/webp's Decode returns lossy stills as raw YUV 4:2:0 planes in an
-// image.NYCbCrA, which Go converts with the full-range JPEG formula: the same
-// error again (VP8 is limited range), and it takes lossless files through
-// YUV too. Its DecodeAll goes through libwebp's WebPAnimDecoder, which asks
-// libwebp itself for RGBA (premultiplied, fancy chroma upsampling, as dwebp
-// does) and handles stills as one-frame animations; that is what decodeWebP
-// uses. For an animation, DecodeAll would decode every frame and size its
-// buffer for all of them, so decodeWebP first cuts the first frame out into
-// a still file of its own (webpFirstFrame).
+// Animated WebP: the first ANMF frame is cut out into a still file of its
+// own (webpFirstFrame), decoded, and placed on the animation's canvas over
+// transparent black, as libwebp's animation decoder draws the first frame
+// (sharp's default page 0). Later frames are not read.
 
-// webpMaxWASMBytes bounds what one libwebp decode may need inside the
-// 32-bit WebAssembly memory: the input, the animation decoder's canvas and
-// its previous-frame copy, and the output buffer (four RGBA images).
-const webpMaxWASMBytes = 3 << 30
-
-// decodeWebP decodes the first frame of a WebP file (a still image or the
-// first frame of an animation, placed on the animation's canvas over
-// transparent black) as *image.RGBA.
+// decodeWebP decodes a still WebP, or the first frame of an animated one on
+// its canvas: lossy as *image.NRGBA (or *image.RGBA when opaque), lossless
+// as x/image/webp returns it.
 func decodeWebP(data []byte) (image.Image, error) {
 	still, canvas, at, err := webpFirstFrame(data)
 	if err != nil {
 		return nil, err
 	}
-	cfgW, cfgH, err := webpStillSize(still)
+	img, err := xwebp.Decode(bytes.NewReader(still))
 	if err != nil {
 		return nil, err
 	}
-	if need := 4*4*int64(cfgW)*int64(cfgH) + int64(len(still)); need > webpMaxWASMBytes {
-		return nil, fmt.Errorf("%dx%d is too large for the WebP decoder's 4 GiB memory", cfgW, cfgH)
+	switch m := img.(type) {
+	case *image.YCbCr:
+		img = webpToRGBA(m, nil, 0)
+	case *image.NYCbCrA:
+		img = webpToRGBA(&m.YCbCr, m.A, m.AStride)
 	}
-	dec, err := webp.DecodeAll(bytes.NewReader(still))
-	if err != nil {
-		return nil, webpError(err)
+	if canvas.Empty() || img.Bounds().Add(at) == canvas {
+		return img, nil
 	}
-	if len(dec.Image) == 0 { // libwebp's demuxer found no complete frame
-		return nil, errWebPUndecodable
-	}
-	frame, ok := dec.Image[0].(*image.RGBA)
-	if !ok {
-		return nil, fmt.Errorf("libwebp returned %T, want *image.RGBA", dec.Image[0])
-	}
-	if frame.Rect.Dx() != cfgW || frame.Rect.Dy() != cfgH {
-		return nil, fmt.Errorf("decoded %dx%d, header says %dx%d", frame.Rect.Dx(), frame.Rect.Dy(), cfgW, cfgH)
-	}
-	// The frame's pixels are a view into the decoder's WebAssembly memory
-	// (input, canvases and all); copy them out so that memory can go.
-	if canvas.Empty() {
-		canvas = frame.Rect
-	}
-	out := image.NewRGBA(canvas)
-	r := frame.Rect.Add(at).Intersect(canvas)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		copy(out.Pix[out.PixOffset(r.Min.X, y):out.PixOffset(r.Max.X, y)],
-			frame.Pix[frame.PixOffset(r.Min.X-at.X, y-at.Y):frame.PixOffset(r.Max.X-at.X, y-at.Y)])
-	}
+	out := image.NewNRGBA(canvas)
+	draw.Draw(out, img.Bounds().Add(at), img, img.Bounds().Min, draw.Src)
 	return out, nil
 }
 
-// webpError turns gen2brain/webp's "webp: decode failed" into what the
-// user needs to read: libwebp gives no reason.
-func webpError(err error) error {
-	if errors.Is(err, webp.ErrDecode) {
-		return errWebPUndecodable
+// webpToRGBA converts VP8's 4:2:0 planes to RGB as libwebp does, with
+// alpha when a (stride as) is given: *image.NRGBA then (straight alpha,
+// as dwebp writes it), *image.RGBA otherwise.
+func webpToRGBA(m *image.YCbCr, a []uint8, as int) image.Image {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	var pix []uint8
+	var stride int
+	var out image.Image
+	if a != nil {
+		o := image.NewNRGBA(image.Rect(0, 0, w, h))
+		pix, stride, out = o.Pix, o.Stride, o
+	} else {
+		o := image.NewRGBA(image.Rect(0, 0, w, h))
+		pix, stride, out = o.Pix, o.Stride, o
 	}
-	return err
+	if w == 0 || h == 0 {
+		return out
+	}
+	y0 := m.YOffset(m.Rect.Min.X, m.Rect.Min.Y)
+	c0 := m.COffset(m.Rect.Min.X, m.Rect.Min.Y)
+	yRow := func(y int) []uint8 { return m.Y[y0+y*m.YStride:] }
+	uRow := func(y int) []uint8 { return m.Cb[c0+y*m.CStride:] }
+	vRow := func(y int) []uint8 { return m.Cr[c0+y*m.CStride:] }
+	dRow := func(y int) []uint8 { return pix[y*stride:] }
+	// libwebp's EmitFancyRGB: the first row alone (its chroma row used as
+	// both neighbours), then pairs of rows between two chroma rows, then
+	// the last row alone when the height is even.
+	webpUpsampleRows(yRow(0), nil, uRow(0), vRow(0), uRow(0), vRow(0), dRow(0), nil, w)
+	for y := 1; y+1 < h; y += 2 {
+		k := (y + 1) / 2
+		webpUpsampleRows(yRow(y), yRow(y+1), uRow(k-1), vRow(k-1), uRow(k), vRow(k), dRow(y), dRow(y+1), w)
+	}
+	if h%2 == 0 && h > 1 {
+		k := (h - 1) / 2
+		webpUpsampleRows(yRow(h-1), nil, uRow(k), vRow(k), uRow(k), vRow(k), dRow(h-1), nil, w)
+	}
+	if a != nil {
+		for y := range h {
+			d, s := dRow(y), a[y*as:y*as+w]
+			for x, v := range s {
+				d[4*x+3] = v
+			}
+		}
+	}
+	return out
 }
 
-var errWebPUndecodable = errors.New("libwebp could not decode the file (corrupt or truncated bitstream)")
-
-// webpStillSize returns the dimensions of a still WebP file (simple VP8 or
-// VP8L, or VP8X).
-func webpStillSize(still []byte) (int, int, error) {
-	h, err := ProbeBytes(still)
-	if err != nil {
-		return 0, 0, err
+// webpUpsampleRows is libwebp's UpsampleRgbaLinePair: the chroma of each
+// pixel is interpolated from the four nearest chroma samples with weights
+// 9/16, 3/16, 3/16, 1/16 (U and V packed in one word, as libwebp does, so
+// the rounding is the same).
+func webpUpsampleRows(topY, botY, topU, topV, curU, curV, topDst, botDst []uint8, n int) {
+	uv := func(u, v uint8) uint32 { return uint32(u) | uint32(v)<<16 }
+	last := (n - 1) >> 1
+	tl, l := uv(topU[0], topV[0]), uv(curU[0], curV[0])
+	put := func(y uint8, c uint32, d []uint8) { webpYUVToRGB(int(y), int(c&0xff), int(c>>16&0xff), d) }
+	put(topY[0], (3*tl+l+0x00020002)>>2, topDst)
+	if botY != nil {
+		put(botY[0], (3*l+tl+0x00020002)>>2, botDst)
 	}
-	return h.Width, h.Height, nil
+	for x := 1; x <= last; x++ {
+		t, c := uv(topU[x], topV[x]), uv(curU[x], curV[x])
+		avg := tl + t + l + c + 0x00080008
+		diag12 := (avg + 2*(t+l)) >> 3
+		diag03 := (avg + 2*(tl+c)) >> 3
+		put(topY[2*x-1], (diag12+tl)>>1, topDst[(2*x-1)*4:])
+		put(topY[2*x], (diag03+t)>>1, topDst[2*x*4:])
+		if botY != nil {
+			put(botY[2*x-1], (diag03+l)>>1, botDst[(2*x-1)*4:])
+			put(botY[2*x], (diag12+c)>>1, botDst[2*x*4:])
+		}
+		tl, l = t, c
+	}
+	if n&1 == 0 {
+		put(topY[n-1], (3*tl+l+0x00020002)>>2, topDst[(n-1)*4:])
+		if botY != nil {
+			put(botY[n-1], (3*l+tl+0x00020002)>>2, botDst[(n-1)*4:])
+		}
+	}
+}
+
+// webpYUVToRGB is libwebp's VP8YuvToRgb (BT.601, limited range, 14-bit
+// fixed point), writing R, G, B and an opaque alpha.
+func webpYUVToRGB(y, u, v int, d []uint8) {
+	mulHi := func(v, c int) int { return (v * c) >> 8 }
+	yy := mulHi(y, 19077)
+	d[0] = webpClip8(yy + mulHi(v, 26149) - 14234)
+	d[1] = webpClip8(yy - mulHi(u, 6419) - mulHi(v, 13320) + 8708)
+	d[2] = webpClip8(yy + mulHi(u, 33050) - 17685)
+	d[3] = 255
+}
+
+func webpClip8(v int) uint8 {
+	if v&^(256<<6-1) == 0 {
+		return uint8(v >> 6)
+	}
+	if v < 0 {
+		return 0
+	}
+	return 255
 }
 
 // webpFirstFrame returns data itself for a still WebP. For an animated one
