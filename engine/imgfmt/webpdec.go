@@ -21,6 +21,13 @@ import (
 // times faster than libwebp compiled to WebAssembly (gen2brain/webp) on this
 // machine, with no module to compile per worker.
 //
+// Port note: webpYUVToRGB, webpClip8 and webpUpsampleRows are Go
+// transcriptions of libwebp's VP8YuvToRgb/VP8Clip8 (src/dsp/yuv.h) and
+// UpsampleRgbaLinePair (src/dsp/upsampling.c, the UPSAMPLE_FUNC macro),
+// libwebp 1.2.4 (unchanged since 0.5), BSD-3-Clause, Copyright 2010-2011
+// Google Inc. Changed: plain Go, one pixel format (RGBA, alpha filled
+// afterwards). TestDecodeWebPMatchesDwebp proves them identical to dwebp.
+//
 // Animated WebP: the first ANMF frame is cut out into a still file of its
 // own (webpFirstFrame), decoded, and placed on the animation's canvas over
 // transparent black, as libwebp's animation decoder draws the first frame
