@@ -93,6 +93,9 @@ func heifEncode(t *testing.T, src string, args ...string) []byte {
 // irot/imir transforms added, and with nclx boxes naming matrices and
 // ranges that image.YCbCr alone would convert wrongly.
 func TestDecodeHEICMatchesHeifConvert(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the heif-enc/heif-convert matrix is skipped (TestDecodeHEICRepoFiles still runs)")
+	}
 	photo := filepath.Join(repoTestdata, "formats", "leaf-baseline.jpg")
 	for name, v := range heifVariants(t, heifEncode(t, photo, "-q", "60")) {
 		compareWithHeifConvert(t, HEIC, name, v, heifMinDB)
@@ -121,6 +124,9 @@ func TestDecodeHEICMatchesHeifConvert(t *testing.T) {
 // TestDecodeAVIFMatchesHeifConvert does the same for AVIF input (heif-enc
 // with aom; libavif decodes, imgpar applies irot/imir).
 func TestDecodeAVIFMatchesHeifConvert(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the heif-enc/heif-convert matrix is skipped (TestDecodeHEICRepoFiles still runs)")
+	}
 	photo := filepath.Join(repoTestdata, "formats", "leaf-baseline.jpg")
 	data := heifEncode(t, photo, "-A", "-q", "60")
 	for name, v := range heifVariants(t, data) {
