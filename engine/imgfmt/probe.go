@@ -65,8 +65,11 @@ func (h Header) DisplaySize() (w, ht int) {
 // an upper bound for JPEG (YCbCr 4:2:0 needs 1.5) and palette images (1).
 // Lossy WebP holds its YUV and alpha planes beside the RGBA result: 8.
 // HEIC and AVIF are decoded inside a WebAssembly module whose memory holds
-// the input, the decoder's own buffers and the output while the result is
-// copied out: 16 (coded planes, converted picture and the copy).
+// the input, the decoder's reference planes, the converted picture and the
+// output while the result is copied out, plus the module's own state: 24
+// bytes a pixel and 32 MiB, an estimate from those buffers (not measured;
+// the WebAssembly encoders measured 40-85 bytes a pixel, see
+// engine.encoderBytes).
 func (h Header) DecodedBytes() int64 {
 	bpp := int64(4)
 	if h.BitDepth > 8 {
@@ -76,7 +79,7 @@ func (h Header) DecodedBytes() int64 {
 	case WebP:
 		bpp = 8
 	case HEIC, AVIF:
-		bpp = 16
+		return h.Pixels()*24 + 32<<20
 	}
 	return h.Pixels() * bpp
 }
