@@ -54,7 +54,6 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 			img, err = nil, fmt.Errorf("decode %s: decoder panicked on malformed data: %v", f, r)
 		}
 	}()
-	r := bytes.NewReader(data)
 	switch f {
 	case JPEG:
 		img, err = decodeJPEG(data)
