@@ -64,8 +64,11 @@ recursively in lexical order without following symlinked directories, or "-"
 to read paths from stdin, one per line) and write the results under --out,
 mirroring each input's path relative to the PATH it was found under.
 
-Images (JPEG, PNG, GIF) are resized to fit --width/--height keeping their
-aspect ratio (never enlarged) and written in their own format. Files named
+Images (JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC/HEIF; the first frame
+of an animation) are resized to fit --width/--height keeping their aspect
+ratio (never enlarged) and written in their own format, except HEIC, which
+imgpar reads but does not write: with --format same a HEIC input is written
+as JPEG (docs/formats.md lists every variant). Files named
 like an image that do not decode as one fail; files neither named nor shaped
 like a supported input are skipped.
 

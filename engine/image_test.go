@@ -199,15 +199,12 @@ func TestEveryFormat(t *testing.T) {
 	}
 	src := readTestdata(t, "formats/leaf-baseline.jpg")
 	for _, f := range imgfmt.Formats {
+		if !f.CanEncode() { // HEIC is read, not written
+			continue
+		}
 		spec := mustSpec(t, ImageOptions{Width: new(160), Format: string(f), Quality: new(80)})
 		img, meta := transform(t, src, spec)
 		out, dec := roundTrip(t, img, meta, spec)
-		if f == imgfmt.AVIF { // imgpar writes AVIF but does not read it
-			if sf, ok := imgfmt.Sniff(out); !ok || sf != imgfmt.AVIF {
-				t.Errorf("avif output does not sniff as AVIF")
-			}
-			continue
-		}
 		h, err := imgfmt.ProbeBytes(out)
 		if err != nil || h.Format != f || h.Width != 160 || h.Height != 120 {
 			t.Errorf("%s output: probe %+v, %v", f, h, err)

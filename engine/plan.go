@@ -214,8 +214,8 @@ func (e *OverwriteError) Error() string {
 func (e *OverwriteError) Unwrap() error { return ErrUsage }
 
 // sameFormat is the output format for --format same: the input's own,
-// except formats imgpar reads but does not write.
-func sameFormat(f imgfmt.Format) imgfmt.Format { return f }
+// except formats imgpar reads but does not write (HEIC becomes JPEG).
+func sameFormat(f imgfmt.Format) imgfmt.Format { return imgfmt.SameOutput(f) }
 
 func classify(p string, maxPixels int64) class {
 	ext := strings.ToLower(filepath.Ext(p))

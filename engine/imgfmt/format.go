@@ -20,11 +20,14 @@ const (
 	TIFF Format = "tiff"
 	WebP Format = "webp"
 	AVIF Format = "avif"
+	// HEIC is HEIF with HEVC-coded images (iPhone photos): read, not
+	// written; with --format same it is written as JPEG (SameOutput).
+	HEIC Format = "heic"
 )
 
 // Formats lists every known format, in a stable order. Treat it as
 // read-only.
-var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF}
+var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC}
 
 // SniffLen is the number of leading bytes Sniff needs to recognise every
 // format. Fewer bytes work for most formats.
@@ -53,6 +56,8 @@ func Sniff(head []byte) (Format, bool) {
 		return BMP, true
 	case isAVIFHead(head):
 		return AVIF, true
+	case isHEICHead(head):
+		return HEIC, true
 	}
 	return "", false
 }
@@ -106,6 +111,7 @@ var formatNames = map[string]Format{
 	"tif": TIFF, "tiff": TIFF,
 	"webp": WebP,
 	"avif": AVIF,
+	"heic": HEIC, "heif": HEIC, "hif": HEIC,
 }
 
 // LookupFormat maps a format name or extension (without the dot),
@@ -116,7 +122,8 @@ func LookupFormat(name string) (Format, bool) {
 }
 
 // FormatFromExt maps a file name's extension, case-insensitively, to a
-// format: .jpg .jpeg .jpe .png .gif .bmp .tif .tiff .webp .avif.
+// format: .jpg .jpeg .jpe .png .gif .bmp .tif .tiff .webp .avif .heic
+// .heif .hif.
 func FormatFromExt(path string) (Format, bool) {
 	ext := filepath.Ext(path)
 	if ext == "" {
@@ -163,13 +170,13 @@ func ExtFor(f Format, path string) string {
 func (f Format) String() string { return string(f) }
 
 // Ext returns the usual file extension for the format, without the dot:
-// "jpg", "png", "gif", "bmp", "tiff", "webp", "avif". It returns "" for an
-// unknown format.
+// "jpg", "png", "gif", "bmp", "tiff", "webp", "avif", "heic". It returns ""
+// for an unknown format.
 func (f Format) Ext() string {
 	switch f {
 	case JPEG:
 		return "jpg"
-	case PNG, GIF, BMP, TIFF, WebP, AVIF:
+	case PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC:
 		return string(f)
 	}
 	return ""
@@ -189,17 +196,22 @@ func (f Format) HasAlpha() bool {
 	return false
 }
 
-// CanDecode reports whether Decode reads the format. AVIF is write-only.
-func (f Format) CanDecode() bool {
-	switch f {
-	case JPEG, PNG, GIF, BMP, TIFF, WebP:
-		return true
-	}
-	return false
-}
+// CanDecode reports whether Decode reads the format: all of them.
+func (f Format) CanDecode() bool { return f.Valid() }
 
-// CanEncode reports whether Encode writes the format.
-func (f Format) CanEncode() bool { return f.Valid() }
+// CanEncode reports whether Encode writes the format: all but HEIC.
+func (f Format) CanEncode() bool { return f.Valid() && f != HEIC }
+
+// SameOutput is the format "--format same" writes for an input of format
+// f: f itself, except HEIC, which imgpar reads but does not write (HEVC
+// encoding is patent-encumbered and no encoder is at hand): HEIC photos
+// become JPEG, as iPhones themselves export them. AVIF stays AVIF.
+func SameOutput(f Format) Format {
+	if f == HEIC {
+		return JPEG
+	}
+	return f
+}
 
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 func be16(b []byte) uint16 { return uint16(b[1]) | uint16(b[0])<<8 }

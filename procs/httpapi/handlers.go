@@ -330,7 +330,7 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 	}
 	inFormat, isImage := imgfmt.Sniff(head)
 	if !isImage {
-		return writeError(w, http.StatusUnsupportedMediaType, "the upload is not an image imgpar reads (JPEG, PNG, GIF, BMP, TIFF, WebP)")
+		return writeError(w, http.StatusUnsupportedMediaType, "the upload is not an image imgpar reads (JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC)")
 	}
 	spec = spec.ForInput(inFormat)
 	est, status, ok := s.admitImage(w, in, n, spec)

@@ -133,6 +133,21 @@ func TestRunInProcess(t *testing.T) {
 		}
 	}
 	checkExposition(t, string(text))
+	// A HEIC upload with format=same comes back as JPEG (HEIC is read, not
+	// written), like imgpar process --format same.
+	heic, err := os.ReadFile(filepath.Join("..", "..", "testdata", "formats", "leaf.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Post(url+"/upload?format=same&width=160", "image/heic", bytes.NewReader(heic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || len(body) < 3 || body[0] != 0xFF || body[1] != 0xD8 {
+		t.Errorf("HEIC upload, format=same: %d %s, %d bytes %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(body), body[:min(len(body), 120)])
+	}
 	stop()
 	select {
 	case err := <-done:
