@@ -46,8 +46,8 @@ const runLimit = 4 * time.Minute
 type faultProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stdout bytes.Buffer
-	stderr bytes.Buffer
+	stdout syncBuffer
+	stderr syncBuffer
 	start  time.Time
 	done   chan struct{}
 	err    error
@@ -56,6 +56,27 @@ type faultProc struct {
 	seen    map[int]bool // every worker pid seen
 	peakRSS int64        // peak of the summed VmRSS of primary + workers, bytes
 }
+
+// syncBuffer collects a process's output; a test may read it while the
+// process still writes (exec copies a pipe into it on its own goroutine).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
+
+func (s *syncBuffer) String() string { return string(s.Bytes()) }
 
 type startOpts struct {
 	dir     string    // working directory
@@ -148,6 +169,23 @@ func (p *faultProc) workers() []int {
 	}
 	p.mu.Unlock()
 	return kids
+}
+
+// writing maps each worker of the primary that has an output's temp file
+// open, that is, is writing an output now, to that file's path (from
+// /proc/PID/fd).
+func (p *faultProc) writing() map[int]string {
+	m := map[int]string{}
+	for _, w := range p.workers() {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", w))
+		for _, fd := range fds {
+			target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", w, fd.Name()))
+			if err == nil && strings.HasPrefix(filepath.Base(target), engine.TempPrefix) {
+				m[w] = target
+			}
+		}
+	}
+	return m
 }
 
 func (p *faultProc) workersSeen() []int {
@@ -484,6 +522,20 @@ func checkManifest(t *testing.T, out string) int {
 		}
 	}
 	return len(mf.Entries)
+}
+
+// soak reports whether the long form of the fault tests is wanted
+// (IMGPAR_SOAK=1, set by .ci/faults): many more files, kills and repeats.
+// Plain go test runs each fault test at a size that proves the same
+// guarantee in seconds.
+func soak() bool { return os.Getenv("IMGPAR_SOAK") != "" }
+
+// soakSize is plain under plain go test, long under .ci/faults.
+func soakSize(plain, long int) int {
+	if soak() {
+		return long
+	}
+	return plain
 }
 
 func skipShort(t *testing.T) {

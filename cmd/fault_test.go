@@ -11,67 +11,77 @@ package cmd
 // is in fault_harness_test.go.
 
 import (
+	"bytes"
 	"encoding/json"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/imgpar/imgpar/engine"
 )
 
 // TestFaultKillWorkers SIGKILLs workers again and again, each in the middle
-// of writing an output (its temp file is there), during a run over 320 real
-// photos: every input still ends with exactly one complete output, each
-// answered once, and the report counts every kill as a restart.
+// of writing an output (its temp file is open), during a run over real
+// photos (96; 320 under .ci/faults): every input still ends with exactly one
+// complete output, each answered once, and the report counts every kill as
+// a restart.
+//
+// The test never kills a worker writing a job it killed before. A job that
+// was running on a worker that died is retried alone, and after 3 such
+// deaths it fails as poison (procs/run.go): killing whichever worker is
+// writing could kill that retry too, three times, and the run would then
+// rightly fail the job. Each input is alone in its own directory, so the
+// directory of the temp file a worker has open names the job it writes.
 func TestFaultKillWorkers(t *testing.T) {
 	skipShort(t)
-	const wantKills, maxKills = 5, 8
+	copies, wantKills, maxKills := soakSize(12, 40), soakSize(3, 5), soakSize(5, 8)
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
-	names := copyPhotos(t, in, 40)
+	flat := filepath.Join(dir, "flat")
+	var names []string // relative to in: JOB/PHOTO
+	for _, n := range copyPhotos(t, flat, copies) {
+		job := strings.TrimSuffix(n, filepath.Ext(n))
+		if err := os.MkdirAll(filepath.Join(in, job), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(flat, n), filepath.Join(in, job, n)); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, filepath.Join(job, n))
+	}
 	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
 		"--width", "320", "--events", "--report", rep, "--quiet")
-	pid := p.cmd.Process.Pid
 
-	// Kill a worker the moment it is seen writing (its pid is in the temp
-	// file's name): that proves it finished its handshake, so the kill is
-	// a crash of a running worker, and it leaves a half-written file for
-	// the primary to clean up. Stop before the end of the run, when workers
-	// are being shut down anyway.
+	// Kill a worker the moment it is seen writing: that proves it finished
+	// its handshake, so the kill is a crash of a running worker, and it
+	// leaves a half-written file for the primary to clean up. The kills
+	// are spread over the first three quarters of the run (by files done,
+	// not by the clock, so that a slow machine changes nothing); the test
+	// stops before the end of the run, when workers are being shut down
+	// anyway, unless too few kills have landed yet.
 	var killed []int
-	var lastKill time.Time
-	midWrite := 0
+	killedJobs := map[string]bool{}
+	gap := len(names) * 3 / 4 / (maxKills + 1)
 	for !p.exited() && len(killed) < maxKills {
-		ents, _ := os.ReadDir(out)
-		outputs := 0
-		var writing []int
-		for _, e := range ents {
-			name := e.Name()
-			if rest, ok := strings.CutPrefix(name, engine.TempPrefix); ok {
-				wp, _ := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
-				if wp != pid && parentOf(wp) == pid && !slices.Contains(killed, wp) {
-					writing = append(writing, wp)
-				}
-			} else if !strings.HasPrefix(name, ".") {
-				outputs++
-			}
-		}
-		if outputs > len(names)*3/4 {
+		done := bytes.Count(p.stdout.Bytes(), []byte(`{"event":"file",`))
+		if done > len(names)*3/4 && len(killed) >= wantKills {
 			break
 		}
-		if len(writing) > 0 && time.Since(lastKill) > 250*time.Millisecond {
-			w := writing[rand.IntN(len(writing))]
-			if err := syscall.Kill(w, syscall.SIGKILL); err == nil {
-				killed = append(killed, w)
-				midWrite++
-				lastKill = time.Now()
+		if done >= len(killed)*gap {
+			for w, tmp := range p.writing() {
+				job := filepath.Base(filepath.Dir(tmp))
+				if killedJobs[job] {
+					continue // its retry: never the same job twice
+				}
+				if err := syscall.Kill(w, syscall.SIGKILL); err == nil {
+					killed = append(killed, w)
+					killedJobs[job] = true
+					t.Logf("killed worker %d writing %s (%d files done)", w, job, done)
+				}
+				break
 			}
 		}
 		time.Sleep(2 * time.Millisecond)
