@@ -25,7 +25,7 @@ import (
 
 // TestFaultKillWorkers SIGKILLs workers again and again, each in the middle
 // of writing an output (its temp file is open), during a run over real
-// photos (96; 320 under .ci/faults): every input still ends with exactly one
+// photos (64; 320 under .ci/faults): every input still ends with exactly one
 // complete output, each answered once, and the report counts every kill as
 // a restart.
 //
@@ -37,7 +37,8 @@ import (
 // directory of the temp file a worker has open names the job it writes.
 func TestFaultKillWorkers(t *testing.T) {
 	skipShort(t)
-	copies, wantKills, maxKills := soakSize(12, 40), soakSize(3, 5), soakSize(5, 8)
+	t.Parallel()
+	copies, wantKills, maxKills := soakSize(8, 40), soakSize(3, 5), soakSize(5, 8)
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
 	flat := filepath.Join(dir, "flat")
@@ -131,12 +132,19 @@ func TestFaultKillWorkers(t *testing.T) {
 // TestFaultJobTimeout: a job that hangs (its worker blocks opening the
 // input) is killed by --job-timeout, retried on a fresh worker, and after
 // three timeouts fails with code timeout and a one-line error; every other
-// file is done.
+// file is done. Each worker death is a timeout, named on stderr.
+//
+// An ordinary photo takes tens of milliseconds here, but on a loaded machine
+// one can run past the timeout too (over 1 s was seen): it is killed and
+// retried like the hung job, which is right, so the test counts the deaths
+// by the job they name instead of expecting exactly three.
 func TestFaultJobTimeout(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
-	names := copyPhotos(t, in, 6)
+	const jobTimeout = "3s"
+	names := copyPhotos(t, in, 4)
 	hang := filepath.Join(in, "zz-hangs.jpg")
 	// The smallest photo: the dispatcher hands out the largest jobs first,
 	// so this one goes last.
@@ -144,18 +152,26 @@ func TestFaultJobTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
-		"--width", "320", "--job-timeout", "2s", "--events", "--report", rep)
+		"--width", "320", "--job-timeout", jobTimeout, "--events", "--report", rep)
 	p.waitOutputs(out, 1) // the plan is made: swap the last input for a FIFO
 	hangOnRead(t, hang)
 	p.waitCode(1)
 	took := time.Since(p.start)
-	checkNoPanic(t, p.stderr.String())
+	stderr := p.stderr.String()
+	checkNoPanic(t, stderr)
 	r := readReport(t, rep)
 	if r.OK != len(names) || r.Failed != 1 {
 		t.Errorf("report: %d ok, %d failed; want %d ok, 1 failed", r.OK, r.Failed, len(names))
 	}
-	if r.Restarts != 3 {
-		t.Errorf("report: %d restarts, want 3 (one per timeout)", r.Restarts)
+	deaths := strings.Count(stderr, "; restarting it")
+	timeouts := strings.Count(stderr, " ran past the "+jobTimeout+" job timeout; restarting it")
+	hangTimeouts := strings.Count(stderr, hang+" ran past the "+jobTimeout+" job timeout; restarting it")
+	if r.Restarts != deaths || deaths != timeouts || hangTimeouts != 3 {
+		t.Errorf("report: %d restarts; stderr: %d worker deaths, %d for a job timeout, %d of them the hung job's; want one restart per death, every death a timeout, 3 the hung job's\n%s",
+			r.Restarts, deaths, timeouts, hangTimeouts, clipText(stderr, 3000))
+	}
+	if timeouts > hangTimeouts {
+		t.Logf("%d ordinary jobs ran past the %s timeout on this busy machine and were retried", timeouts-hangTimeouts, jobTimeout)
 	}
 	evs := eventsByPath(t, parseEvents(t, p.stdout.Bytes()))
 	e := evs[hang]
@@ -163,8 +179,8 @@ func TestFaultJobTimeout(t *testing.T) {
 		!strings.HasPrefix(e.Error, hang) || strings.ContainsAny(e.Error, "\r\n") {
 		t.Errorf("hung job: %s %q; want one line naming it, with the job timeout, 3 timeouts", e.Status, e.Error)
 	}
-	if n := strings.Count(p.stderr.String(), "failed: "+hang); n != 1 {
-		t.Errorf("stderr names the hung job's failure %d times, want once:\n%s", n, p.stderr.String())
+	if n := strings.Count(stderr, "failed: "+hang); n != 1 {
+		t.Errorf("stderr names the hung job's failure %d times, want once:\n%s", n, stderr)
 	}
 	for _, n := range names {
 		if e := evs[filepath.Join(in, n)]; e.Status != "ok" {
@@ -177,7 +193,8 @@ func TestFaultJobTimeout(t *testing.T) {
 	}
 	checkDecodes(t, out, tr.files, 320)
 	p.checkNoWorkers()
-	logFigure(t, "timeout", "hung job failed after 3 timeouts of 2s, %d others ok, in %s", r.OK, took.Round(100*time.Millisecond))
+	logFigure(t, "timeout", "hung job failed after 3 timeouts of %s, %d others ok, %d retried after a timeout, in %s",
+		jobTimeout, r.OK, timeouts-hangTimeouts, took.Round(100*time.Millisecond))
 }
 
 // TestFaultSignals: SIGINT or SIGTERM stops handing out jobs and lets the
@@ -187,6 +204,7 @@ func TestFaultJobTimeout(t *testing.T) {
 // file in the output tree, no worker left, the manifest consistent.
 func TestFaultSignals(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	tests := []struct {
 		name  string
 		sig   syscall.Signal
@@ -199,9 +217,10 @@ func TestFaultSignals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
-			names := copyPhotos(t, in, 10)
+			names := copyPhotos(t, in, soakSize(4, 10))
 			p := startImgpar(t, startOpts{dir: dir, setpgid: tc.group}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
 				"--width", "320", "--grace", "2m", "--events", "--report", rep)
 			p.waitOutputs(out, 8)
@@ -265,6 +284,7 @@ func TestFaultSignals(t *testing.T) {
 // as cut short, nothing left behind.
 func TestFaultSignalAbort(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	tests := []struct {
 		name    string
 		grace   string
@@ -277,6 +297,7 @@ func TestFaultSignalAbort(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
 			// The stuck job is the last of 25: it cannot have started by
@@ -345,9 +366,10 @@ func TestFaultSignalAbort(t *testing.T) {
 // of attempts with backoff, exit 2, instead of looping.
 func TestFaultRestartStorm(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
-	names := copyPhotos(t, in, 30)
+	names := copyPhotos(t, in, 4)
 	orig, err := exec.LookPath("imgpar")
 	if err != nil {
 		t.Fatal(err)
@@ -371,12 +393,17 @@ func TestFaultRestartStorm(t *testing.T) {
 	if err := os.Rename(broken, exe); err != nil {
 		t.Fatal(err)
 	}
+	// Every worker dies, so that every replacement runs the new binary:
+	// no old worker can finish the run while the new ones fail (on a fast
+	// machine it could).
 	ws := p.workers()
 	if len(ws) == 0 {
 		t.Fatal("no worker to kill")
 	}
-	if err := syscall.Kill(ws[0], syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	for _, w := range ws {
+		if err := syscall.Kill(w, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
 	}
 	killed := time.Now()
 	p.waitCode(2)
@@ -396,7 +423,7 @@ func TestFaultRestartStorm(t *testing.T) {
 		t.Errorf("report: %d ok + %d failed for %d inputs", r.OK, r.Failed, len(names))
 	}
 	if r.Restarts < 5 {
-		t.Errorf("report: %d restarts; the kill and the failed starts make at least 5", r.Restarts)
+		t.Errorf("report: %d restarts; the kills and the failed starts make at least 5", r.Restarts)
 	}
 	tr := scanOutput(t, out)
 	if len(tr.files) != r.OK || len(tr.temps) > 0 {
@@ -413,9 +440,10 @@ func TestFaultRestartStorm(t *testing.T) {
 // command again finishes the work without redoing what was recorded done.
 func TestFaultPrimaryKilled(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
-	names := copyPhotos(t, in, 20)
+	names := copyPhotos(t, in, soakSize(8, 20))
 	args := []string{"process", in, "-o", out, "--procs", "2", "--threads", "1", "--width", "320", "--json", "--quiet"}
 	p := startImgpar(t, startOpts{dir: dir}, args...)
 	p.waitOutputs(out, len(names)/4)
@@ -516,6 +544,7 @@ type hostileCase struct {
 // and the peak memory of the whole process tree stays bounded.
 func TestFaultHostileInput(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
 	bad := filepath.Join("..", "testdata", "bad")
@@ -621,6 +650,7 @@ func TestFaultHostileInput(t *testing.T) {
 // exit 1. A file whose name starts with a dash works after "--".
 func TestFaultStdinPaths(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := t.TempDir()
 	photos := photoFiles(t)
 	writeFile(mustRead(t, photos[0]))(t, filepath.Join(dir, "in", "a.jpg"))
@@ -681,10 +711,12 @@ func TestFaultStdinPaths(t *testing.T) {
 // no temp file and does not stop the run.
 func TestFaultOutputSafety(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	photos := photoFiles(t)
 	photo := mustRead(t, photos[0])
 
 	t.Run("paths with .. and absolute paths from stdin", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		for _, n := range []string{"a.jpg", "b.jpg", "c.jpg"} {
 			writeFile(photo)(t, filepath.Join(dir, "photos", n))
@@ -710,6 +742,7 @@ func TestFaultOutputSafety(t *testing.T) {
 	})
 
 	t.Run("--name templates that leave --out are refused", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		writeFile(photo)(t, filepath.Join(dir, "in", "sub", "a.jpg"))
 		before := snapshot(t, dir)
@@ -727,6 +760,7 @@ func TestFaultOutputSafety(t *testing.T) {
 	})
 
 	t.Run("symlinks: the output dir is followed, links inside it are not", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		writeFile(photo)(t, filepath.Join(dir, "in", "a.jpg"))
 		writeFile(photo)(t, filepath.Join(dir, "in", "victim.jpg"))
@@ -766,13 +800,15 @@ func TestFaultOutputSafety(t *testing.T) {
 	})
 
 	t.Run("disk full", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		full := filepath.Join(dir, "out", "big")
-		mountTmpfs(t, full, "size=1m")
-		names := copyPhotos(t, filepath.Join(dir, "in", "big"), 2)
+		mountTmpfs(t, full, "size=256k")
+		names := copyPhotos(t, filepath.Join(dir, "in", "big"), 1)
 		copyPhotos(t, filepath.Join(dir, "in", "small"), 1)
-		// 16 photos at 1600 px (~300 KB each) into 1 MiB: most fail.
-		p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out", "--width", "1600", "--enlarge",
+		// 8 photos at 800 px (25-270 KB each, 970 KB in all) into 256 KiB:
+		// most fail.
+		p := startImgpar(t, startOpts{dir: dir}, "process", "in", "-o", "out",
 			"--procs", "2", "--threads", "1", "--events", "--report", filepath.Join(dir, "report.json"))
 		p.waitCode(1)
 		checkNoPanic(t, p.stderr.String())
@@ -794,7 +830,7 @@ func TestFaultOutputSafety(t *testing.T) {
 			t.Errorf("no file failed for the full disk (%d ok)", okBig)
 		}
 		r := readReport(t, filepath.Join(dir, "report.json"))
-		if r.OK+r.Failed != len(names)+len(names)/2 {
+		if r.OK+r.Failed != 2*len(names) {
 			t.Errorf("report: %d ok + %d failed, want every file answered", r.OK, r.Failed)
 		}
 		checkNoTemps(t, filepath.Join(dir, "out"))
@@ -804,6 +840,7 @@ func TestFaultOutputSafety(t *testing.T) {
 	})
 
 	t.Run("read-only output directory", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		ro := filepath.Join(dir, "out", "ro")
 		if os.Geteuid() == 0 {
@@ -846,9 +883,10 @@ func TestFaultOutputSafety(t *testing.T) {
 // once, and the report counts every kill as a restart.
 func TestFaultKillDuringStart(t *testing.T) {
 	skipShort(t)
+	t.Parallel()
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
-	names := copyPhotos(t, in, 20)
+	names := copyPhotos(t, in, soakSize(8, 20))
 	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
 		"--width", "320", "--events", "--report", rep, "--quiet")
 	p.waitOutputs(out, 8)
