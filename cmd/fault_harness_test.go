@@ -550,6 +550,22 @@ func logFigure(t *testing.T, name string, format string, args ...any) {
 	t.Logf("FIGURE %s: %s", name, fmt.Sprintf(format, args...))
 }
 
+// waitWorkers waits until the primary has a worker process: its plan is
+// made.
+func (p *faultProc) waitWorkers() {
+	p.t.Helper()
+	deadline := time.Now().Add(runLimit)
+	for len(p.workers()) == 0 {
+		if p.exited() {
+			p.t.Fatalf("imgpar exited before it started a worker\nstderr:\n%s", clipText(p.stderr.String(), 3000))
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no worker after %v", runLimit)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // waitOutputs waits until dir holds at least n outputs, or the run ended.
 func (p *faultProc) waitOutputs(dir string, n int) {
 	p.t.Helper()

@@ -13,6 +13,9 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,26 +137,32 @@ func TestFaultKillWorkers(t *testing.T) {
 // three timeouts fails with code timeout and a one-line error; every other
 // file is done. Each worker death is a timeout, named on stderr.
 //
-// An ordinary photo takes tens of milliseconds here, but on a loaded machine
-// one can run past the timeout too (over 1 s was seen): it is killed and
-// retried like the hung job, which is right, so the test counts the deaths
-// by the job they name instead of expecting exactly three.
+// The other files are copies of a small photo (320x240), milliseconds of
+// work each: photos of 1-2 megapixels, tens of milliseconds each, ran past
+// a 3 s timeout three times in a row on the shared machine at load 60. A
+// file that does run past it is killed and retried like the hung one, which
+// is right, so the test counts the deaths by the job they name.
 func TestFaultJobTimeout(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	dir := t.TempDir()
 	in, out, rep := filepath.Join(dir, "in"), filepath.Join(dir, "out"), filepath.Join(dir, "report.json")
 	const jobTimeout = "3s"
-	names := copyPhotos(t, in, 4)
-	hang := filepath.Join(in, "zz-hangs.jpg")
-	// The smallest photo: the dispatcher hands out the largest jobs first,
-	// so this one goes last.
-	if err := os.WriteFile(hang, mustRead(t, smallestPhoto), 0o644); err != nil {
-		t.Fatal(err)
+	var names []string
+	small := mustRead(t, smallestPhoto)
+	for k := range 48 {
+		names = append(names, fmt.Sprintf("leaf-%02d.jpg", k))
+		writeFile(small)(t, filepath.Join(in, names[k]))
 	}
+	// Smaller still: the dispatcher hands out the largest jobs first, so
+	// this one goes last.
+	hang := filepath.Join(in, "zz-hangs.jpg")
+	writeFile(tinyJPEG(t))(t, hang)
 	p := startImgpar(t, startOpts{dir: dir}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
 		"--width", "320", "--job-timeout", jobTimeout, "--events", "--report", rep)
-	p.waitOutputs(out, 1) // the plan is made: swap the last input for a FIFO
+	// Workers start once the plan is made: swap the last input for a FIFO
+	// while they start and work through the others.
+	p.waitWorkers()
 	hangOnRead(t, hang)
 	p.waitCode(1)
 	took := time.Since(p.start)
@@ -195,6 +204,20 @@ func TestFaultJobTimeout(t *testing.T) {
 	p.checkNoWorkers()
 	logFigure(t, "timeout", "hung job failed after 3 timeouts of %s, %d others ok, %d retried after a timeout, in %s",
 		jobTimeout, r.OK, timeouts-hangTimeouts, took.Round(100*time.Millisecond))
+}
+
+// tinyJPEG is a 32x24 JPEG.
+func tinyJPEG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 32, 24))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // TestFaultSignals: SIGINT or SIGTERM stops handing out jobs and lets the
