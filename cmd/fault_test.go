@@ -459,7 +459,9 @@ func TestFaultRestartStorm(t *testing.T) {
 }
 
 // TestFaultPrimaryKilled: the primary SIGKILLed mid-run takes every worker
-// with it within 2 s (stdin EOF, PR_SET_PDEATHSIG), and running the same
+// with it at once (stdin EOF, PR_SET_PDEATHSIG; milliseconds on an idle
+// machine, 411 ms at load 60, so the test allows 10 s, which only a worker
+// left running reaches), and running the same
 // command again finishes the work without redoing what was recorded done.
 func TestFaultPrimaryKilled(t *testing.T) {
 	skipShort(t)
@@ -486,10 +488,10 @@ func TestFaultPrimaryKilled(t *testing.T) {
 	}
 	killed := time.Now()
 	<-p.done
-	alive := waitGone(ws, 2*time.Second)
+	alive := waitGone(ws, 10*time.Second)
 	gone := time.Since(killed)
 	if len(alive) > 0 {
-		t.Fatalf("workers %v still running 2s after their primary was SIGKILLed", alive)
+		t.Fatalf("workers %v still running 10s after their primary was SIGKILLed", alive)
 	}
 	t.Logf("%d workers gone %v after the primary's SIGKILL", len(ws), gone.Round(time.Millisecond))
 	done := journalEntries(t, out)
