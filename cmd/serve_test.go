@@ -321,6 +321,7 @@ func processCLI(t *testing.T, in, outName string, args ...string) []byte {
 }
 
 func TestServeRoutes(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "2", "--threads", "1")
 
 	// POST /process: the seed's body and route (heavy, 1e6 rounds), and
@@ -457,6 +458,7 @@ func TestServeMatchesProcess(t *testing.T) {
 }
 
 func TestServeErrors(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "1", "--threads", "2", "--max-upload", "1MiB", "--max-pixels", "1000000")
 	jpeg := serveTestdata(t, "photos/moss-landscape-444.jpg")
 	big := bytes.Repeat(jpeg, (2<<20)/len(jpeg)+1) // over 1 MiB, starts like a JPEG
@@ -521,6 +523,7 @@ func TestServeErrors(t *testing.T) {
 // slow requests: the next gets 503 with Retry-After; clients that leave
 // take their jobs with them.
 func TestServeQueueFull(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "1", "--threads", "1", "--queue", "1", "--max-work", "-1")
 	slow := slowNumbers(40000)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -559,7 +562,10 @@ func TestServeQueueFull(t *testing.T) {
 }
 
 func TestServeRequestTimeout(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--request-timeout", "500ms", "--max-work", "-1")
+	t.Parallel()
+	// Far above what the follow-up request takes, even on a busy machine;
+	// the slow job takes seconds.
+	s := startServer(t, "--procs", "1", "--threads", "1", "--request-timeout", "2s", "--max-work", "-1")
 	r := httpPost(s.url+"/process", "application/json", slowNumbers(40000))
 	if r.status != http.StatusGatewayTimeout || !bytes.Contains(r.body, []byte("request timeout")) {
 		t.Fatalf("slow request: %v, want 504", r)
@@ -574,6 +580,7 @@ func TestServeRequestTimeout(t *testing.T) {
 // TestServeWorkerKilled SIGKILLs a worker under a request: the request is
 // retried on another worker and its client gets one answer, 200.
 func TestServeWorkerKilled(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "2", "--threads", "1", "--max-work", "-1")
 	body := slowNumbers(3000)
 	var wg sync.WaitGroup
@@ -613,6 +620,7 @@ func TestServeWorkerKilled(t *testing.T) {
 // TestServeGracefulShutdown: SIGTERM while a request runs; it completes,
 // new connections are refused, the server exits 0 and no worker is left.
 func TestServeGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "1", "--threads", "1", "--grace", "60s", "--max-work", "-1")
 	done := make(chan httpReply, 1)
 	go func() { done <- httpPost(s.url+"/process", "application/json", slowNumbers(4000)) }()
