@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/disintegration/imaging v1.6.2
 	github.com/gen2brain/avif v0.4.4
+	github.com/gen2brain/heic v0.4.5
 	github.com/gen2brain/jpegn v0.4.2
 	github.com/gen2brain/webp v0.5.5
 	github.com/rogpeppe/go-internal v1.16.0

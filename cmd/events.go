@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/procs/batch"
 )
 
 // eventWriter prints --events: one JSON object per file on stdout.
@@ -47,10 +48,12 @@ func (e *eventWriter) planned(p *engine.Plan) {
 	}
 }
 
-func (e *eventWriter) file(j *engine.Job, r engine.Result) {
-	if e.enc == nil || isPart(j) {
+// file reports one input file done (batch.Options.OnFile).
+func (e *eventWriter) file(f batch.File) {
+	if e.enc == nil {
 		return
 	}
+	j, r := &f.Job, f.Result
 	ev := fileEvent{Event: "file", Path: j.Input, Status: "ok", Output: j.Output, BytesIn: r.BytesIn, BytesOut: r.BytesOut, Ms: r.Millis}
 	if !r.OK {
 		ev.Status, ev.Output = "failed", ""

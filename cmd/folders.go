@@ -12,26 +12,8 @@ import (
 
 	"github.com/imgpar/imgpar/engine"
 	"github.com/imgpar/imgpar/engine/imgfmt"
-	"github.com/imgpar/imgpar/procs"
+	"github.com/imgpar/imgpar/procs/batch"
 )
-
-// inputFormatsHelp names the image formats process reads, for its --help.
-func inputFormatsHelp() string {
-	var names []string
-	for _, f := range imgfmt.Formats {
-		if f.CanDecode() {
-			names = append(names, formatDisplayName(f))
-		}
-	}
-	return strings.Join(names, ", ")
-}
-
-func formatDisplayName(f imgfmt.Format) string {
-	if f == imgfmt.WebP {
-		return "WebP"
-	}
-	return strings.ToUpper(string(f))
-}
 
 // emptyCode is the exit code of a run that failed nothing: ExitEmpty when
 // it found nothing to work on and --fail-on-empty asks for that.
@@ -65,7 +47,7 @@ func skipReasons(skips []engine.Skip) string {
 	for _, s := range skips {
 		counts[s.Reason]++
 	}
-	return procs.FormatReasons(counts)
+	return batch.FormatReasons(counts)
 }
 
 // dryRunJSON prints the plan as one JSON object on stdout (--dry-run
@@ -84,12 +66,12 @@ func dryRunJSON(w io.Writer, plan *engine.Plan, okCode int) int {
 	}
 	var jobs []any
 	for i, j := range plan.Jobs {
-		if isPart(&j) {
+		if j.IsPart() {
 			continue
 		}
 		p := planned{Input: j.Input, Output: j.Output, Kind: string(j.Kind), Bytes: plan.Sizes[i]}
 		if j.Kind == engine.KindImage {
-			p.Width, p.Height, p.Format = plan.Dims[i][0], plan.Dims[i][1], j.Image.Format
+			p.Width, p.Height, p.Format = plan.Dims[i][0], plan.Dims[i][1], string(j.Image.Format)
 		} else {
 			p.Op = j.Numbers.Op
 		}

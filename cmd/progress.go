@@ -73,6 +73,17 @@ func newProgress(mode string, quiet bool, w io.Writer, total int) *progress {
 	return p
 }
 
+// event follows the dispatcher: a job done (parts of split files count
+// as jobs), a worker died.
+func (p *progress) event(e procs.Event) {
+	switch e.Kind {
+	case procs.EventJobDone:
+		p.done(e)
+	case procs.EventWorkerDied:
+		p.warn(fmt.Sprintf("imgpar: %s; restarting it", e.Detail))
+	}
+}
+
 func (p *progress) done(e procs.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

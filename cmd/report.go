@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/imgpar/imgpar/procs"
+	"github.com/imgpar/imgpar/procs/batch"
 )
 
 func newReportCmd() *cobra.Command {
@@ -21,20 +21,20 @@ concatenated, the duration is the longest shard's, and "shard" lists the
 shards merged.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			var reports []*procs.Report
+			var reports []*batch.Report
 			for _, p := range args {
 				b, err := os.ReadFile(p)
 				if err != nil {
 					return usageError{fmt.Errorf("%s: %v", p, unwrapPath(err))}
 				}
-				var r procs.Report
+				var r batch.Report
 				if err := json.Unmarshal(b, &r); err != nil {
 					return usageError{fmt.Errorf("%s: not an imgpar report: %v", p, err)}
 				}
 				reports = append(reports, &r)
 			}
 			enc := json.NewEncoder(c.OutOrStdout())
-			return enc.Encode(procs.MergeReports(reports))
+			return enc.Encode(batch.MergeReports(reports))
 		},
 	})
 	return rc

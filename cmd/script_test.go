@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end scripts in testdata/script against the
 // real command, with real worker processes.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	photos, err := filepath.Abs("../testdata")
 	if err != nil {
 		t.Fatal(err)
@@ -80,19 +81,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// waitfiles DIR N: wait (up to 60s) until DIR holds at least N files.
+// scriptWaitLimit bounds the waits of waitfiles and killworker: far above
+// what a run needs even on a busy machine, so that only a hang reaches it.
+const scriptWaitLimit = 3 * time.Minute
+
+// waitfiles DIR N: wait until DIR holds at least N files.
 func cmdWaitFiles(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[0])
 	n, err := strconv.Atoi(args[1])
 	ts.Check(err)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(scriptWaitLimit)
 	for time.Now().Before(deadline) {
 		if countFiles(dir) >= n {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	ts.Fatalf("%s holds %d files after 60s, want %d", dir, countFiles(dir), n)
+	ts.Fatalf("%s holds %d files after %v, want %d", dir, countFiles(dir), scriptWaitLimit, n)
 }
 
 func countFiles(dir string) int {
@@ -166,7 +171,7 @@ func cmdKillWorker(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("killworker reads /proc: guard the script with [linux]")
 	}
 	marker := ts.MkAbs(args[0])
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(scriptWaitLimit)
 	for time.Now().Before(deadline) {
 		pids := workersOf(marker)
 		if len(pids) > 0 {

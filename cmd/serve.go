@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgpar/imgpar/procs/batch"
 	"github.com/imgpar/imgpar/procs/httpapi"
 )
 
@@ -35,7 +36,7 @@ func newServeCmd() *cobra.Command {
                     -> {"result":[...]}, as imgpar process computes it
     POST /upload    an image (multipart field "image", or an image/* body)
                     -> the image resized (query: width=800, height, fit,
-                    format=jpeg, quality=80)
+                    format=jpeg, quality; as imgpar process's flags)
     GET  /healthz   200 once workers are up, 503 before
     GET  /metrics   Prometheus text format
 
@@ -64,8 +65,8 @@ Environment:
 	f := c.Flags()
 	f.SortFlags = false
 	f.StringVar(&o.addr, "addr", httpapi.DefaultAddr, "listen address; loopback by default, e.g. 0.0.0.0:3000 for every interface")
-	f.IntVar(&o.procs, "procs", 0, "worker processes (default: logical CPUs / threads)")
-	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (default: logical CPUs / procs)")
+	f.IntVar(&o.procs, "procs", 0, "worker processes (0: choose from the logical CPU count and --threads)")
+	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (0: choose from the logical CPU count and --procs)")
 	f.StringVar(&o.maxUpload, "max-upload", "32MiB", "largest request body accepted (413 beyond)")
 	f.Int64Var(&o.maxPixels, "max-pixels", httpapi.DefaultMaxPixels, "reject images whose header declares more pixels than this (422)")
 	f.IntVar(&o.queue, "queue", httpapi.DefaultQueue, "jobs that may wait for a worker; requests beyond get 503 with Retry-After")
@@ -90,10 +91,11 @@ func runServe(c *cobra.Command, o *serveOptions) error {
 		return usageError{fmt.Errorf("--request-timeout %s: must be more than 0", o.requestTimeout)}
 	case o.grace < 0:
 		return usageError{fmt.Errorf("--grace %s: must not be negative", o.grace)}
-	case o.procs < 0 || o.threads < 0:
-		return usageError{fmt.Errorf("--procs and --threads must not be negative")}
 	}
-	nprocs, nthreads := workerSplit(o.procs, o.threads)
+	nprocs, nthreads, err := batch.WorkerSplit(o.procs, o.threads)
+	if err != nil {
+		return optionError(err)
+	}
 	safe, err := o.safe.options(nprocs * nthreads)
 	if err != nil {
 		return usageError{err}

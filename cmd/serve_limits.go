@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imgpar/imgpar/procs"
 	"github.com/imgpar/imgpar/procs/httpapi"
 )
 
@@ -44,9 +45,15 @@ func (l *serveLimits) options(threads int) (serveLimits, error) {
 	case l.maxConns <= 0:
 		return *l, fmt.Errorf("--max-conns %d: must be more than 0", l.maxConns)
 	}
-	budget, err := memBudget(l.memLimit, threads)
-	l.budget = budget
-	return *l, err
+	limit, err := memLimitFlag(l.memLimit)
+	if err != nil {
+		return *l, err
+	}
+	l.budget = limit
+	if limit == 0 {
+		l.budget = procs.DefaultMemBudget(threads)
+	}
+	return *l, nil
 }
 
 // apply adds the limits to o.

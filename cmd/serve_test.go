@@ -321,6 +321,7 @@ func processCLI(t *testing.T, in, outName string, args ...string) []byte {
 }
 
 func TestServeRoutes(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "2", "--threads", "1")
 
 	// POST /process: the seed's body and route (heavy, 1e6 rounds), and
@@ -406,7 +407,58 @@ func TestServeRoutes(t *testing.T) {
 	}
 }
 
+// For the same photo and parameters, serve answers exactly the bytes
+// process writes: both front ends build their spec with one constructor,
+// and one worker runs it. Every output format, its default quality
+// included (AVIF 50, the others 80), plus explicit settings.
+func TestServeMatchesProcess(t *testing.T) {
+	s := startServer(t, "--procs", "1", "--threads", "2")
+	photo := filepath.Join("..", "testdata", "photos", "boats-lake-landscape-420.jpg")
+	alpha := filepath.Join("..", "testdata", "photos", "lake-night-vignette-alpha.png")
+	for _, tc := range []struct {
+		in, query, out, contentType string
+		args                        []string
+	}{
+		// Each output format at its default quality (AVIF 50, others 80).
+		{photo, "format=jpeg&width=320", "boats-lake-landscape-420.jpg", "image/jpeg", []string{"--format", "jpeg", "--width", "320"}},
+		{photo, "format=png&width=320", "boats-lake-landscape-420.png", "image/png", []string{"--format", "png", "--width", "320"}},
+		{photo, "format=webp&width=320", "boats-lake-landscape-420.webp", "image/webp", []string{"--format", "webp", "--width", "320"}},
+		{photo, "format=avif&width=320", "boats-lake-landscape-420.avif", "image/avif", []string{"--format", "avif", "--width", "320"}},
+		{photo, "format=gif&width=320", "boats-lake-landscape-420.gif", "image/gif", []string{"--format", "gif", "--width", "320"}},
+		{photo, "format=tiff&width=320", "boats-lake-landscape-420.tiff", "image/tiff", []string{"--format", "tiff", "--width", "320"}},
+		{photo, "format=bmp&width=320", "boats-lake-landscape-420.bmp", "image/bmp", []string{"--format", "bmp", "--width", "320"}},
+		// Explicit settings, aliases, and an alpha PNG kept as PNG.
+		{photo, "format=JPG&quality=55&width=300&height=300&fit=cover", "boats-lake-landscape-420.jpg", "image/jpeg",
+			[]string{"--format", "JPG", "--quality", "55", "--width", "300", "--height", "300", "--fit", "cover"}},
+		{photo, "format=avif&quality=70&width=0&height=120", "boats-lake-landscape-420.avif", "image/avif",
+			[]string{"--format", "avif", "--quality", "70", "--width", "0", "--height", "120"}},
+		{alpha, "format=same&width=200", "lake-night-vignette-alpha.png", "image/png", []string{"--width", "200"}},
+	} {
+		data, err := os.ReadFile(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct := "image/jpeg"
+		if strings.HasSuffix(tc.in, ".png") {
+			ct = "image/png"
+		}
+		r := httpPost(s.url+"/upload?"+tc.query, ct, data)
+		if r.status != http.StatusOK || r.header.Get("Content-Type") != tc.contentType {
+			t.Errorf("%s: %v, want 200 %s", tc.query, r, tc.contentType)
+			continue
+		}
+		want := processCLI(t, tc.in, tc.out, tc.args...)
+		if !bytes.Equal(r.body, want) {
+			t.Errorf("%s: served %d bytes, imgpar process %v wrote %d other bytes", tc.query, len(r.body), tc.args, len(want))
+		}
+	}
+	if code := s.stop(syscall.SIGTERM); code != 0 {
+		t.Errorf("exit code %d after SIGTERM, want 0\n%s", code, s.log())
+	}
+}
+
 func TestServeErrors(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "1", "--threads", "2", "--max-upload", "1MiB", "--max-pixels", "1000000")
 	jpeg := serveTestdata(t, "photos/moss-landscape-444.jpg")
 	big := bytes.Repeat(jpeg, (2<<20)/len(jpeg)+1) // over 1 MiB, starts like a JPEG
@@ -471,6 +523,7 @@ func TestServeErrors(t *testing.T) {
 // slow requests: the next gets 503 with Retry-After; clients that leave
 // take their jobs with them.
 func TestServeQueueFull(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "1", "--threads", "1", "--queue", "1", "--max-work", "-1")
 	slow := slowNumbers(40000)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -509,7 +562,10 @@ func TestServeQueueFull(t *testing.T) {
 }
 
 func TestServeRequestTimeout(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--request-timeout", "500ms", "--max-work", "-1")
+	t.Parallel()
+	// Far above what the follow-up request takes, even on a busy machine;
+	// the slow job takes seconds.
+	s := startServer(t, "--procs", "1", "--threads", "1", "--request-timeout", "2s", "--max-work", "-1")
 	r := httpPost(s.url+"/process", "application/json", slowNumbers(40000))
 	if r.status != http.StatusGatewayTimeout || !bytes.Contains(r.body, []byte("request timeout")) {
 		t.Fatalf("slow request: %v, want 504", r)
@@ -524,6 +580,7 @@ func TestServeRequestTimeout(t *testing.T) {
 // TestServeWorkerKilled SIGKILLs a worker under a request: the request is
 // retried on another worker and its client gets one answer, 200.
 func TestServeWorkerKilled(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "2", "--threads", "1", "--max-work", "-1")
 	body := slowNumbers(3000)
 	var wg sync.WaitGroup
@@ -563,6 +620,7 @@ func TestServeWorkerKilled(t *testing.T) {
 // TestServeGracefulShutdown: SIGTERM while a request runs; it completes,
 // new connections are refused, the server exits 0 and no worker is left.
 func TestServeGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "--procs", "1", "--threads", "1", "--grace", "60s", "--max-work", "-1")
 	done := make(chan httpReply, 1)
 	go func() { done <- httpPost(s.url+"/process", "application/json", slowNumbers(4000)) }()

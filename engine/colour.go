@@ -60,13 +60,7 @@ func cmykToSRGB(img image.Image, icc []byte) (image.Image, []byte) {
 // outputColour applies the output half of the policy above and returns
 // the pixels and the profile to embed.
 func outputColour(img image.Image, icc []byte, spec *ImageSpec) (image.Image, []byte, error) {
-	if err := CheckColorspace(spec.Colorspace); err != nil {
-		return nil, nil, err
-	}
-	f, err := imgfmt.ParseFormat(spec.Format)
-	if err != nil {
-		return nil, nil, err
-	}
+	f := spec.Format
 	wantSRGB := spec.Colorspace == ColorspaceSRGB
 	tag := func() []byte {
 		if wantSRGB && !spec.Strip && f.CarriesICC() {

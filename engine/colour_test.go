@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -201,7 +200,7 @@ func TestColourAgainstLCMS(t *testing.T) {
 				if mode == "L" {
 					out.wantICC = nil
 				}
-				spec := ImageSpec{Width: hdr.Width, Format: out.format, Colorspace: out.colorspace}
+				spec := colourSpec(t, hdr.Width, out.format, out.colorspace)
 				img, meta := transform(t, data, spec)
 				enc, got := roundTrip(t, img, meta, spec)
 				f, _ := imgfmt.ParseFormat(out.format)
@@ -223,7 +222,7 @@ func TestColourAgainstLCMS(t *testing.T) {
 			}
 			// Default, TIFF: an RGB or grey profile is kept and the pixels
 			// are the decoder's; a CMYK one is applied and not embedded.
-			spec := ImageSpec{Width: hdr.Width, Format: "tiff"}
+			spec := colourSpec(t, hdr.Width, "tiff", "")
 			img, meta := transform(t, data, spec)
 			enc, got := roundTrip(t, img, meta, spec)
 			kept := imgfmt.ReadMeta(imgfmt.TIFF, enc).ICC
@@ -250,22 +249,24 @@ func TestColourAgainstLCMS(t *testing.T) {
 func TestColourConvertsOnlyWhenNeeded(t *testing.T) {
 	data := readTestdata(t, "icc/boats-srgb-untagged.jpg")
 	untagged := withICC(t, data, nil)
-	base, _ := transform(t, untagged, ImageSpec{Width: 200, Format: "bmp"})
-	img, meta := transform(t, untagged, ImageSpec{Width: 200, Format: "png", Colorspace: ColorspaceSRGB})
+	base, _ := transform(t, untagged, colourSpec(t, 200, "bmp", ""))
+	img, meta := transform(t, untagged, colourSpec(t, 200, "png", ColorspaceSRGB))
 	if !bytes.Equal(meta.ICC, imgfmt.SRGBProfile()) || raster.PSNR(img, base) != math.Inf(1) {
 		t.Errorf("untagged input with --colorspace srgb: profile %d bytes, pixels %.1f dB from plain", len(meta.ICC), raster.PSNR(img, base))
 	}
 	for _, prof := range [][]byte{imgfmt.SRGBProfile(), []byte("not a profile, long enough to pass for one? no: no acsp signature here at all.................................................................................................")} {
 		tagged := withICC(t, data, prof)
-		got, meta := transform(t, tagged, ImageSpec{Width: 200, Format: "bmp"})
+		got, meta := transform(t, tagged, colourSpec(t, 200, "bmp", ""))
 		if meta.ICC != nil || raster.PSNR(got, base) != math.Inf(1) {
 			t.Errorf("profile of %d bytes to BMP: pixels %.1f dB from plain, profile %d bytes", len(prof), raster.PSNR(got, base), len(meta.ICC))
 		}
 	}
-	var ie *imageErr
-	_, _, err := TransformImage(context.Background(), data, &ImageSpec{Width: 10, Format: "png", Filter: "lanczos", Colorspace: "p3"})
-	if !errors.As(err, &ie) {
-		t.Errorf("--colorspace p3: %v, want a refusal", err)
+	var oe *OptionError
+	if _, err := NewImageSpec(ImageOptions{Colorspace: "p3"}); !errors.As(err, &oe) || oe.Option != "colorspace" {
+		t.Errorf("colorspace p3: %v, want an OptionError", err)
+	}
+	if s, err := NewImageSpec(ImageOptions{Colorspace: "sRGB"}); err != nil || s.Colorspace != ColorspaceSRGB {
+		t.Errorf("colorspace sRGB: %q, %v", s.Colorspace, err)
 	}
 }
 
@@ -282,4 +283,9 @@ func withICC(t *testing.T, jpegData, profile []byte) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// colourSpec is the spec of a resize to width in format, with colorspace.
+func colourSpec(t testing.TB, width int, format, colorspace string) ImageSpec {
+	return mustSpec(t, ImageOptions{Width: &width, Format: format, Colorspace: colorspace})
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/raster"
 )
@@ -27,16 +29,16 @@ func estimateImageBytes(h imgfmt.Header, fileSize int64, outW, outH int) int64 {
 // fileSize bytes. It also returns the output size. The planner of imgpar
 // process and the admission of imgpar serve both use it.
 func EstimateImage(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, w, ht int, err error) {
-	g, err := spec.Geometry()
-	if err != nil {
-		return 0, 0, 0, err
+	if spec.Format == "" {
+		return 0, 0, 0, errors.New("image settings without an output format (resolve \"same\" first)")
 	}
+	g := spec.Geometry
 	dw, dh := h.DisplaySize()
 	if spec.NoRotate {
 		dw, dh = h.Width, h.Height
 	}
 	_, _, w, ht = g.Plan(dw, dh)
-	est = estimateImageBytes(h, fileSize, w, ht) + encoderBytes(imgfmt.Format(spec.Format), w, ht)
+	est = estimateImageBytes(h, fileSize, w, ht) + encoderBytes(spec.Format, w, ht)
 	return est, w, ht, nil
 }
 

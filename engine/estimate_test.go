@@ -63,7 +63,7 @@ func TestEstimateImageEncoders(t *testing.T) {
 		{"webp", 1000*500*48 + 32<<20},
 		{"avif", 1000*500*96 + 32<<20},
 	} {
-		spec := ImageSpec{Width: 1000, Fit: "inside", Format: tc.format, Quality: 80}
+		spec := mustSpec(t, ImageOptions{Width: new(1000), Format: tc.format, Quality: new(80)})
 		est, w, ht, err := EstimateImage(spec, h, size)
 		if err != nil || w != 1000 || ht != 500 {
 			t.Fatalf("%s: %dx%d, %v", tc.format, w, ht, err)
@@ -74,7 +74,7 @@ func TestEstimateImageEncoders(t *testing.T) {
 	}
 	// The display size decides the output: orientation 6 turns the image.
 	h.Orientation = 6
-	if _, w, ht, _ := EstimateImage(ImageSpec{Width: 500, Fit: "inside", Format: "jpeg"}, h, size); w != 500 || ht != 1000 {
+	if _, w, ht, _ := EstimateImage(mustSpec(t, ImageOptions{Width: new(500), Format: "jpeg"}), h, size); w != 500 || ht != 1000 {
 		t.Errorf("rotated: %dx%d, want 500x1000", w, ht)
 	}
 }

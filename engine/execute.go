@@ -14,29 +14,29 @@ func Execute(ctx context.Context, job Job, threads int) (res Result) {
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
-			res = Fail(CodeInternal, "%s: internal error: %v (please report: %s)", job.Input, r, firstFrame(debug.Stack()))
+			res = FailFile(CodeInternal, job.Input, "internal error: %v (please report: %s)", r, firstFrame(debug.Stack()))
 		}
 		res.Millis = time.Since(start).Milliseconds()
 	}()
 	if err := ctx.Err(); err != nil {
-		return Fail(CodeCanceled, "%s: canceled", job.Input)
+		return FailFile(CodeCanceled, job.Input, "canceled")
 	}
 	switch job.Kind {
 	case KindImage:
 		if job.Image == nil {
-			return Fail(CodeInternal, "%s: image job without settings", job.Input)
+			return FailFile(CodeInternal, job.Input, "image job without settings")
 		}
 		return runImage(ctx, job)
 	case KindNumbers:
 		if job.Numbers == nil {
-			return Fail(CodeInternal, "%s: numbers job without settings", job.Input)
+			return FailFile(CodeInternal, job.Input, "numbers job without settings")
 		}
 		if job.Values != nil {
 			return runValues(ctx, job, threads)
 		}
 		return runNumbers(ctx, job, threads)
 	default:
-		return Fail(CodeInternal, "%s: unknown job kind %q", job.Input, job.Kind)
+		return FailFile(CodeInternal, job.Input, "unknown job kind %q", job.Kind)
 	}
 }
 
@@ -47,9 +47,9 @@ func firstFrame(stack []byte) string {
 		if c == '\n' {
 			lines++
 			if lines == 8 {
-				return oneLine(string(stack[:i]))
+				return OneLine(string(stack[:i]))
 			}
 		}
 	}
-	return oneLine(string(stack))
+	return OneLine(string(stack))
 }

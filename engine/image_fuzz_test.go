@@ -18,13 +18,15 @@ func FuzzTransformImage(f *testing.F) {
 		f.Add(data, uint8(i))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
-		spec := &ImageSpec{Width: 48, Format: []string{"jpeg", "png", "gif"}[int(mode)%3], Quality: 75, MaxPixels: 1 << 20}
+		o := ImageOptions{Width: new(48), Format: []string{"jpeg", "png", "gif"}[int(mode)%3], Quality: new(75), MaxPixels: new(int64(1 << 20))}
 		if mode&4 != 0 {
-			spec.Height, spec.Fit = 32, []string{"cover", "fill"}[int(mode>>3)%2]
+			o.Height, o.Fit = new(32), []string{"cover", "fill"}[int(mode>>3)%2]
 		}
-		spec.NoRotate = mode&16 != 0
-		spec.Strip = mode&32 != 0
-		spec.KeepMetadata = mode&64 != 0
+		o.NoRotate = mode&16 != 0
+		o.Strip = mode&32 != 0
+		o.KeepMetadata = mode&64 != 0
+		s := mustSpec(t, o)
+		spec := &s
 		img, meta, err := TransformImage(context.Background(), data, spec)
 		if err != nil {
 			res := imageError("in.jpg", err)
@@ -46,10 +48,10 @@ func FuzzTransformImage(f *testing.F) {
 		switch {
 		case b.Dx() <= 0 || b.Dy() <= 0:
 			t.Fatalf("empty image %v", b)
-		case spec.Height == 0 && b.Dx() > spec.Width:
-			t.Fatalf("image %v wider than %d", b, spec.Width)
-		case spec.Height != 0 && (b.Dx() > spec.Width || b.Dy() > spec.Height):
-			t.Fatalf("image %v larger than %dx%d (%s)", b, spec.Width, spec.Height, spec.Fit)
+		case spec.Geometry.Height == 0 && b.Dx() > spec.Geometry.Width:
+			t.Fatalf("image %v wider than %d", b, spec.Geometry.Width)
+		case spec.Geometry.Height != 0 && (b.Dx() > spec.Geometry.Width || b.Dy() > spec.Geometry.Height):
+			t.Fatalf("image %v larger than %dx%d (%s)", b, spec.Geometry.Width, spec.Geometry.Height, spec.Geometry.Fit)
 		}
 		if err := encodeImage(io.Discard, img, meta, spec); err != nil {
 			t.Fatalf("encode %s of a decoded %v image: %v", spec.Format, b, err)

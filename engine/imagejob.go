@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/raster"
@@ -38,9 +35,9 @@ func runImage(ctx context.Context, job Job) Result {
 		if errors.As(err, &pe) {
 			// Name the input, like every other failure, and the output
 			// (not the temp file the OS error names).
-			return Fail(CodeIO, "%s: write %s: %v", job.Input, job.Output, pe.Err)
+			return FailFile(CodeIO, job.Input, "write %s: %v", job.Output, pe.Err)
 		}
-		return Fail(CodeIO, "%s: encode %s: %v", job.Input, spec.Format, err)
+		return FailFile(CodeIO, job.Input, "encode %s: %v", spec.Format, err)
 	}
 	return Result{OK: true, BytesIn: int64(len(data)), BytesOut: n, Width: b.Dx(), Height: b.Dy(), SHA256: DataSHA256(data)}
 }
@@ -57,12 +54,12 @@ func (e *imageErr) Unwrap() error { return e.err }
 func imageError(path string, err error) Result {
 	var ie *imageErr
 	if errors.As(err, &ie) {
-		return Fail(ie.code, "%s: %v", path, ie.err)
+		return FailFile(ie.code, path, "%v", ie.err)
 	}
 	if errors.Is(err, context.Canceled) {
-		return Fail(CodeCanceled, "%s: canceled", path)
+		return FailFile(CodeCanceled, path, "canceled")
 	}
-	return Fail(CodeDecode, "%s: %v", path, err)
+	return FailFile(CodeDecode, path, "%v", err)
 }
 
 // ImageMeta is the metadata carried from the input to the output.
@@ -96,10 +93,7 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 	if spec.NoRotate || orientation < 1 || orientation > 8 {
 		orientation = 1
 	}
-	g, err := spec.Geometry()
-	if err != nil {
-		return nil, meta, &imageErr{CodeInternal, err}
-	}
+	g := spec.Geometry
 	dispW, dispH := hdr.Width, hdr.Height
 	if orientation >= 5 {
 		dispW, dispH = dispH, dispW
@@ -110,10 +104,7 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 	if orientation >= 5 {
 		sw, sh = rh, rw
 	}
-	filter, err := raster.ParseFilter(orDefault(spec.Filter, "lanczos"))
-	if err != nil {
-		return nil, meta, &imageErr{CodeInternal, err}
-	}
+	filter := spec.Filter
 
 	var img image.Image
 	denom := 1
@@ -160,73 +151,10 @@ func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Im
 }
 
 func encodeImage(w io.Writer, img image.Image, meta ImageMeta, spec *ImageSpec) error {
-	f, err := imgfmt.ParseFormat(spec.Format)
-	if err != nil {
-		return err
-	}
 	// WebP and AVIF encoders are WebAssembly modules compiled once per
 	// worker process, on first use (0.5-2 s); other formats skip this.
-	if err := imgfmt.InitCodec(f); err != nil {
+	if err := imgfmt.InitCodec(spec.Format); err != nil {
 		return err
 	}
-	o := imgfmt.DefaultEncodeOptions(f)
-	o.Quality = spec.Quality
-	o.Lossless = spec.Lossless
-	if spec.PNGLevel != 0 {
-		o.PNGLevel = spec.PNGLevel
-	}
-	if spec.Background != "" {
-		bg, err := ParseColor(spec.Background)
-		if err != nil {
-			return err
-		}
-		o.Background = bg
-	}
-	o.ICC = meta.ICC
-	o.EXIF = meta.EXIF
-	return imgfmt.Encode(w, img, o)
-}
-
-// Geometry maps the spec's size fields onto the shared geometry type.
-func (s *ImageSpec) Geometry() (imgfmt.Geometry, error) {
-	g := imgfmt.Geometry{Width: s.Width, Height: s.Height, Percent: s.Percent, Enlarge: s.Enlarge, OnlyShrink: s.OnlyShrink}
-	if s.Fit != "" {
-		f, err := imgfmt.ParseFit(s.Fit)
-		if err != nil {
-			return g, err
-		}
-		g.Fit = f
-	}
-	return g, g.Validate()
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
-// ParseColor reads a background colour: a name (white, black, grey, red,
-// green, blue) or #rgb / #rrggbb / #rrggbbaa in hex.
-func ParseColor(s string) (color.NRGBA, error) {
-	names := map[string]color.NRGBA{
-		"white": {255, 255, 255, 255}, "black": {0, 0, 0, 255}, "gray": {128, 128, 128, 255},
-		"grey": {128, 128, 128, 255}, "red": {255, 0, 0, 255}, "green": {0, 128, 0, 255}, "blue": {0, 0, 255, 255},
-	}
-	if c, ok := names[strings.ToLower(s)]; ok {
-		return c, nil
-	}
-	h := strings.TrimPrefix(s, "#")
-	if len(h) == 3 {
-		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
-	}
-	if len(h) == 6 {
-		h += "ff"
-	}
-	v, err := strconv.ParseUint(h, 16, 32)
-	if len(h) != 8 || err != nil {
-		return color.NRGBA{}, fmt.Errorf("background %q: want a colour name or #rrggbb", s)
-	}
-	return color.NRGBA{uint8(v >> 24), uint8(v >> 16), uint8(v >> 8), uint8(v)}, nil
+	return imgfmt.Encode(w, img, spec.encodeOptions(meta))
 }

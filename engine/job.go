@@ -38,33 +38,6 @@ type Job struct {
 	Values *Values `json:"values,omitempty"`
 }
 
-// ImageSpec says how to turn one image into another.
-type ImageSpec struct {
-	Width      int     `json:"width,omitempty"`
-	Height     int     `json:"height,omitempty"`
-	Percent    float64 `json:"percent,omitempty"`
-	Fit        string  `json:"fit,omitempty"`
-	Enlarge    bool    `json:"enlarge,omitempty"`
-	OnlyShrink bool    `json:"only_shrink,omitempty"`
-	Filter     string  `json:"filter,omitempty"`
-	// Format is the output format ("jpeg", "png", ...); never "same": the
-	// planner resolves that from the input.
-	Format       string `json:"format"`
-	Quality      int    `json:"quality,omitempty"`
-	Lossless     bool   `json:"lossless,omitempty"`
-	PNGLevel     int    `json:"png_level,omitempty"`
-	Background   string `json:"background,omitempty"`
-	NoRotate     bool   `json:"no_rotate,omitempty"`
-	Strip        bool   `json:"strip,omitempty"`
-	KeepMetadata bool   `json:"keep_metadata,omitempty"`
-	MaxPixels    int64  `json:"max_pixels,omitempty"`
-
-	// Colorspace "srgb" converts tagged input to sRGB and tags the output
-	// sRGB; "" keeps the input's profile where the output format can carry
-	// it (see engine/colour.go).
-	Colorspace string `json:"colorspace,omitempty"`
-}
-
 // NumbersSpec says what to compute over a number file.
 type NumbersSpec struct {
 	Op     string `json:"op"`
@@ -95,10 +68,23 @@ type Result struct {
 }
 
 // JobError is a failed job's reason: a stable code and a one-line message
-// that names the input.
+// that names the input. Input and Detail are the message's two parts
+// ("Input: Detail") when it is about an input file, so that a front end
+// can name the file its own way (serve: "upload", not a temp path).
 type JobError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Input   string `json:"input,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Describe is the message with the input named as name instead of its
+// path, when the message is about the input.
+func (e *JobError) Describe(name string) string {
+	if e.Detail == "" {
+		return e.Message
+	}
+	return name + ": " + e.Detail
 }
 
 func (e *JobError) Error() string { return e.Message }
@@ -119,7 +105,14 @@ const (
 
 // Fail builds a failed Result.
 func Fail(code, format string, args ...any) Result {
-	return Result{Error: &JobError{Code: code, Message: oneLine(fmt.Sprintf(format, args...))}}
+	return Result{Error: &JobError{Code: code, Message: OneLine(fmt.Sprintf(format, args...))}}
+}
+
+// FailFile builds a failed Result about the input at path: its message is
+// "path: detail".
+func FailFile(code, path, format string, args ...any) Result {
+	detail := OneLine(fmt.Sprintf(format, args...))
+	return Result{Error: &JobError{Code: code, Message: OneLine(path) + ": " + detail, Input: path, Detail: detail}}
 }
 
 // SpecKey is a stable string of the settings that shape a job's output, for
@@ -133,7 +126,9 @@ func (j *Job) SpecKey() string {
 	return string(b)
 }
 
-func oneLine(s string) string {
+// OneLine folds line breaks into spaces: every message imgpar prints about
+// a file is one line, even for a file name with a line break.
+func OneLine(s string) string {
 	out := make([]rune, 0, len(s))
 	for _, r := range s {
 		if r == '\n' || r == '\r' {

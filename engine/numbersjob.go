@@ -17,7 +17,7 @@ func runNumbers(ctx context.Context, job Job, threads int) Result {
 	spec := job.Numbers
 	op, err := numbers.ParseOp(spec.Op)
 	if err != nil {
-		return Fail(CodeInternal, "%s: %v", job.Input, err)
+		return FailFile(CodeInternal, job.Input, "%v", err)
 	}
 	o := numbers.Options{Op: op, Rounds: spec.Rounds}
 	var fr numbers.FileResult
@@ -28,20 +28,23 @@ func runNumbers(ctx context.Context, job Job, threads int) Result {
 	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return Fail(CodeCanceled, "%s: canceled", job.Input)
+			return FailFile(CodeCanceled, job.Input, "canceled")
 		}
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			if pe.Path != job.Input { // the output (or its temp file)
-				return Fail(CodeIO, "%s: write %s: %v", job.Input, job.Output, pe.Err)
+				return FailFile(CodeIO, job.Input, "write %s: %v", job.Output, pe.Err)
 			}
 			return ioError("read", job.Input, err)
 		}
 		msg := err.Error()
-		if !strings.HasPrefix(msg, job.Input) {
-			msg = job.Input + ": " + msg
+		if detail, ok := strings.CutPrefix(msg, job.Input+": "); ok {
+			return FailFile(CodeBadInput, job.Input, "%s", detail)
 		}
-		return Fail(CodeBadInput, "%s", msg)
+		if !strings.HasPrefix(msg, job.Input) {
+			return FailFile(CodeBadInput, job.Input, "%s", msg)
+		}
+		return Fail(CodeBadInput, "%s", msg) // "path:line: ..."
 	}
 	res := Result{OK: true, BytesIn: fr.BytesIn, BytesOut: fr.BytesOut, Count: fr.Count}
 	if !spec.Part {
@@ -65,7 +68,7 @@ type Group struct {
 
 // splitNumbers turns one heavy text-number job into part jobs when the file
 // is large enough to be worth spreading over workers.
-func splitNumbers(p *Plan, job Job, size int64, parts int) bool {
+func splitNumbers(p *Plan, job Job, size int64, parts, owner int) bool {
 	if parts < 2 || size < splitThreshold || job.Numbers.Op != string(numbers.OpHeavy) {
 		return false
 	}
@@ -83,7 +86,7 @@ func splitNumbers(p *Plan, job Job, size int64, parts int) bool {
 		spec := *job.Numbers
 		spec.Part, spec.Start, spec.End = true, r.Start, r.End
 		pj.Numbers = &spec
-		pj.Output = filepath.Join(dir, fmt.Sprintf("%s%d-part%03d-%s", TempPrefix, os.Getpid(), k, base))
+		pj.Output = filepath.Join(dir, fmt.Sprintf("%s%d-part%03d-%s", TempPrefix, owner, k, base))
 		g.Jobs = append(g.Jobs, len(p.Jobs))
 		p.Jobs = append(p.Jobs, pj)
 		p.Sizes = append(p.Sizes, r.End-r.Start)
@@ -97,57 +100,42 @@ func splitNumbers(p *Plan, job Job, size int64, parts int) bool {
 // across workers.
 const splitThreshold = 1 << 20
 
-// Collapse assembles the parts of every split number file and returns the
-// jobs and results as the user sees them: one per input file.
-func (p *Plan) Collapse(results []Result) ([]Job, []Result) {
-	if len(p.Groups) == 0 {
-		return p.Jobs, results
-	}
-	partOf := map[int]int{}
-	for gi, g := range p.Groups {
-		for _, j := range g.Jobs {
-			partOf[j] = gi
+// IsPart reports whether j is one part of a split number file (a Group):
+// its output is a temp file, not one the user sees.
+func (j *Job) IsPart() bool { return j.Numbers != nil && j.Numbers.Part }
+
+// Assemble joins the parts of split file g once all of them are answered
+// (result gives the answer of the job at an index of p.Jobs) and returns
+// the job and result as the user sees them: one for the input file. The
+// parts are removed either way.
+func (p *Plan) Assemble(g Group, result func(job int) Result) (Job, Result) {
+	job := p.Jobs[g.Jobs[0]]
+	job.Output = g.Output
+	spec := *job.Numbers
+	spec.Part, spec.Start, spec.End = false, 0, 0
+	job.Numbers = &spec
+	res := Result{OK: true, BytesIn: g.Size}
+	var parts []string
+	for _, ji := range g.Jobs {
+		r := result(ji)
+		parts = append(parts, p.Jobs[ji].Output)
+		res.Count += r.Count
+		res.Millis += r.Millis
+		if !r.OK && res.OK {
+			res = r
 		}
 	}
-	var jobs []Job
-	var out []Result
-	for i, j := range p.Jobs {
-		if _, ok := partOf[i]; !ok {
-			jobs = append(jobs, j)
-			out = append(out, results[i])
+	if res.OK {
+		n, err := numbers.Assemble(g.Output, parts)
+		if err != nil {
+			res = FailFile(CodeIO, g.Input, "assemble %s: %v", g.Output, err)
+		}
+		res.BytesOut = n
+	}
+	if !res.OK {
+		for _, part := range parts {
+			os.Remove(part)
 		}
 	}
-	for _, g := range p.Groups {
-		job := p.Jobs[g.Jobs[0]]
-		job.Output = g.Output
-		spec := *job.Numbers
-		spec.Part, spec.Start, spec.End = false, 0, 0
-		job.Numbers = &spec
-		res := Result{OK: true, BytesIn: g.Size}
-		var parts []string
-		for _, ji := range g.Jobs {
-			r := results[ji]
-			parts = append(parts, p.Jobs[ji].Output)
-			res.Count += r.Count
-			res.Millis += r.Millis
-			if !r.OK && res.OK {
-				res = r
-			}
-		}
-		if res.OK {
-			n, err := numbers.Assemble(g.Output, parts)
-			if err != nil {
-				res = Fail(CodeIO, "%s: assemble %s: %v", g.Input, g.Output, err)
-			}
-			res.BytesOut = n
-		}
-		if !res.OK {
-			for _, part := range parts {
-				os.Remove(part)
-			}
-		}
-		jobs = append(jobs, job)
-		out = append(out, res)
-	}
-	return jobs, out
+	return job, res
 }

@@ -15,8 +15,9 @@ import (
 // PlanOptions say how inputs become jobs.
 type PlanOptions struct {
 	OutDir string
-	// Image is the template for image jobs; Format may be "same" (the
-	// input's own format).
+	// Image is the template for image jobs, from NewImageSpec; an empty
+	// Format is the input's own (--format same), and then the output
+	// keeps the input's extension as spelled (lzw.tif stays .tif).
 	Image   ImageSpec
 	Numbers NumbersSpec
 	// Name is the output path template under OutDir, with {dir}, {name},
@@ -36,6 +37,10 @@ type PlanOptions struct {
 	// SplitParts spreads a large heavy text-number file over this many
 	// part jobs (the worker count); below 2 nothing is split.
 	SplitParts int
+	// Owner is the pid of the process that will assemble split files: their
+	// part files carry it in their temp names (after TempPrefix), so that a
+	// sweep of stale temp files leaves a running batch's parts alone.
+	Owner int
 }
 
 // DefaultName is the default output name template.
@@ -138,10 +143,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		var w, h int
 		switch cl.kind {
 		case KindImage:
-			spec := o.Image
-			if spec.Format == "" || spec.Format == "same" {
-				spec.Format = string(sameFormat(cl.format))
-			}
+			spec := o.Image.ForInput(cl.format)
 			est, ow, oh, err := EstimateImage(spec, cl.header, in.Size)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
@@ -149,7 +151,10 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			w, h = ow, oh
 			job.Image = &spec
 			job.EstBytes = est
-			ext = imgfmt.Format(spec.Format).Ext()
+			ext = spec.Format.Ext()
+			if o.Image.Format == "" {
+				ext = imgfmt.ExtFor(spec.Format, in.Path)
+			}
 		case KindNumbers:
 			spec := o.Numbers
 			job.Numbers = &spec
@@ -168,12 +173,12 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		}
 		if prev, ok := owners[out]; ok {
 			if o.OnConflict != "suffix" {
-				return nil, fmt.Errorf("%w: %s and %s would both write %s (use --on-conflict suffix, or a --name template with {ext})", ErrUsage, prev, in.Path, out)
+				return nil, &ConflictError{Inputs: [2]string{prev, in.Path}, Output: out}
 			}
 			out = uniqueName(out, owners)
 		}
 		if sameFile(out, in.Path) && !o.InPlace {
-			return nil, fmt.Errorf("%w: output %s would overwrite its input (choose another --out, or pass --in-place)", ErrUsage, out)
+			return nil, &OverwriteError{Output: out}
 		}
 		owners[out] = in.Path
 		if !mine {
@@ -184,7 +189,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			p.UpToDate++
 			continue
 		}
-		if job.Kind == KindNumbers && splitNumbers(p, job, in.Size, o.SplitParts) {
+		if job.Kind == KindNumbers && splitNumbers(p, job, in.Size, o.SplitParts, o.Owner) {
 			continue
 		}
 		p.Jobs = append(p.Jobs, job)
@@ -193,14 +198,38 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	}
 	// Every message is one line, even for a file name with a line break.
 	for i := range p.Failures {
-		p.Failures[i].Error = oneLine(p.Failures[i].Error)
+		p.Failures[i].Error = OneLine(p.Failures[i].Error)
 	}
 	return p, nil
 }
 
+// ConflictError: two inputs would write one output (a usage error).
+type ConflictError struct {
+	Inputs [2]string
+	Output string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s and %s would both write %s", e.Inputs[0], e.Inputs[1], e.Output)
+}
+
+// Unwrap makes it a usage error.
+func (e *ConflictError) Unwrap() error { return ErrUsage }
+
+// OverwriteError: an output would replace its own input, which was not
+// allowed (a usage error).
+type OverwriteError struct{ Output string }
+
+func (e *OverwriteError) Error() string {
+	return fmt.Sprintf("output %s would overwrite its input", e.Output)
+}
+
+// Unwrap makes it a usage error.
+func (e *OverwriteError) Unwrap() error { return ErrUsage }
+
 // sameFormat is the output format for --format same: the input's own,
-// except formats imgpar reads but does not write.
-func sameFormat(f imgfmt.Format) imgfmt.Format { return f }
+// except formats imgpar reads but does not write (HEIC becomes JPEG).
+func sameFormat(f imgfmt.Format) imgfmt.Format { return imgfmt.SameOutput(f) }
 
 func classify(p string, maxPixels int64) class {
 	ext := strings.ToLower(filepath.Ext(p))
@@ -234,7 +263,7 @@ func classify(p string, maxPixels int64) class {
 		return class{err: fmt.Sprintf("not a valid %s: %v", upper(sniffed), err), named: true}
 	}
 	if err := hdr.CheckPixels(maxPixels); err != nil {
-		return class{err: err.Error() + " (raise --max-pixels to allow it)", named: true}
+		return class{err: err.Error(), named: true}
 	}
 	if !sniffed.CanDecode() {
 		return class{err: fmt.Sprintf("%s input is not supported", upper(sniffed)), named: true}
@@ -260,16 +289,16 @@ func numbersOutExt(p string) string {
 	return "json"
 }
 
-// NameTemplate checks an output name template (--name, empty for the
-// default) with --suffix applied, and returns the template to use. The
-// command line calls it before it creates anything.
+// NameTemplate checks an output name template (empty for the default) with
+// a suffix applied, and returns the template to use. The command line
+// calls it before it creates anything. Errors are *OptionError.
 func NameTemplate(name, suffix string) (string, error) {
 	if name == "" {
 		name = DefaultName
 	}
 	if suffix != "" {
 		if !strings.Contains(name, "{name}") {
-			return "", fmt.Errorf("%w: --suffix needs {name} in the --name template", ErrUsage)
+			return "", optErr("suffix", suffix, "needs {name} in the name template")
 		}
 		name = strings.Replace(name, "{name}", "{name}"+suffix, 1)
 	}
@@ -285,26 +314,26 @@ func checkTemplate(t string) error {
 		}
 		j := strings.IndexByte(rest[i:], '}')
 		if j < 0 {
-			return fmt.Errorf("%w: --name %q: unclosed {", ErrUsage, t)
+			return optErr("name", t, "unclosed {")
 		}
 		switch rest[i : i+j+1] {
 		case "{dir}", "{name}", "{ext}", "{width}", "{height}":
 		default:
-			return fmt.Errorf("%w: --name %q: unknown placeholder %s (use {dir} {name} {ext} {width} {height})", ErrUsage, t, rest[i:i+j+1])
+			return optErr("name", t, fmt.Sprintf("unknown placeholder %s (use {dir} {name} {ext} {width} {height})", rest[i:i+j+1]))
 		}
 		rest = rest[i+j+1:]
 	}
 	if !strings.Contains(t, "{name}") {
-		return fmt.Errorf("%w: --name %q must contain {name}", ErrUsage, t)
+		return optErr("name", t, "must contain {name}")
 	}
 	// The template is a path under --out: it may not climb out of it or
 	// name an absolute path (both used to be folded silently into --out).
 	if strings.HasPrefix(t, "/") || strings.HasPrefix(t, `\`) || filepath.VolumeName(t) != "" {
-		return fmt.Errorf("%w: --name %q: the template is a path under --out and cannot be absolute", ErrUsage, t)
+		return optErr("name", t, "the template is a path under the output directory and cannot be absolute")
 	}
 	for _, elem := range strings.FieldsFunc(t, func(r rune) bool { return r == '/' || r == '\\' }) {
 		if elem == ".." {
-			return fmt.Errorf("%w: --name %q: the template is a path under --out and cannot contain \"..\"", ErrUsage, t)
+			return optErr("name", t, "the template is a path under the output directory and cannot contain \"..\"")
 		}
 	}
 	return nil

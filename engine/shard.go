@@ -28,7 +28,7 @@ func ParseShard(s string) (Shard, error) {
 	ki, err1 := strconv.Atoi(strings.TrimSpace(k))
 	ni, err2 := strconv.Atoi(strings.TrimSpace(n))
 	if !ok || err1 != nil || err2 != nil || ni < 1 || ki < 1 || ki > ni {
-		return Shard{}, fmt.Errorf("%w: --shard %q: want K/N with 1 <= K <= N", ErrUsage, s)
+		return Shard{}, optErr("shard", s, "want K/N with 1 <= K <= N")
 	}
 	return Shard{K: ki, N: ni, Source: "flag"}, nil
 }

@@ -92,7 +92,7 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 	spec := job.Numbers
 	op, err := numbers.ParseOp(spec.Op)
 	if err != nil {
-		return Fail(CodeBadInput, "%s: %v", inlineName, err)
+		return FailFile(CodeBadInput, inlineName, "%v", err)
 	}
 	o := numbers.Options{Op: op, Rounds: spec.Rounds}
 	xs := *job.Values
@@ -104,9 +104,9 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return Fail(CodeCanceled, "%s: canceled", inlineName)
+			return FailFile(CodeCanceled, inlineName, "canceled")
 		}
-		return Fail(CodeBadInput, "%s: %v", inlineName, err)
+		return FailFile(CodeBadInput, inlineName, "%v", err)
 	}
 	return Result{OK: true, Count: int64(len(xs)), BytesOut: int64(len(out)), Output: string(out)}
 }

@@ -128,6 +128,10 @@ func fakePrimary() int {
 //
 //	ok/N              succeeds at once; BytesIn = N
 //	slow/DUR[,FILE]   creates FILE (if given) when it starts, sleeps DUR, succeeds
+//	wait/DUR          runs until its job is canceled (then says canceled), or
+//	                  succeeds after DUR
+//	gate/FILE         runs until FILE exists, then succeeds (or until its job
+//	                  is canceled): a job that ends when the test says so
 //	crash/X           SIGKILLs its own worker process (after X, if a duration)
 //	crash-once/FILE   crashes its worker unless FILE exists (it creates it first)
 //	hang/X            says so on stderr, then blocks forever
@@ -161,6 +165,28 @@ func fakeExec(ctx context.Context, job engine.Job, threads int) engine.Result {
 		}
 		time.Sleep(d)
 		return ok(0)
+	case "wait":
+		d, err := time.ParseDuration(arg)
+		if err != nil {
+			return engine.Fail(engine.CodeBadInput, "%s: %v", job.Input, err)
+		}
+		select {
+		case <-ctx.Done():
+			return engine.Fail(engine.CodeCanceled, "%s: canceled", job.Input)
+		case <-time.After(d):
+			return ok(0)
+		}
+	case "gate":
+		for {
+			if _, err := os.Stat(arg); err == nil {
+				return ok(0)
+			}
+			select {
+			case <-ctx.Done():
+				return engine.Fail(engine.CodeCanceled, "%s: canceled", job.Input)
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
 	case "crash":
 		if d, err := time.ParseDuration(arg); err == nil {
 			time.Sleep(d)

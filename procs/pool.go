@@ -157,7 +157,7 @@ func (d *dispatcher) accept(t *task) {
 	}
 	if t.err != nil {
 		t.finished = true
-		t.outcome = Outcome{Result: engine.Fail(engine.CodeCanceled, "%s: not run: %v", t.job.Input, t.err)}
+		t.outcome = Outcome{Result: engine.FailFile(engine.CodeCanceled, t.job.Input, "not run: %v", t.err)}
 		close(t.reply)
 		return
 	}
@@ -191,7 +191,7 @@ func (d *dispatcher) cancelTask(t *task) {
 		}
 	}
 	t.err = context.Canceled
-	d.finish(t, engine.Fail(engine.CodeCanceled, "%s: canceled by its submitter", t.job.Input), t.attempts)
+	d.finish(t, engine.FailFile(engine.CodeCanceled, t.job.Input, "canceled by its submitter"), t.attempts)
 }
 
 // publish updates a Pool's gauges.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -97,6 +98,14 @@ func await(t *testing.T, ch <-chan doResult) doResult {
 	}
 }
 
+// openGate ends the gate/FILE jobs waiting for FILE.
+func openGate(t *testing.T, file string) {
+	t.Helper()
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPoolDoConcurrent(t *testing.T) {
 	p := startPool(t, Options{Procs: 2, Threads: 2})
 	const n = 60
@@ -141,7 +150,10 @@ func TestPoolDoConcurrent(t *testing.T) {
 func TestPoolQueueFull(t *testing.T) {
 	p := startPool(t, Options{Procs: 1, Threads: 1, Credit: 1, MaxQueue: 2})
 	waitStats(t, p, "a ready worker", func(s PoolStats) bool { return s.Ready == 1 })
-	running := doAsync(context.Background(), p, engine.Job{Input: "slow/400ms"})
+	// The job in flight ends when the test opens its gate: on a busy
+	// machine a job of fixed length could end before the queue is full.
+	gate := filepath.Join(t.TempDir(), "open")
+	running := doAsync(context.Background(), p, engine.Job{Input: "gate/" + gate})
 	waitStats(t, p, "one job in flight", func(s PoolStats) bool { return s.InFlight == 1 })
 	queued := []<-chan doResult{
 		doAsync(context.Background(), p, engine.Job{Input: "ok/1"}),
@@ -151,6 +163,7 @@ func TestPoolQueueFull(t *testing.T) {
 	if _, err := p.Do(context.Background(), engine.Job{Input: "ok/3"}); !errors.Is(err, ErrQueueFull) {
 		t.Fatalf("third queued job: %v, want ErrQueueFull", err)
 	}
+	openGate(t, gate)
 	for _, ch := range append(queued, running) {
 		if r := await(t, ch); r.err != nil || !r.res.OK {
 			t.Errorf("job: %+v %v", r.res, r.err)
@@ -161,8 +174,10 @@ func TestPoolQueueFull(t *testing.T) {
 func TestPoolCancelQueuedAndInFlight(t *testing.T) {
 	p := startPool(t, Options{Procs: 1, Threads: 1, Credit: 1})
 	waitStats(t, p, "a ready worker", func(s PoolStats) bool { return s.Ready == 1 })
+	// The job in flight runs until it is canceled: on a busy machine a job
+	// of fixed length could end before the test got to cancel it.
 	ctx1, cancel1 := context.WithCancel(context.Background())
-	inflight := doAsync(ctx1, p, engine.Job{Input: "slow/600ms"})
+	inflight := doAsync(ctx1, p, engine.Job{Input: "wait/2m"})
 	waitStats(t, p, "one job in flight", func(s PoolStats) bool { return s.InFlight == 1 })
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	queued := doAsync(ctx2, p, engine.Job{Input: "ok/2"})
@@ -182,8 +197,8 @@ func TestPoolCancelQueuedAndInFlight(t *testing.T) {
 	if d := time.Since(start); d > 400*time.Millisecond {
 		t.Logf("Do took %v to return after its context ended", d)
 	}
-	// The worker still answers the canceled job, which returns its credit:
-	// the next job runs.
+	// The worker is asked to cancel the job and still answers it, which
+	// returns its credit: the next job runs.
 	r, err := p.Do(context.Background(), engine.Job{Input: "ok/9"})
 	if err != nil || !r.OK || r.BytesIn != 9 {
 		t.Fatalf("job after the cancel: %+v %v", r, err)
@@ -214,9 +229,31 @@ func TestPoolRetriesOnceOnAnotherWorker(t *testing.T) {
 func TestPoolCloseLetsJobsFinish(t *testing.T) {
 	p := startPool(t, Options{Procs: 1, Threads: 2})
 	waitStats(t, p, "a ready worker", func(s PoolStats) bool { return s.Ready == 1 })
-	running := doAsync(context.Background(), p, engine.Job{Input: "slow/300ms"})
+	gate := filepath.Join(t.TempDir(), "open")
+	running := doAsync(context.Background(), p, engine.Job{Input: "gate/" + gate})
 	waitStats(t, p, "one job in flight", func(s PoolStats) bool { return s.InFlight == 1 })
-	closePool(t, p, 10*time.Second)
+	closed := make(chan error, 1)
+	go func() {
+		_, err := p.Close(10 * time.Second)
+		closed <- err
+	}()
+	// The pool refuses new jobs once it is closing: then let the job in
+	// flight end.
+	for {
+		if _, err := p.Do(context.Background(), engine.Job{Input: "ok/1"}); errors.Is(err, ErrPoolClosed) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	openGate(t, gate)
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close did not return")
+	}
 	if r := await(t, running); r.err != nil || !r.res.OK {
 		t.Fatalf("job in flight at Close: %+v %v, want OK", r.res, r.err)
 	}

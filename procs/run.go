@@ -312,11 +312,11 @@ func (d *dispatcher) loop(ctx context.Context) error {
 	for _, t := range left {
 		if d.fatal != nil {
 			t.err = d.fatal
-			d.finish(t, engine.Fail(engine.CodeCanceled, "%s: stopped before it finished: %s", t.job.Input, oneLine(d.fatal.Error())), 0)
+			d.finish(t, engine.FailFile(engine.CodeCanceled, t.job.Input, "stopped before it finished: %s", oneLine(d.fatal.Error())), 0)
 			continue
 		}
 		t.err = ErrPoolClosed
-		d.finish(t, engine.Fail(engine.CodeCanceled, "%s: interrupted before it finished", t.job.Input), 0)
+		d.finish(t, engine.FailFile(engine.CodeCanceled, t.job.Input, "interrupted before it finished"), 0)
 	}
 	d.publish()
 	return d.fatal
@@ -518,9 +518,9 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 		}
 		if t.attempts >= d.opts.MaxAttempts {
 			if t.timeouts > 0 {
-				d.finish(t, engine.Fail(engine.CodeTimeout, "%s: gave up: ran past the %s job timeout or crashed its worker %d times (%d timeouts)", t.job.Input, d.opts.JobTimeout, t.attempts, t.timeouts), t.attempts)
+				d.finish(t, engine.FailFile(engine.CodeTimeout, t.job.Input, "gave up: ran past the %s job timeout or crashed its worker %d times (%d timeouts)", d.opts.JobTimeout, t.attempts, t.timeouts), t.attempts)
 			} else {
-				d.finish(t, engine.Fail(engine.CodePoison, "%s: gave up after %d worker crashes while processing it (last: %s)", t.job.Input, t.attempts, reason), t.attempts)
+				d.finish(t, engine.FailFile(engine.CodePoison, t.job.Input, "gave up after %d worker crashes while processing it (last: %s)", t.attempts, reason), t.attempts)
 			}
 			continue
 		}
@@ -530,7 +530,7 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 	sort.Slice(requeue, func(a, b int) bool { return requeue[a].index < requeue[b].index })
 	d.queue = append(requeue, d.queue...)
 	for dir := range dirs {
-		engine.RemoveTemps(dir, w.pid)
+		RemoveTemps(dir, w.pid)
 	}
 	if d.stopping || (w.closing && lost == 0) {
 		return // a shutdown, not a crash
@@ -680,7 +680,7 @@ func (d *dispatcher) cancelQueued(why string) {
 			if t.attempts > 0 {
 				code = engine.CodeCanceled
 			}
-			d.finish(t, engine.Fail(code, "%s: %s", t.job.Input, why), t.attempts)
+			d.finish(t, engine.FailFile(code, t.job.Input, "%s", why), t.attempts)
 		}
 	}
 	d.queue = nil

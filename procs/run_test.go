@@ -364,7 +364,9 @@ func TestRunJobTimeout(t *testing.T) {
 		jobs[i].Input = "slow/50ms"
 	}
 	r := newRec()
-	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 2, JobTimeout: 800 * time.Millisecond})
+	// The timeout is far above what the other jobs take (50 ms at most) so
+	// that on a busy machine none of them runs past it.
+	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 2, JobTimeout: 2 * time.Second})
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -385,7 +387,7 @@ func TestRunJobTimeout(t *testing.T) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, e := range r.died {
-		if !strings.Contains(e.Detail, "hang/x hangs") || !strings.Contains(e.Detail, "ran past the 800ms job timeout") {
+		if !strings.Contains(e.Detail, "hang/x hangs") || !strings.Contains(e.Detail, "ran past the 2s job timeout") {
 			t.Errorf("death detail %q lacks the worker's stderr or the reason", e.Detail)
 		}
 	}
@@ -582,8 +584,10 @@ func TestRunInterruptDuringRestartBackoff(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if atCancel != 4 {
-		t.Fatalf("cancelled after %d starts, want 4", atCancel)
+	// From the fourth failed start on, each backoff is 1.6 s or more: the
+	// cancel came during one.
+	if atCancel < 4 {
+		t.Fatalf("cancelled after %d starts, want 4 or more", atCancel)
 	}
 	if n := count(); n != atCancel {
 		t.Errorf("%d workers started after the interrupt", n-atCancel)

@@ -205,7 +205,7 @@ func (q *jobQueue) close() {
 func runGuarded(ctx context.Context, exec ExecFunc, job engine.Job, threads int) (res engine.Result) {
 	defer func() {
 		if r := recover(); r != nil {
-			res = engine.Fail(engine.CodeInternal, "%s: internal error: %v", job.Input, r)
+			res = engine.FailFile(engine.CodeInternal, job.Input, "internal error: %v", r)
 			debug.PrintStack()
 		}
 	}()

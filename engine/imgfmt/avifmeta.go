@@ -94,26 +94,25 @@ func parseAVIF(data []byte) (l avifLayout, ok bool) {
 	return l, true
 }
 
-// avifICC returns the first "colr" box of type "prof" in an AVIF file.
-func avifICC(data []byte) []byte {
-	l, ok := parseAVIF(data)
-	if !ok {
-		return nil
-	}
-	for _, p := range l.props {
-		if p.typ == "colr" && p.size > 12 && string(data[p.body():p.body()+4]) == "prof" {
-			return data[p.body()+4 : p.end()]
-		}
-	}
-	return nil
-}
-
 // avifWithICC returns the file with icc added as a "colr"/"prof" property
 // of the primary item. It handles the layouts libavif writes (iloc with
 // absolute 4- or 8-byte offsets into the file, no base offsets) and reports
 // false for anything else, leaving the caller to write the file without the
 // profile.
 func avifWithICC(data, icc []byte) ([]byte, bool) {
+	colr := make([]byte, 0, 12+len(icc))
+	n := uint32(12 + len(icc))
+	colr = append(colr, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	colr = append(colr, "colrprof"...)
+	colr = append(colr, icc...)
+	return withItemProperty(data, colr, false)
+}
+
+// withItemProperty returns the file with the property box prop added to
+// ipco and associated with the primary item (last, so after any existing
+// transformative property), essential or not; see avifWithICC for the
+// layouts it handles.
+func withItemProperty(data, prop []byte, essential bool) ([]byte, bool) {
 	l, ok := parseAVIF(data)
 	if !ok || l.iloc.size == 0 || len(l.props) >= 127 {
 		return nil, false
@@ -123,13 +122,11 @@ func avifWithICC(data, icc []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	colr := make([]byte, 0, 12+len(icc))
-	n := uint32(12 + len(icc))
-	colr = append(colr, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	colr = append(colr, "colrprof"...)
-	colr = append(colr, icc...)
-	newIndex := byte(len(l.props) + 1) // 1-based, non-essential
-	delta := len(colr) + 1
+	newIndex := byte(len(l.props) + 1) // 1-based
+	if essential {
+		newIndex |= 0x80
+	}
+	delta := len(prop) + 1
 
 	out := bytes.Clone(data)
 	if !shiftILOC(out, l.iloc, l.meta.end(), delta) {
@@ -143,7 +140,7 @@ func avifWithICC(data, icc []byte) ([]byte, bool) {
 		grow := delta
 		switch b.typ {
 		case "ipco":
-			grow = len(colr)
+			grow = len(prop)
 		case "ipma":
 			grow = 1
 		}
@@ -155,7 +152,7 @@ func avifWithICC(data, icc []byte) ([]byte, bool) {
 	}
 	res := make([]byte, 0, len(out)+delta)
 	res = append(res, out[:l.ipco.end()]...)
-	res = append(res, colr...)
+	res = append(res, prop...)
 	res = append(res, out[l.ipco.end():insertAt]...)
 	res = append(res, newIndex)
 	res = append(res, out[insertAt:]...)
@@ -210,9 +207,9 @@ func ipmaPrimaryEnd(data []byte, ipma isoBox, primary uint32) (insertAt, countAt
 	return 0, 0, false
 }
 
-// shiftILOC adds delta to every extent offset at or after from, in place.
-// Only version 0/1 iloc boxes with no base offsets and construction method
-// 0 are handled.
+// shiftILOC adds delta to every item location at or after from, in place:
+// the base offset when the item has one, else its extent offsets. Only
+// version 0/1 iloc boxes with construction method 0 are handled.
 func shiftILOC(data []byte, iloc isoBox, from, delta int) bool {
 	p, end := iloc.body(), iloc.end()
 	if p+8 > end {
@@ -227,8 +224,27 @@ func shiftILOC(data []byte, iloc isoBox, from, delta int) bool {
 	if version == 1 {
 		idxSize = int(data[p+5] & 15)
 	}
-	if baseSize != 0 || (offSize != 4 && offSize != 8) || lenSize > 8 || idxSize > 8 {
+	if (baseSize != 0 && baseSize != 4 && baseSize != 8) || (offSize != 4 && offSize != 8) || lenSize > 8 || idxSize > 8 {
 		return false
+	}
+	// shift adds delta to the size-byte field at q if it is >= from.
+	shift := func(q, size int) bool {
+		if size == 4 {
+			if v := int64(be32(data[q:])); v >= int64(from) {
+				if v+int64(delta) > 1<<32-1 {
+					return false
+				}
+				putBE32(data[q:], uint32(v+int64(delta)))
+			}
+			return true
+		}
+		hi, lo := uint64(be32(data[q:])), uint64(be32(data[q+4:]))
+		if v := hi<<32 | lo; v >= uint64(from) {
+			v += uint64(delta)
+			putBE32(data[q:], uint32(v>>32))
+			putBE32(data[q+4:], uint32(v))
+		}
+		return true
 	}
 	items := int(be16(data[p+6:]))
 	p += 8
@@ -240,10 +256,20 @@ func shiftILOC(data []byte, iloc isoBox, from, delta int) bool {
 			}
 			p += 2
 		}
-		if p+4 > end {
+		if p+4+baseSize > end {
 			return false
 		}
 		p += 2 // data_reference_index
+		hasBase := false
+		if baseSize > 0 {
+			for _, c := range data[p : p+baseSize] {
+				hasBase = hasBase || c != 0
+			}
+			if hasBase && !shift(p, baseSize) {
+				return false
+			}
+			p += baseSize
+		}
 		extents := int(be16(data[p:]))
 		p += 2
 		for range extents {
@@ -251,20 +277,8 @@ func shiftILOC(data []byte, iloc isoBox, from, delta int) bool {
 			if p+offSize+lenSize > end {
 				return false
 			}
-			if offSize == 4 {
-				if v := int64(be32(data[p:])); v >= int64(from) {
-					if v+int64(delta) > 1<<32-1 {
-						return false
-					}
-					putBE32(data[p:], uint32(v+int64(delta)))
-				}
-			} else {
-				hi, lo := uint64(be32(data[p:])), uint64(be32(data[p+4:]))
-				if v := hi<<32 | lo; v >= uint64(from) {
-					v += uint64(delta)
-					putBE32(data[p:], uint32(v>>32))
-					putBE32(data[p+4:], uint32(v))
-				}
+			if !hasBase && !shift(p, offSize) {
+				return false
 			}
 			p += offSize + lenSize
 		}

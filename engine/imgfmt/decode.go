@@ -5,13 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
-	"image/gif"
 	"image/jpeg"
-	"image/png"
 	"strings"
-
-	xwebp "golang.org/x/image/webp"
 )
 
 // Decode decodes a whole file's bytes as format f, refusing files whose
@@ -59,12 +54,11 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 			img, err = nil, fmt.Errorf("decode %s: decoder panicked on malformed data: %v", f, r)
 		}
 	}()
-	r := bytes.NewReader(data)
 	switch f {
 	case JPEG:
 		img, err = decodeJPEG(data)
 	case PNG:
-		img, err = png.Decode(r)
+		img, err = decodePNG(data)
 	case GIF:
 		img, err = decodeGIF(data)
 	case BMP:
@@ -72,7 +66,11 @@ func DecodeMax(f Format, data []byte, maxPixels int64) (img image.Image, err err
 	case TIFF:
 		img, err = decodeTIFF(data)
 	case WebP:
-		img, err = xwebp.Decode(r)
+		img, err = decodeWebP(data)
+	case AVIF:
+		img, err = decodeAVIF(data)
+	case HEIC:
+		img, err = decodeHEIC(data)
 	}
 	if err != nil {
 		return nil, &decodeError{f: f, err: err}
@@ -146,44 +144,4 @@ func cmykToRGBA(c *image.CMYK) *image.RGBA {
 		}
 	}
 	return dst
-}
-
-// decodeGIF returns the first frame. gif.Decode stops reading after the
-// first image descriptor, so a GIF of thousands of frames costs one frame.
-// A first frame smaller than the logical screen is placed on a screen-sized
-// canvas filled with the transparent colour (or the background colour), so
-// that the decoded size is what Probe reported.
-func decodeGIF(data []byte) (image.Image, error) {
-	img, err := gif.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	p, ok := img.(*image.Paletted)
-	if !ok || len(data) < 13 {
-		return img, nil
-	}
-	screen := image.Rect(0, 0, int(le16(data[6:])), int(le16(data[8:])))
-	if p.Rect == screen {
-		return p, nil
-	}
-	fill := uint8(0)
-	if bg := int(data[11]); bg < len(p.Palette) {
-		fill = uint8(bg)
-	}
-	for i, c := range p.Palette {
-		if _, _, _, a := c.RGBA(); a == 0 {
-			fill = uint8(i)
-			break
-		}
-	}
-	canvas := image.NewPaletted(screen, append(color.Palette(nil), p.Palette...))
-	for i := range canvas.Pix {
-		canvas.Pix[i] = fill
-	}
-	r := p.Rect.Intersect(screen)
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		copy(canvas.Pix[canvas.PixOffset(r.Min.X, y):canvas.PixOffset(r.Max.X, y)],
-			p.Pix[p.PixOffset(r.Min.X, y):p.PixOffset(r.Max.X, y)])
-	}
-	return canvas, nil
 }

@@ -238,7 +238,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated png", PNG, png[:len(png)/2], "decode png: invalid format: not enough pixel data", nil},
 		{"truncated jpeg", JPEG, jpg[:len(jpg)/2], "decode jpeg: unexpected EOF", nil},
 		{"wrong format", JPEG, png, "decode jpeg: the file's content is png, not jpeg", nil},
-		{"avif", AVIF, png, "decode avif: reading this format is unsupported", ErrUnsupported},
+		{"heic named, png inside", HEIC, png, "decode heic: the file's content is png, not heic", nil},
 		{"empty", PNG, nil, "decode png: not a recognised image format: empty file", ErrUnknownFormat},
 		{"header only", PNG, png[:33], "decode png: unexpected EOF", nil},
 		{"bomb", PNG, bombPNG(60000, 60000), "decode png: image too large: png header declares 60000x60000 = 3600000000 pixels, more than the limit of 268402689", ErrTooLarge},

@@ -15,18 +15,25 @@
 //	bmp     yes   yes    flattened      no            no
 //	tiff    yes   yes    yes            tag 34675     no
 //	webp    yes   yes    yes            ICCP chunk    EXIF chunk
-//	avif    no    yes    yes            colr prof box no (dropped)
+//	avif    yes   yes    yes            colr prof box no (dropped)
+//	heic    yes   no (--format same writes JPEG: SameOutput)
 //
-// GIF input yields its first frame only; WebP and TIFF input their first
-// image. Animated output is not produced.
+// GIF, WebP and APNG input yield their first frame (sharp's default); TIFF
+// its first image. Animated output is not produced. docs/formats.md has
+// the full table of variants and refusals.
 //
-// WebP and AVIF are encoded by github.com/gen2brain/webp and
-// github.com/gen2brain/avif, which run libwebp and libavif as WebAssembly
+// WebP is decoded by golang.org/x/image/webp with libwebp's colour
+// conversion (webpdec.go) and encoded by github.com/gen2brain/webp; AVIF is
+// decoded and encoded by github.com/gen2brain/avif, HEIC decoded by
+// github.com/gen2brain/heic. These run libwebp, libavif and libheif as
+// WebAssembly
 // under wazero when built with -tags nodynamic (as imgpar's release binaries
 // are; without the tag they first try a system libwebp.so/libavif.so).
 // Compiling the modules costs CPU time once per process (about 0.5 s for
-// WebP and 1-2 s for AVIF), so a worker calls InitCodec for its output
-// format at start-up, and only when that format is WebP or AVIF. The modules
+// WebP and 1-2 s for AVIF; the HEIC decoder, libheif with libde265, took
+// 7 s on a busy 2-core machine), so a worker calls InitCodec for its output
+// format at start-up, and only when that format is WebP or AVIF; decoders
+// are compiled on the first file that needs them. The modules
 // are wired to the os.Stdout and os.Stderr values in force when they are
 // initialised, so a worker that points os.Stdout elsewhere should do so
 // before the first WebP or AVIF encode.

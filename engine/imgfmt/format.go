@@ -20,11 +20,14 @@ const (
 	TIFF Format = "tiff"
 	WebP Format = "webp"
 	AVIF Format = "avif"
+	// HEIC is HEIF with HEVC-coded images (iPhone photos): read, not
+	// written; with --format same it is written as JPEG (SameOutput).
+	HEIC Format = "heic"
 )
 
 // Formats lists every known format, in a stable order. Treat it as
 // read-only.
-var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF}
+var Formats = []Format{JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC}
 
 // SniffLen is the number of leading bytes Sniff needs to recognise every
 // format. Fewer bytes work for most formats.
@@ -53,6 +56,8 @@ func Sniff(head []byte) (Format, bool) {
 		return BMP, true
 	case isAVIFHead(head):
 		return AVIF, true
+	case isHEICHead(head):
+		return HEIC, true
 	}
 	return "", false
 }
@@ -94,61 +99,84 @@ func isAVIFHead(head []byte) bool {
 	return false
 }
 
-// FormatFromExt maps a file name's extension, case-insensitively, to a
-// format: .jpg .jpeg .jpe .png .gif .bmp .tif .tiff .webp .avif.
-func FormatFromExt(path string) (Format, bool) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".jpg", ".jpeg", ".jpe":
-		return JPEG, true
-	case ".png":
-		return PNG, true
-	case ".gif":
-		return GIF, true
-	case ".bmp":
-		return BMP, true
-	case ".tif", ".tiff":
-		return TIFF, true
-	case ".webp":
-		return WebP, true
-	case ".avif":
-		return AVIF, true
-	}
-	return "", false
+// formatNames is the one table of format names, as users type them and as
+// file names end: every path that turns a name into a Format (flags, query
+// parameters, input extensions, output names) goes through it, lower-cased.
+// A format that CanEncode reports false for is a name for input only.
+var formatNames = map[string]Format{
+	"jpg": JPEG, "jpeg": JPEG, "jpe": JPEG,
+	"png": PNG,
+	"gif": GIF,
+	"bmp": BMP,
+	"tif": TIFF, "tiff": TIFF,
+	"webp": WebP,
+	"avif": AVIF,
+	"heic": HEIC, "heif": HEIC, "hif": HEIC,
 }
 
-// ParseFormat parses a format name as a user types it ("jpg", "JPEG",
-// "tif", ...).
-func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "jpg", "jpeg", "jpe":
-		return JPEG, nil
-	case "png":
-		return PNG, nil
-	case "gif":
-		return GIF, nil
-	case "bmp":
-		return BMP, nil
-	case "tif", "tiff":
-		return TIFF, nil
-	case "webp":
-		return WebP, nil
-	case "avif":
-		return AVIF, nil
+// LookupFormat maps a format name or extension (without the dot),
+// case-insensitively, to its format: "jpg", "JPEG", "jpe", "tif", ...
+func LookupFormat(name string) (Format, bool) {
+	f, ok := formatNames[strings.ToLower(strings.TrimSpace(name))]
+	return f, ok
+}
+
+// FormatFromExt maps a file name's extension, case-insensitively, to a
+// format: .jpg .jpeg .jpe .png .gif .bmp .tif .tiff .webp .avif .heic
+// .heif .hif.
+func FormatFromExt(path string) (Format, bool) {
+	ext := filepath.Ext(path)
+	if ext == "" {
+		return "", false
 	}
-	return "", fmt.Errorf("unknown image format %q (want jpeg, png, gif, bmp, tiff, webp or avif)", s)
+	return LookupFormat(ext[1:])
+}
+
+// ParseFormat parses an output format name as a user types it ("jpg",
+// "JPEG", "tif", ...). A format imgpar reads but cannot write is refused.
+func ParseFormat(s string) (Format, error) {
+	f, ok := LookupFormat(s)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("unknown image format %q (want %s)", s, outputFormatList())
+	case !f.CanEncode():
+		return "", fmt.Errorf("%s is read but not written (want %s)", strings.ToUpper(string(f)), outputFormatList())
+	}
+	return f, nil
+}
+
+// outputFormatList names the formats Encode writes, for messages.
+func outputFormatList() string {
+	var names []string
+	for _, f := range Formats {
+		if f.CanEncode() {
+			names = append(names, string(f))
+		}
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// ExtFor returns the extension (without the dot) for an output of format f
+// made from the input at path: the input's own spelling when it names that
+// format ("lzw.tif" stays ".tif", "x.JPEG" stays ".JPEG"), else f.Ext().
+func ExtFor(f Format, path string) string {
+	if named, ok := FormatFromExt(path); ok && named == f {
+		return filepath.Ext(path)[1:]
+	}
+	return f.Ext()
 }
 
 // String returns the format's name.
 func (f Format) String() string { return string(f) }
 
 // Ext returns the usual file extension for the format, without the dot:
-// "jpg", "png", "gif", "bmp", "tiff", "webp", "avif". It returns "" for an
-// unknown format.
+// "jpg", "png", "gif", "bmp", "tiff", "webp", "avif", "heic". It returns ""
+// for an unknown format.
 func (f Format) Ext() string {
 	switch f {
 	case JPEG:
 		return "jpg"
-	case PNG, GIF, BMP, TIFF, WebP, AVIF:
+	case PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC:
 		return string(f)
 	}
 	return ""
@@ -168,17 +196,22 @@ func (f Format) HasAlpha() bool {
 	return false
 }
 
-// CanDecode reports whether Decode reads the format. AVIF is write-only.
-func (f Format) CanDecode() bool {
-	switch f {
-	case JPEG, PNG, GIF, BMP, TIFF, WebP:
-		return true
-	}
-	return false
-}
+// CanDecode reports whether Decode reads the format: all of them.
+func (f Format) CanDecode() bool { return f.Valid() }
 
-// CanEncode reports whether Encode writes the format.
-func (f Format) CanEncode() bool { return f.Valid() }
+// CanEncode reports whether Encode writes the format: all but HEIC.
+func (f Format) CanEncode() bool { return f.Valid() && f != HEIC }
+
+// SameOutput is the format "--format same" writes for an input of format
+// f: f itself, except HEIC, which imgpar reads but does not write (HEVC
+// encoding is patent-encumbered and no encoder is at hand): HEIC photos
+// become JPEG, as iPhones themselves export them. AVIF stays AVIF.
+func SameOutput(f Format) Format {
+	if f == HEIC {
+		return JPEG
+	}
+	return f
+}
 
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
 func be16(b []byte) uint16 { return uint16(b[1]) | uint16(b[0])<<8 }

@@ -51,6 +51,17 @@ func ParseFit(s string) (Fit, error) {
 	return 0, fmt.Errorf("invalid fit %q: want inside, cover or fill", s)
 }
 
+// MarshalText writes the fit's name, so that a Geometry crosses the
+// worker protocol and the manifest readably.
+func (f Fit) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads a name ParseFit accepts.
+func (f *Fit) UnmarshalText(b []byte) error {
+	v, err := ParseFit(string(b))
+	*f = v
+	return err
+}
+
 // MaxDimension bounds the width and height a geometry may ask for.
 const MaxDimension = 1 << 16
 
@@ -62,19 +73,20 @@ const MaxPercent = 10000
 type Geometry struct {
 	// Width and Height of the box; 0 leaves that side free (the aspect
 	// ratio decides it). Both 0 and no Percent: no resize.
-	Width, Height int
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
 	// Percent scales both sides by Percent/100 instead of a box.
-	Percent float64
+	Percent float64 `json:"percent,omitempty"`
 	// Fit applies when both Width and Height are set; with one side only,
 	// every fit behaves as FitInside.
-	Fit Fit
+	Fit Fit `json:"fit"`
 	// Enlarge allows upscaling. Without it no side ever grows: an image
 	// smaller than the box keeps its size (for FitFill, each side is
 	// limited separately, as sharp's withoutEnlargement does).
-	Enlarge bool
+	Enlarge bool `json:"enlarge,omitempty"`
 	// OnlyShrink ("800x600>") leaves an image that already fits within the
 	// box (or any image, for a percentage of 100 or more) untouched.
-	OnlyShrink bool
+	OnlyShrink bool `json:"only_shrink,omitempty"`
 }
 
 // IsZero reports whether g asks for no resize at all.
@@ -136,7 +148,7 @@ func ParseResize(s string) (Geometry, error) {
 		case '>':
 			seen = &g.OnlyShrink
 		case '<':
-			return fail("'<' (only enlarge) is not supported; use --enlarge to allow upscaling")
+			return fail("'<' (only enlarge) is not supported; allow upscaling with the enlarge option instead")
 		default:
 			seen = nil
 		}

@@ -44,8 +44,8 @@ func ReadMeta(f Format, data []byte) Meta {
 		m = webpMeta(data)
 	case TIFF:
 		m = tiffMeta(data)
-	case AVIF:
-		m.ICC = avifICC(data)
+	case AVIF, HEIC:
+		m = heifMeta(data)
 	}
 	if m.EXIF != nil {
 		m.EXIF = bytes.Clone(trimExifPrefix(m.EXIF))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 )
 
@@ -14,8 +15,8 @@ var (
 	ErrUnknownFormat = errors.New("not a recognised image format")
 	// ErrTruncated: the file ends inside its header.
 	ErrTruncated = errors.New("truncated")
-	// ErrUnsupported: a valid file that imgpar cannot read (AVIF input,
-	// BigTIFF, a JPEG whose height is defined later by a DNL marker, ...).
+	// ErrUnsupported: a valid file that imgpar cannot read (HEIC with
+	// alpha, BigTIFF, a JPEG whose height is defined later by a DNL marker, ...).
 	ErrUnsupported = errors.New("unsupported")
 	// ErrTooLarge: the header declares more pixels than allowed.
 	ErrTooLarge = errors.New("image too large")
@@ -62,10 +63,23 @@ func (h Header) DisplaySize() (w, ht int) {
 // DecodedBytes estimates the memory the decoded image occupies as the
 // standard decoders return it: 4 bytes a pixel (8 for 16-bit sources). It is
 // an upper bound for JPEG (YCbCr 4:2:0 needs 1.5) and palette images (1).
+// Lossy WebP holds its YUV and alpha planes beside the RGBA result: 8.
+// HEIC and AVIF are decoded inside a WebAssembly module whose memory holds
+// the input, the decoder's reference planes, the converted picture and the
+// output while the result is copied out, plus the module's own state: 24
+// bytes a pixel and 32 MiB, an estimate from those buffers (not measured;
+// the WebAssembly encoders measured 40-85 bytes a pixel, see
+// engine.encoderBytes).
 func (h Header) DecodedBytes() int64 {
 	bpp := int64(4)
 	if h.BitDepth > 8 {
 		bpp = 8
+	}
+	switch h.Format {
+	case WebP:
+		bpp = 8
+	case HEIC, AVIF:
+		return h.Pixels()*24 + 32<<20
 	}
 	return h.Pixels() * bpp
 }
@@ -141,8 +155,8 @@ func probe(p *probeReader) (Header, error) {
 		h, err = probeTIFF(p)
 	case WebP:
 		h, err = probeWebP(p)
-	case AVIF:
-		return Header{Format: AVIF}, fmt.Errorf("avif: reading AVIF files is %w", ErrUnsupported)
+	case AVIF, HEIC:
+		h, err = probeHEIF(p)
 	}
 	if err != nil {
 		return Header{Format: f}, fmt.Errorf("%s header: %w", f, err)
@@ -365,7 +379,11 @@ func probeGIF(p *probeReader) (Header, error) {
 		return Header{}, err
 	}
 	h := Header{Orientation: 1, Components: 4, BitDepth: 8}
-	h.Width, h.Height = int(le16(b[6:])), int(le16(b[8:]))
+	// The canvas: the logical screen grown to hold the first frame, as
+	// decodeGIF draws it.
+	frame, ok := gifFirstFrame(p)
+	c := gifCanvas(image.Rect(0, 0, int(le16(b[6:])), int(le16(b[8:]))), frame, ok)
+	h.Width, h.Height = c.Dx(), c.Dy()
 	if h.Width == 0 || h.Height == 0 {
 		return h, fmt.Errorf("zero dimension %dx%d", h.Width, h.Height)
 	}

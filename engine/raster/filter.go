@@ -34,6 +34,16 @@ func (f Filter) String() string {
 	return fmt.Sprintf("Filter(%d)", int(f))
 }
 
+// MarshalText writes the filter's name (for the worker protocol).
+func (f Filter) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
+
+// UnmarshalText reads a name ParseFilter accepts.
+func (f *Filter) UnmarshalText(b []byte) error {
+	v, err := ParseFilter(string(b))
+	*f = v
+	return err
+}
+
 // ParseFilter parses a filter name: lanczos, catmullrom, linear, box or nearest
 // (case-insensitive).
 func ParseFilter(s string) (Filter, error) {

@@ -79,12 +79,7 @@ func (s *server) run(w http.ResponseWriter, r *http.Request, ctx context.Context
 	if res.OK {
 		return res, http.StatusOK, true
 	}
-	msg := res.Error.Message
-	if job.Input != "" {
-		msg = strings.ReplaceAll(msg, job.Input, name)
-	} else if strings.HasPrefix(msg, ": ") {
-		msg = name + msg // the dispatcher's messages name the input path
-	}
+	msg := res.Error.Describe(name) // the upload's name, not its temp path
 	var status int
 	switch res.Error.Code {
 	case engine.CodeUnsupported:
@@ -232,65 +227,50 @@ func parseRounds(n json.Number) (int, error) {
 // uploadParams are the query parameters of POST /upload.
 var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true}
 
-// imageSpec builds the job's settings from the query: imgpar process's
-// defaults, but JPEG output as the seed's server writes.
+// imageSpec builds the job's settings from the query: the options
+// imgpar process fills from its flags, with JPEG output by default as the
+// seed's server writes, through the same constructor.
 func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
-	spec := engine.ImageSpec{Width: 800, Fit: "inside", Filter: "lanczos", Format: string(imgfmt.JPEG), Quality: 80,
-		PNGLevel: -1, Background: "white", MaxPixels: s.opts.MaxPixels}
+	maxPixels := s.opts.MaxPixels
+	o := engine.ImageOptions{Format: string(imgfmt.JPEG), MaxPixels: &maxPixels}
 	q := r.URL.Query()
 	for k := range q {
 		if !uploadParams[k] {
-			return spec, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace)", k)
+			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace)", k)
 		}
 	}
-	num := func(name string, dst *int, lo, hi int) error {
+	num := func(name string) (*int, error) {
 		v := q.Get(name)
 		if v == "" {
-			return nil
+			return nil, nil
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < lo || n > hi {
-			return fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q: want a whole number", name, v)
 		}
-		*dst = n
-		return nil
+		return &n, nil
 	}
-	if err := num("width", &spec.Width, 0, imgfmt.MaxDimension); err != nil {
-		return spec, err
+	var err error
+	if o.Width, err = num("width"); err != nil {
+		return engine.ImageSpec{}, err
 	}
-	if err := num("height", &spec.Height, 0, imgfmt.MaxDimension); err != nil {
-		return spec, err
+	if o.Height, err = num("height"); err != nil {
+		return engine.ImageSpec{}, err
 	}
-	if err := num("quality", &spec.Quality, 1, 100); err != nil {
-		return spec, err
+	if o.Quality, err = num("quality"); err != nil {
+		return engine.ImageSpec{}, err
 	}
-	if v := q.Get("fit"); v != "" {
-		if _, err := imgfmt.ParseFit(v); err != nil {
-			return spec, fmt.Errorf("fit=%q: want inside, cover or fill", v)
-		}
-		spec.Fit = v
-	}
+	o.Fit = q.Get("fit")
 	if v := q.Get("format"); v != "" {
-		if strings.EqualFold(v, "same") {
-			spec.Format = "same"
-		} else {
-			f, err := imgfmt.ParseFormat(v)
-			if err != nil {
-				return spec, fmt.Errorf("format=%q: want same, jpeg, png, gif, bmp, tiff, webp or avif", v)
-			}
-			spec.Format = string(f)
-		}
+		o.Format = v
 	}
-	if v := q.Get("colorspace"); v != "" {
-		spec.Colorspace = strings.ToLower(v)
-		if err := engine.CheckColorspace(spec.Colorspace); err != nil {
-			return spec, err
-		}
+	o.Colorspace = q.Get("colorspace")
+	spec, err := engine.NewImageSpec(o)
+	var oe *engine.OptionError
+	if errors.As(err, &oe) {
+		return spec, fmt.Errorf("%s=%s: %s", oe.Option, oe.Value, oe.Reason)
 	}
-	if _, err := spec.Geometry(); err != nil {
-		return spec, err
-	}
-	return spec, nil
+	return spec, err
 }
 
 // contentTypes are the Content-Types of the output formats.
@@ -350,16 +330,14 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) int {
 	}
 	inFormat, isImage := imgfmt.Sniff(head)
 	if !isImage {
-		return writeError(w, http.StatusUnsupportedMediaType, "the upload is not an image imgpar reads (JPEG, PNG, GIF, BMP, TIFF, WebP)")
+		return writeError(w, http.StatusUnsupportedMediaType, "the upload is not an image imgpar reads (JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC)")
 	}
-	if spec.Format == "same" {
-		spec.Format = string(inFormat)
-	}
+	spec = spec.ForInput(inFormat)
 	est, status, ok := s.admitImage(w, in, n, spec)
 	if !ok {
 		return status
 	}
-	outFormat := imgfmt.Format(spec.Format)
+	outFormat := spec.Format
 	out := filepath.Join(s.tmp, fmt.Sprintf("%d.out.%s", id, outFormat.Ext()))
 	defer os.Remove(out)
 	res, status, ok := s.run(w, r, ctx, engine.Job{Kind: engine.KindImage, Input: in, Output: out, Image: &spec, EstBytes: est}, "upload")

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/procs"
 )
 
@@ -132,6 +133,21 @@ func TestRunInProcess(t *testing.T) {
 		}
 	}
 	checkExposition(t, string(text))
+	// A HEIC upload with format=same comes back as JPEG (HEIC is read, not
+	// written), like imgpar process --format same.
+	heic, err := os.ReadFile(filepath.Join("..", "..", "testdata", "formats", "leaf.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Post(url+"/upload?format=same&width=160", "image/heic", bytes.NewReader(heic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || len(body) < 3 || body[0] != 0xFF || body[1] != 0xD8 {
+		t.Errorf("HEIC upload, format=same: %d %s, %d bytes %q", resp.StatusCode, resp.Header.Get("Content-Type"), len(body), body[:min(len(body), 120)])
+	}
 	stop()
 	select {
 	case err := <-done:
@@ -200,18 +216,21 @@ func TestImageSpecQuery(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		ok    bool
-		check func(w, h, q int, fit, format string) bool
+		check func(g imgfmt.Geometry, q int, format imgfmt.Format) bool
 	}{
-		{"", true, func(w, h, q int, fit, format string) bool {
-			return w == 800 && h == 0 && q == 80 && fit == "inside" && format == "jpeg"
+		{"", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool {
+			// Quality 0: each format's own default, as imgpar process.
+			return g.Width == 800 && g.Height == 0 && q == 0 && g.Fit == imgfmt.FitInside && format == imgfmt.JPEG
 		}},
-		{"width=0&height=300&fit=cover&format=PNG&quality=1", true, func(w, h, q int, fit, format string) bool {
-			return w == 0 && h == 300 && q == 1 && fit == "cover" && format == "png"
+		{"width=0&height=300&fit=cover&format=PNG&quality=1", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool {
+			return g.Width == 0 && g.Height == 300 && q == 1 && g.Fit == imgfmt.FitCover && format == imgfmt.PNG
 		}},
-		{"format=same", true, func(w, h, q int, fit, format string) bool { return format == "same" }},
-		{"format=jpg", true, func(w, h, q int, fit, format string) bool { return format == "jpeg" }},
+		{"format=same", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool { return format == "" }},
+		{"format=jpg", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool { return format == imgfmt.JPEG }},
+		{"format=TIF", true, func(g imgfmt.Geometry, q int, format imgfmt.Format) bool { return format == imgfmt.TIFF }},
 		{"width=abc", false, nil},
 		{"width=70000", false, nil},
+		{"width=-1", false, nil},
 		{"quality=0", false, nil},
 		{"quality=101", false, nil},
 		{"fit=stretch", false, nil},
@@ -224,7 +243,7 @@ func TestImageSpecQuery(t *testing.T) {
 			t.Errorf("%q: err %v, want ok=%v", tc.query, err, tc.ok)
 			continue
 		}
-		if tc.ok && !tc.check(spec.Width, spec.Height, spec.Quality, spec.Fit, spec.Format) {
+		if tc.ok && !tc.check(spec.Geometry, spec.Quality, spec.Format) {
 			t.Errorf("%q: spec %+v", tc.query, spec)
 		}
 		if tc.ok && spec.MaxPixels != 1000 {

@@ -1,4 +1,4 @@
-package procs
+package batch
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/procs"
 )
 
 // TestReportSkipsAndNotStarted: skips are counted by reason and the
@@ -21,12 +22,12 @@ func TestReportSkipsAndNotStarted(t *testing.T) {
 		},
 		SkippedDirs: []engine.Skip{{Path: "processed", Reason: engine.ReasonOutputDir}},
 	}
-	outcomes := []Outcome{
-		{Result: engine.Result{OK: true, BytesIn: 10, BytesOut: 5}},
-		{Result: engine.Fail(engine.CodeNotStarted, "b.jpg: interrupted before it started")},
-		{Result: engine.Fail(engine.CodeCanceled, "c.jpg: interrupted before it finished")},
+	files := []File{
+		{Job: plan.Jobs[0], Result: engine.Result{OK: true, BytesIn: 10, BytesOut: 5}},
+		{Job: plan.Jobs[1], Result: engine.FailFile(engine.CodeNotStarted, "b.jpg", "interrupted before it started")},
+		{Job: plan.Jobs[2], Result: engine.FailFile(engine.CodeCanceled, "c.jpg", "interrupted before it finished")},
 	}
-	r := BuildReport(plan, outcomes, Stats{Interrupted: true}, 0, time.Second, Options{Procs: 1, Threads: 1})
+	r := BuildReport(plan, files, procs.Stats{Interrupted: true}, time.Second, 1, 1)
 	if r.OK != 1 || r.Failed != 1 || r.NotStarted != 1 || r.Skipped != 3 || r.Total != 6 {
 		t.Errorf("ok %d failed %d not started %d skipped %d total %d; want 1 1 1 3 6", r.OK, r.Failed, r.NotStarted, r.Skipped, r.Total)
 	}

@@ -1,4 +1,4 @@
-package procs
+package batch
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/procs"
 )
 
 func TestBuildReport(t *testing.T) {
@@ -18,15 +19,20 @@ func TestBuildReport(t *testing.T) {
 		Failures: []engine.Failure{{Path: "bb.jpg", Error: "bb.jpg: permission denied"}},
 		Skipped:  []engine.Skip{{Path: "notes.txt", Reason: "not an image"}, {Path: "x.doc", Reason: "not an image"}},
 	}
-	outcomes := []Outcome{
-		{Result: engine.Result{OK: true, BytesIn: 1000, BytesOut: 300}},
-		{Result: engine.Result{Error: &engine.JobError{Code: engine.CodeDecode, Message: "a.png: not a PNG:\nbad\r\nheader"}}},
-		{Result: engine.Result{OK: true, BytesIn: 2000, BytesOut: 500, Count: 7}},
-		{Result: engine.Fail(engine.CodePoison, "c.jpg: gave up after 3 worker crashes"), Attempts: 3},
-		{Result: engine.Result{}}, // failed without a reason
+	plan.UpToDate = 4
+	results := []engine.Result{
+		{OK: true, BytesIn: 1000, BytesOut: 300},
+		{Error: &engine.JobError{Code: engine.CodeDecode, Message: "a.png: not a PNG:\nbad\r\nheader"}},
+		{OK: true, BytesIn: 2000, BytesOut: 500, Count: 7},
+		engine.Fail(engine.CodePoison, "c.jpg: gave up after 3 worker crashes"),
+		{}, // failed without a reason
 	}
-	st := Stats{Restarts: 3, Workers: []WorkerStats{{PID: 10, Jobs: 4, Restarts: 3, PeakRSSBytes: 1 << 20}}}
-	r := BuildReport(plan, outcomes, st, 4, 2*time.Second, Options{Procs: 2, Threads: 3})
+	var files []File
+	for i, r := range results {
+		files = append(files, File{Job: plan.Jobs[i], Result: r})
+	}
+	st := procs.Stats{Restarts: 3, Workers: []procs.WorkerStats{{PID: 10, Jobs: 4, Restarts: 3, PeakRSSBytes: 1 << 20}}}
+	r := BuildReport(plan, files, st, 2*time.Second, 2, 3)
 
 	want := map[string]int{
 		"Total": 2 + 4 + 4 + 2, "OK": 2, "Failed": 4, "Skipped": 6,
@@ -67,7 +73,7 @@ func TestBuildReport(t *testing.T) {
 }
 
 func TestBuildReportEmpty(t *testing.T) {
-	r := BuildReport(&engine.Plan{}, nil, Stats{Interrupted: true}, 0, 0, Options{})
+	r := BuildReport(&engine.Plan{}, nil, procs.Stats{Interrupted: true}, 0, 0, 0)
 	if r.Total != 0 || r.FilesPerSec != 0 || !r.Interrupted || r.Procs != 1 || r.Threads != 1 {
 		t.Errorf("report = %+v", r)
 	}
@@ -113,32 +119,11 @@ func TestFormatBytes(t *testing.T) {
 	}
 }
 
-func TestTailBuffer(t *testing.T) {
-	tb := newTailBuffer(3)
-	for _, s := range []string{"one\ntwo\n", "thr", "ee\nfour\n", "partial"} {
-		if n, err := tb.Write([]byte(s)); n != len(s) || err != nil {
-			t.Fatalf("Write = %d, %v", n, err)
-		}
-	}
-	tb.Note("imgpar: note")
-	if got := strings.Join(tb.Lines(), ","); got != "three,four,imgpar: note" {
-		t.Errorf("lines = %q", got)
-	}
-	if got := tb.String(); got != "three | four | imgpar: note | partial" {
-		t.Errorf("String = %q", got)
-	}
-	long := newTailBuffer(2)
-	long.Write(bytes.Repeat([]byte("x"), 10000))
-	if len(long.String()) > 4096 {
-		t.Errorf("a line without newline grew to %d bytes", len(long.String()))
-	}
-}
-
 func TestMergeReports(t *testing.T) {
 	a := &Report{Total: 3, OK: 2, Failed: 1, Restarts: 1, DurationMs: 1000, BytesIn: 10, Procs: 2, Threads: 2, Shard: "2/2",
-		Failures: []engine.Failure{{Path: "z.jpg", Error: "z.jpg: bad"}}, Workers: []WorkerStats{{PID: 1}}}
+		Failures: []engine.Failure{{Path: "z.jpg", Error: "z.jpg: bad"}}, Workers: []procs.WorkerStats{{PID: 1}}}
 	b := &Report{Total: 5, OK: 4, Skipped: 1, SkippedUpToDate: 1, DurationMs: 3000, BytesIn: 5, Procs: 1, Threads: 4, Shard: "1/2",
-		Interrupted: true, Failures: []engine.Failure{{Path: "a.jpg", Error: "a.jpg: bad"}}, Workers: []WorkerStats{{PID: 2}}}
+		Interrupted: true, Failures: []engine.Failure{{Path: "a.jpg", Error: "a.jpg: bad"}}, Workers: []procs.WorkerStats{{PID: 2}}}
 	m := MergeReports([]*Report{a, b})
 	if m.Total != 8 || m.OK != 6 || m.Failed != 1 || m.Skipped != 1 || m.SkippedUpToDate != 1 || m.Restarts != 1 || m.BytesIn != 15 {
 		t.Errorf("counts: %+v", m)

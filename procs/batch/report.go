@@ -1,4 +1,4 @@
-package procs
+package batch
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imgpar/imgpar/engine"
+	"github.com/imgpar/imgpar/procs"
 )
 
 // Report is the machine-readable account of a run (imgpar process --json).
@@ -24,25 +25,31 @@ type Report struct {
 	SkippedDirs []engine.Skip `json:"skipped_dirs,omitempty"`
 	// NotStarted counts the jobs an interrupted run never handed out:
 	// neither done nor failed.
-	NotStarted  int              `json:"not_started"`
-	Restarts    int              `json:"restarts"`
-	Interrupted bool             `json:"interrupted"`
-	DurationMs  int64            `json:"duration_ms"`
-	FilesPerSec float64          `json:"files_per_sec"`
-	BytesIn     int64            `json:"bytes_in"`
-	BytesOut    int64            `json:"bytes_out"`
-	Numbers     int64            `json:"numbers"`
-	Procs       int              `json:"procs"`
-	Threads     int              `json:"threads"`
-	Shard       string           `json:"shard,omitempty"`
-	Failures    []engine.Failure `json:"failures"`
-	Workers     []WorkerStats    `json:"workers"`
+	NotStarted  int                 `json:"not_started"`
+	Restarts    int                 `json:"restarts"`
+	Interrupted bool                `json:"interrupted"`
+	DurationMs  int64               `json:"duration_ms"`
+	FilesPerSec float64             `json:"files_per_sec"`
+	BytesIn     int64               `json:"bytes_in"`
+	BytesOut    int64               `json:"bytes_out"`
+	Numbers     int64               `json:"numbers"`
+	Procs       int                 `json:"procs"`
+	Threads     int                 `json:"threads"`
+	Shard       string              `json:"shard,omitempty"`
+	Failures    []engine.Failure    `json:"failures"`
+	Workers     []procs.WorkerStats `json:"workers"`
 }
 
-// BuildReport aggregates a plan's decisions and the outcomes of its jobs.
-// upToDate counts inputs skipped because their outputs were current.
-func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, elapsed time.Duration, o Options) *Report {
-	o = withDefaults(o)
+// File is the final answer for one input file: a job of the plan, or a
+// split file's parts assembled into one.
+type File struct {
+	Job    engine.Job
+	Result engine.Result
+}
+
+// BuildReport aggregates a plan's decisions (failures, skips, inputs up to
+// date) and the answers for its files.
+func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.Duration, nprocs, nthreads int) *Report {
 	r := &Report{
 		Failures:           []engine.Failure{},
 		Workers:            st.Workers,
@@ -50,16 +57,16 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 		Interrupted:        st.Interrupted,
 		DurationMs:         elapsed.Milliseconds(),
 		SkippedUnsupported: len(plan.Skipped),
-		SkippedUpToDate:    upToDate,
+		SkippedUpToDate:    plan.UpToDate,
 		SkippedDirs:        plan.SkippedDirs,
-		Procs:              o.Procs,
-		Threads:            o.Threads,
+		Procs:              max(nprocs, 1),
+		Threads:            max(nthreads, 1),
 	}
 	if r.Workers == nil {
-		r.Workers = []WorkerStats{}
+		r.Workers = []procs.WorkerStats{}
 	}
 	for _, f := range plan.Failures {
-		r.Failures = append(r.Failures, engine.Failure{Path: f.Path, Error: oneLine(f.Error)})
+		r.Failures = append(r.Failures, engine.Failure{Path: f.Path, Error: engine.OneLine(f.Error)})
 	}
 	for _, s := range plan.Skipped {
 		if r.SkippedReasons == nil {
@@ -67,8 +74,8 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 		}
 		r.SkippedReasons[s.Reason]++
 	}
-	for i, oc := range outcomes {
-		res := oc.Result
+	for _, f := range files {
+		res := f.Result
 		if res.OK {
 			r.OK++
 			r.BytesIn += res.BytesIn
@@ -80,11 +87,11 @@ func BuildReport(plan *engine.Plan, outcomes []Outcome, st Stats, upToDate int, 
 			r.NotStarted++
 			continue
 		}
-		msg := plan.Jobs[i].Input + ": failed"
+		msg := f.Job.Input + ": failed"
 		if res.Error != nil {
 			msg = res.Error.Message
 		}
-		r.Failures = append(r.Failures, engine.Failure{Path: plan.Jobs[i].Input, Error: oneLine(msg)})
+		r.Failures = append(r.Failures, engine.Failure{Path: f.Job.Input, Error: engine.OneLine(msg)})
 	}
 	sort.SliceStable(r.Failures, func(a, b int) bool { return r.Failures[a].Path < r.Failures[b].Path })
 	r.Failed = len(r.Failures)
@@ -186,7 +193,7 @@ func FormatBytes(n int64) string {
 
 // MergeReports combines the reports of shard runs into one.
 func MergeReports(rs []*Report) *Report {
-	m := &Report{Failures: []engine.Failure{}, Workers: []WorkerStats{}}
+	m := &Report{Failures: []engine.Failure{}, Workers: []procs.WorkerStats{}}
 	var shards []string
 	for _, r := range rs {
 		m.Total += r.Total

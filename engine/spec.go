@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+
+	"github.com/imgpar/imgpar/engine/imgfmt"
+	"github.com/imgpar/imgpar/engine/raster"
+)
+
+// Image defaults, shared by every front end.
+const (
+	DefaultWidth      = 800
+	DefaultFit        = "inside"
+	DefaultFilter     = "lanczos"
+	DefaultBackground = "white"
+	// DefaultPNGLevel is the PNG encoder's own default level.
+	DefaultPNGLevel = -1
+)
+
+// ImageOptions are image settings as a front end receives them: the flags
+// of `imgpar process`, the query parameters of `imgpar serve`. A nil
+// pointer or an empty string is "not given". NewImageSpec turns them into
+// an ImageSpec: the one place where defaults are applied and values are
+// checked.
+type ImageOptions struct {
+	Width, Height *int
+	// Resize is a geometry string ("800x600^", "50%"); it is the size, so
+	// it cannot come with Width or Height, and its fit wins over Fit.
+	Resize string
+	Fit    string
+	// Enlarge allows upscaling.
+	Enlarge bool
+	Filter  string
+	// Format is the output format's name in any spelling LookupFormat
+	// knows; "" or "same" keeps each input's own format.
+	Format string
+	// Quality, 1-100; nil gives each output format its own default (as
+	// sharp: 80 for JPEG and WebP, 50 for AVIF).
+	Quality      *int
+	Lossless     bool
+	PNGLevel     *int // 0-9, or -1 for the encoder's default
+	Background   string
+	NoRotate     bool
+	Strip        bool
+	KeepMetadata bool
+	// MaxPixels refuses inputs whose header declares more pixels; 0 is no
+	// limit; nil is imgfmt.DefaultMaxPixels.
+	MaxPixels *int64
+	// Colorspace "srgb" converts colour-managed input to sRGB and tags it;
+	// "" keeps the input's profile where the output can carry it.
+	Colorspace string
+}
+
+// ImageSpec says how to turn one image into another: every value parsed
+// and checked (by NewImageSpec), so that a worker only reads it. It crosses
+// the worker protocol as JSON and keys the incremental manifest.
+type ImageSpec struct {
+	Geometry imgfmt.Geometry `json:"geometry"`
+	Filter   raster.Filter   `json:"filter"`
+	// Format is the output format. It is empty only in the template a
+	// plan starts from ("the input's own", --format same); ForInput
+	// resolves it, and every job carries a concrete format.
+	Format imgfmt.Format `json:"format,omitempty"`
+	// Quality is 1-100, or 0 for the output format's own default.
+	Quality      int         `json:"quality,omitempty"`
+	Lossless     bool        `json:"lossless,omitempty"`
+	PNGLevel     int         `json:"png_level"`
+	Background   color.NRGBA `json:"background"`
+	NoRotate     bool        `json:"no_rotate,omitempty"`
+	Strip        bool        `json:"strip,omitempty"`
+	KeepMetadata bool        `json:"keep_metadata,omitempty"`
+	MaxPixels    int64       `json:"max_pixels,omitempty"`
+	// Colorspace is "" or ColorspaceSRGB (engine/colour.go).
+	Colorspace string `json:"colorspace,omitempty"`
+}
+
+// OptionError is a setting that is not valid (a usage error). Its message
+// names the option as the engine knows it ("quality"); front ends word it
+// with their own spelling (--quality, quality=) from the fields.
+type OptionError struct {
+	Option string // "width", "quality", "png-level", "name", "shard", ... (the process flag's name)
+	Value  string // the value as given: numbers bare, text quoted
+	Reason string // what is wrong, or what is wanted
+	// With, when set, names a second option that cannot be given together
+	// with Option (Value and Reason are then empty).
+	With string
+}
+
+func (e *OptionError) Error() string {
+	if e.With != "" {
+		return fmt.Sprintf("%s and %s cannot be given together", e.Option, e.With)
+	}
+	return fmt.Sprintf("%s %s: %s", e.Option, e.Value, e.Reason)
+}
+
+// Unwrap makes it a usage error.
+func (e *OptionError) Unwrap() error { return ErrUsage }
+
+func optErr(option string, value any, reason string) error {
+	v := fmt.Sprint(value)
+	if s, ok := value.(string); ok {
+		v = strconv.Quote(s)
+	}
+	return &OptionError{Option: option, Value: v, Reason: reason}
+}
+
+// NewImageSpec applies the defaults to o and checks every value once.
+// Errors are *OptionError.
+func NewImageSpec(o ImageOptions) (ImageSpec, error) {
+	s := ImageSpec{
+		Lossless:     o.Lossless,
+		NoRotate:     o.NoRotate,
+		Strip:        o.Strip,
+		KeepMetadata: o.KeepMetadata,
+		PNGLevel:     DefaultPNGLevel,
+		MaxPixels:    imgfmt.DefaultMaxPixels,
+	}
+	g, err := geometryOf(o)
+	if err != nil {
+		return s, err
+	}
+	s.Geometry = g
+
+	filter, err := raster.ParseFilter(orDefault(o.Filter, DefaultFilter))
+	if err != nil {
+		return s, optErr("filter", o.Filter, "want lanczos, catmullrom, linear, box or nearest")
+	}
+	s.Filter = filter
+
+	if o.Format != "" && !strings.EqualFold(strings.TrimSpace(o.Format), "same") {
+		f, err := imgfmt.ParseFormat(o.Format)
+		if err != nil {
+			reason := "want " + formatChoices
+			if named, ok := imgfmt.LookupFormat(o.Format); ok {
+				reason = fmt.Sprintf("%s is read but not written; want %s", strings.ToUpper(string(named)), formatChoices)
+			}
+			return s, optErr("format", o.Format, reason)
+		}
+		s.Format = f
+	}
+	if o.Quality != nil {
+		if q := *o.Quality; q < 1 || q > 100 {
+			return s, optErr("quality", q, "must be 1-100")
+		}
+		s.Quality = *o.Quality
+	}
+	if o.PNGLevel != nil {
+		if l := *o.PNGLevel; l < -1 || l > 9 {
+			return s, optErr("png-level", l, "must be 0-9, or -1 for the default")
+		}
+		s.PNGLevel = *o.PNGLevel
+	}
+	bg, err := parseColor(orDefault(o.Background, DefaultBackground))
+	if err != nil {
+		return s, optErr("background", o.Background, "want a colour name (white, black, grey, red, green, blue) or #rrggbb")
+	}
+	s.Background = bg
+	if o.MaxPixels != nil {
+		if *o.MaxPixels < 0 {
+			return s, optErr("max-pixels", *o.MaxPixels, "must not be negative (0: no limit)")
+		}
+		s.MaxPixels = *o.MaxPixels
+	}
+	s.Colorspace = strings.ToLower(o.Colorspace)
+	if CheckColorspace(s.Colorspace) != nil {
+		return s, optErr("colorspace", o.Colorspace, "want srgb (or leave it out to keep the input's profile)")
+	}
+	return s, nil
+}
+
+// formatChoices lists the values a format option takes, for messages.
+const formatChoices = "same, jpeg, png, gif, bmp, tiff, webp or avif"
+
+func geometryOf(o ImageOptions) (imgfmt.Geometry, error) {
+	if o.Resize != "" {
+		if o.Width != nil || o.Height != nil {
+			return imgfmt.Geometry{}, &OptionError{Option: "resize", With: "width/height"}
+		}
+		g, err := imgfmt.ParseResize(o.Resize)
+		if err != nil {
+			return g, optErr("resize", o.Resize, err.Error())
+		}
+		g.Enlarge = g.Enlarge || o.Enlarge
+		return g, nil
+	}
+	g := imgfmt.Geometry{Width: DefaultWidth, Enlarge: o.Enlarge}
+	side := func(name string, p *int, dst *int) error {
+		if p == nil {
+			return nil
+		}
+		if *p < 0 || *p > imgfmt.MaxDimension {
+			return optErr(name, *p, fmt.Sprintf("want 0 (free) to %d pixels", imgfmt.MaxDimension))
+		}
+		*dst = *p
+		return nil
+	}
+	if err := side("width", o.Width, &g.Width); err != nil {
+		return g, err
+	}
+	if err := side("height", o.Height, &g.Height); err != nil {
+		return g, err
+	}
+	fit, err := imgfmt.ParseFit(o.Fit)
+	if err != nil {
+		return g, optErr("fit", o.Fit, "want inside, cover or fill")
+	}
+	g.Fit = fit
+	return g, g.Validate()
+}
+
+// ForInput returns the spec for one input of format in: the template's
+// format, or for "the input's own" the format written for in.
+func (s ImageSpec) ForInput(in imgfmt.Format) ImageSpec {
+	if s.Format == "" {
+		s.Format = sameFormat(in)
+	}
+	return s
+}
+
+// encodeOptions are the encoder's settings for this spec and the metadata
+// carried over from the input.
+func (s *ImageSpec) encodeOptions(meta ImageMeta) imgfmt.EncodeOptions {
+	o := imgfmt.DefaultEncodeOptions(s.Format)
+	o.Quality = s.Quality
+	o.Lossless = s.Lossless
+	o.PNGLevel = s.PNGLevel
+	o.Background = s.Background
+	o.ICC = meta.ICC
+	o.EXIF = meta.EXIF
+	return o
+}
+
+func orDefault(s, d string) string {
+	if strings.TrimSpace(s) == "" {
+		return d
+	}
+	return s
+}
+
+// parseColor reads a background colour: a name (white, black, grey, red,
+// green, blue) or #rgb / #rrggbb / #rrggbbaa in hex.
+func parseColor(s string) (color.NRGBA, error) {
+	names := map[string]color.NRGBA{
+		"white": {255, 255, 255, 255}, "black": {0, 0, 0, 255}, "gray": {128, 128, 128, 255},
+		"grey": {128, 128, 128, 255}, "red": {255, 0, 0, 255}, "green": {0, 128, 0, 255}, "blue": {0, 0, 255, 255},
+	}
+	if c, ok := names[strings.ToLower(s)]; ok {
+		return c, nil
+	}
+	h := strings.TrimPrefix(s, "#")
+	if len(h) == 3 {
+		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	}
+	if len(h) == 6 {
+		h += "ff"
+	}
+	v, err := strconv.ParseUint(h, 16, 32)
+	if len(h) != 8 || err != nil {
+		return color.NRGBA{}, fmt.Errorf("background %q: want a colour name or #rrggbb", s)
+	}
+	return color.NRGBA{uint8(v >> 24), uint8(v >> 16), uint8(v >> 8), uint8(v)}, nil
+}
