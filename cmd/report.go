@@ -23,19 +23,63 @@ shards merged.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			var reports []*batch.Report
 			for _, p := range args {
-				b, err := os.ReadFile(p)
+				r, err := loadReport(p)
 				if err != nil {
-					return usageError{fmt.Errorf("%s: %v", p, unwrapPath(err))}
+					return err
 				}
-				var r batch.Report
-				if err := json.Unmarshal(b, &r); err != nil {
-					return usageError{fmt.Errorf("%s: not an imgpar report: %v", p, err)}
-				}
-				reports = append(reports, &r)
+				reports = append(reports, r)
 			}
 			enc := json.NewEncoder(c.OutOrStdout())
 			return enc.Encode(batch.MergeReports(reports))
 		},
 	})
+	rc.AddCommand(&cobra.Command{
+		Use:   "markdown REPORT.json",
+		Short: "Print a report as Markdown, for a CI job summary",
+		Long: `Print a run report (imgpar process --report FILE, or --json) as Markdown: a
+headline, a table of counts, bytes in and out, time and workers, and the
+failures one row each. Made for GitHub's $GITHUB_STEP_SUMMARY and for GitLab
+or Jenkins job pages.`,
+		Example: `  imgpar process ./photos --report report.json
+  imgpar report markdown report.json >> "$GITHUB_STEP_SUMMARY"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			r, err := loadReport(args[0])
+			if err != nil {
+				return err
+			}
+			return r.WriteMarkdown(c.OutOrStdout())
+		},
+	})
+	rc.AddCommand(&cobra.Command{
+		Use:   "counts REPORT.json",
+		Short: "Print a report's counts as key=value lines",
+		Long: `Print the counts of a run report as key=value lines (total, ok, failed,
+skipped, skipped-up-to-date, interrupted, bytes-in, bytes-out): the form
+GitHub's $GITHUB_OUTPUT takes, and easy to read from a shell.`,
+		Example: `  imgpar report counts report.json >> "$GITHUB_OUTPUT"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			r, err := loadReport(args[0])
+			if err != nil {
+				return err
+			}
+			return r.WriteCounts(c.OutOrStdout())
+		},
+	})
 	return rc
+}
+
+// loadReport reads a JSON report written by imgpar process --report/--json
+// or by report merge.
+func loadReport(path string) (*batch.Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: %v", path, unwrapPath(err))}
+	}
+	var r batch.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, usageError{fmt.Errorf("%s: not an imgpar report: %v", path, err)}
+	}
+	return &r, nil
 }

@@ -1,0 +1,85 @@
+package batch
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// maxMarkdownFailures bounds the failure table: a job summary is read by a
+// person, and GitHub caps a step summary at 1 MiB.
+const maxMarkdownFailures = 50
+
+// WriteMarkdown renders the report for a person reading a CI job summary
+// (GitHub's $GITHUB_STEP_SUMMARY, a GitLab or Jenkins artefact): a headline,
+// a table of counts and bytes, and the failures, one row each.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	icon := "✅"
+	switch {
+	case r.Interrupted:
+		icon = "⚠️"
+	case r.Failed > 0:
+		icon = "❌"
+	}
+	state := "done"
+	if r.Interrupted {
+		state = "interrupted"
+	}
+	fmt.Fprintf(&b, "### %s imgpar: %s, %d ok, %d failed, %d skipped\n\n", icon, state, r.OK, r.Failed, r.Skipped)
+	b.WriteString("| | |\n|---|---:|\n")
+	row := func(k string, v any) { fmt.Fprintf(&b, "| %s | %v |\n", k, v) }
+	row("inputs", r.Total)
+	row("processed", r.OK)
+	row("failed", r.Failed)
+	row("skipped, up to date", r.SkippedUpToDate)
+	row("skipped, not taken", r.SkippedUnsupported)
+	row("bytes in", FormatBytes(r.BytesIn))
+	row("bytes out", FormatBytes(r.BytesOut))
+	if r.BytesIn > 0 && r.BytesOut > 0 {
+		row("out / in", fmt.Sprintf("%.1f%%", 100*float64(r.BytesOut)/float64(r.BytesIn)))
+	}
+	if r.Numbers > 0 {
+		row("numbers", r.Numbers)
+	}
+	row("time", fmtDuration(time.Duration(r.DurationMs)*time.Millisecond))
+	row("workers", fmt.Sprintf("%d × %d threads", r.Procs, r.Threads))
+	row("worker restarts", r.Restarts)
+	if r.Shard != "" {
+		row("shard", mdCell(r.Shard))
+	}
+	if len(r.Failures) > 0 {
+		b.WriteString("\n#### Failures\n\n| file | error |\n|---|---|\n")
+		for i, f := range r.Failures {
+			if i == maxMarkdownFailures {
+				fmt.Fprintf(&b, "| … | %d more failures: see the JSON report |\n", len(r.Failures)-i)
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(f.Path), mdCell(f.Error))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteCounts prints the counts as key=value lines, the form GitHub's
+// $GITHUB_OUTPUT takes and a shell can read with `while IFS== read`.
+func (r *Report) WriteCounts(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "total=%d\nok=%d\nfailed=%d\nskipped=%d\nskipped-up-to-date=%d\ninterrupted=%t\nbytes-in=%d\nbytes-out=%d\n",
+		r.Total, r.OK, r.Failed, r.Skipped, r.SkippedUpToDate, r.Interrupted, r.BytesIn, r.BytesOut)
+	return err
+}
+
+// mdCell makes text safe inside a Markdown table cell: one line, no
+// column breaks, no HTML.
+func mdCell(s string) string {
+	s = strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
+	return s
+}
+
+// mdCode is mdCell for text inside backticks: GitHub's tables take \| there
+// too, and HTML is already inert.
+func mdCode(s string) string {
+	return strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`, "`", "'").Replace(s)
+}
