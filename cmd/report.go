@@ -55,8 +55,8 @@ or Jenkins job pages.`,
 		Use:   "counts REPORT.json",
 		Short: "Print a report's counts as key=value lines",
 		Long: `Print the counts of a run report as key=value lines (total, ok, failed,
-skipped, skipped-up-to-date, interrupted, bytes-in, bytes-out): the form
-GitHub's $GITHUB_OUTPUT takes, and easy to read from a shell.`,
+not-started, skipped, skipped-up-to-date, interrupted, bytes-in, bytes-out):
+the form GitHub's $GITHUB_OUTPUT takes, and easy to read from a shell.`,
 		Example: `  imgpar report counts report.json >> "$GITHUB_OUTPUT"`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {

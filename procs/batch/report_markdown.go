@@ -27,12 +27,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.Interrupted {
 		state = "interrupted"
 	}
-	fmt.Fprintf(&b, "### %s imgpar: %s, %d ok, %d failed, %d skipped\n\n", icon, state, r.OK, r.Failed, r.Skipped)
+	fmt.Fprintf(&b, "### %s imgpar: %s, %d ok, %d failed", icon, state, r.OK, r.Failed)
+	if r.NotStarted > 0 {
+		fmt.Fprintf(&b, ", %d not started", r.NotStarted)
+	}
+	fmt.Fprintf(&b, ", %d skipped\n\n", r.Skipped)
 	b.WriteString("| | |\n|---|---:|\n")
 	row := func(k string, v any) { fmt.Fprintf(&b, "| %s | %v |\n", k, v) }
 	row("inputs", r.Total)
 	row("processed", r.OK)
 	row("failed", r.Failed)
+	if r.NotStarted > 0 {
+		row("not started (interrupted)", r.NotStarted)
+	}
 	row("skipped, up to date", r.SkippedUpToDate)
 	row("skipped, not taken", r.SkippedUnsupported)
 	row("bytes in", FormatBytes(r.BytesIn))
@@ -66,8 +73,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 // WriteCounts prints the counts as key=value lines, the form GitHub's
 // $GITHUB_OUTPUT takes and a shell can read with `while IFS== read`.
 func (r *Report) WriteCounts(w io.Writer) error {
-	_, err := fmt.Fprintf(w, "total=%d\nok=%d\nfailed=%d\nskipped=%d\nskipped-up-to-date=%d\ninterrupted=%t\nbytes-in=%d\nbytes-out=%d\n",
-		r.Total, r.OK, r.Failed, r.Skipped, r.SkippedUpToDate, r.Interrupted, r.BytesIn, r.BytesOut)
+	_, err := fmt.Fprintf(w, "total=%d\nok=%d\nfailed=%d\nnot-started=%d\nskipped=%d\nskipped-up-to-date=%d\ninterrupted=%t\nbytes-in=%d\nbytes-out=%d\n",
+		r.Total, r.OK, r.Failed, r.NotStarted, r.Skipped, r.SkippedUpToDate, r.Interrupted, r.BytesIn, r.BytesOut)
 	return err
 }
 

@@ -56,6 +56,23 @@ func TestReportSkipsAndNotStarted(t *testing.T) {
 		t.Errorf("failure lines %q", b.String())
 	}
 
+	b.Reset()
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"imgpar: interrupted, 1 ok, 1 failed, 1 not started, 3 skipped\n", "| not started (interrupted) | 1 |\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := r.WriteCounts(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\nnot-started=1\n") {
+		t.Errorf("counts lack not-started=1:\n%s", b.String())
+	}
+
 	m := MergeReports([]*Report{r, r})
 	if m.NotStarted != 2 || m.SkippedReasons[engine.ReasonSidecar] != 4 || len(m.SkippedDirs) != 2 {
 		t.Errorf("merged: not started %d, reasons %v, dirs %v", m.NotStarted, m.SkippedReasons, m.SkippedDirs)
