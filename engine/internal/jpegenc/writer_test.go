@@ -55,7 +55,7 @@ func TestMatchesStdlib(t *testing.T) {
 			if err := jpeg.Encode(&want, img, &jpeg.Options{Quality: q}); err != nil {
 				t.Fatal(err)
 			}
-			if err := Encode(&got, img, &Options{Quality: q}); err != nil {
+			if err := Encode(&got, img, &Options{Quality: q, StandardTables: true}); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
@@ -79,7 +79,9 @@ func BenchmarkEncode(b *testing.B) {
 		enc  func(*bytes.Buffer) error
 	}{
 		{"stdlib", func(w *bytes.Buffer) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 80}) }},
-		{"fork", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80}) }},
+		{"fork", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, StandardTables: true}) }},
+		{"optimized", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80}) }},
+		{"progressive", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, Progressive: true}) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var buf bytes.Buffer
