@@ -193,3 +193,21 @@ func (d *decoder) getBitSlow() int {
 func (d *decoder) byteAlign() {
 	d.bufBits &= ^7 // equivalent to (d.bufBits / 8) * 8
 }
+
+// refill fills the bit buffer to at least 57 bits, or up to the marker or
+// the end of the data, with the same bytes showBits would add: the common
+// case (no 0xFF byte) here, the rest by showBits.
+func (d *decoder) refill() {
+	for d.bufBits <= 56 && d.size > 0 {
+		b := d.jpegData[d.pos]
+		if b == 0xFF {
+			d.showBits(57)
+
+			return
+		}
+		d.pos++
+		d.size--
+		d.buf = d.buf<<8 | uint64(b)
+		d.bufBits += 8
+	}
+}
