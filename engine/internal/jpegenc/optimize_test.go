@@ -213,3 +213,67 @@ func TestDjpegSamePixels(t *testing.T) {
 		}
 	}
 }
+
+// Same pixels in, our file is no bigger than libjpeg-turbo's `cjpeg
+// -optimize` at the same quality and 4:2:0 (the two differ only in colour
+// conversion and chroma downsampling rounding; cjpeg also writes a JFIF
+// header). IMGPAR_JPEG_DIR adds the JPEGs of a directory (e.g. sharp's
+// outputs, to compare encoders on the same resized pixels).
+func TestSizeVsCjpeg(t *testing.T) {
+	cjpeg, err := exec.LookPath("cjpeg")
+	if err != nil {
+		t.Skip("cjpeg (libjpeg-turbo-progs) not installed")
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "photos", "*.jpg"))
+	if dir := os.Getenv("IMGPAR_JPEG_DIR"); dir != "" {
+		more, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+		files = append(files, more...)
+	}
+	var ours, theirs, oursProg, theirsProg int
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := src.Bounds()
+		rgba := image.NewRGBA(b)
+		var ppm bytes.Buffer
+		fmt.Fprintf(&ppm, "P6\n%d %d\n255\n", b.Dx(), b.Dy())
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl, _ := src.At(x, y).RGBA()
+				i := rgba.PixOffset(x, y)
+				rgba.Pix[i], rgba.Pix[i+1], rgba.Pix[i+2], rgba.Pix[i+3] = uint8(r>>8), uint8(g>>8), uint8(bl>>8), 255
+				ppm.Write(rgba.Pix[i : i+3])
+			}
+		}
+		for _, prog := range []bool{false, true} {
+			args := []string{"-quality", "80", "-optimize", "-sample", "2x2"}
+			if prog {
+				args = append(args, "-progressive")
+			}
+			cmd := exec.Command(cjpeg, args...)
+			cmd.Stdin = bytes.NewReader(ppm.Bytes())
+			want, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("cjpeg: %v", err)
+			}
+			got := encode(t, rgba, Options{Quality: 80, Progressive: prog})
+			t.Logf("%s progressive=%v: ours %d bytes, cjpeg %d (%.3f)", filepath.Base(p), prog, len(got), len(want), float64(len(got))/float64(len(want)))
+			if prog {
+				oursProg, theirsProg = oursProg+len(got), theirsProg+len(want)
+			} else {
+				ours, theirs = ours+len(got), theirs+len(want)
+			}
+		}
+	}
+	t.Logf("all %d files: baseline ours/cjpeg -optimize %d/%d = %.4f; progressive ours/cjpeg -optimize -progressive %d/%d = %.4f",
+		len(files), ours, theirs, float64(ours)/float64(theirs), oursProg, theirsProg, float64(oursProg)/float64(theirsProg))
+	if float64(ours) > 1.005*float64(theirs) {
+		t.Errorf("baseline: ours %d bytes in all, cjpeg -optimize %d", ours, theirs)
+	}
+}
