@@ -171,7 +171,11 @@ func (d *decoder) getBit() int {
 
 // getBitSlow handles buffer refill and marker/EOF semantics for getBit.
 func (d *decoder) getBitSlow() int {
-	d.showBits(1)
+	if d.slowVLC {
+		d.showBits(1)
+	} else {
+		d.refill() // a byte at a time would cost a call per 8 bits
+	}
 
 	if d.bufBits < 1 {
 		// Buffer underfilled. Per the JPEG spec for refinement, a marker hit or
@@ -198,6 +202,9 @@ func (d *decoder) byteAlign() {
 // the end of the data, with the same bytes showBits would add: the common
 // case (no 0xFF byte) here, the rest by showBits.
 func (d *decoder) refill() {
+	if d.markerHit {
+		return // nothing more to read in this scan (or interval)
+	}
 	for d.bufBits <= 56 && d.size > 0 {
 		b := d.jpegData[d.pos]
 		if b == 0xFF {

@@ -126,3 +126,31 @@ func TestFastVLCMatchesSlow(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastVLCMatchesSlow: on any input, the fast path and the code-by-code
+// path agree (pixels and errors) at every scale.
+func FuzzFastVLCMatchesSlow(f *testing.F) {
+	for _, dir := range []string{"photos", "bad"} {
+		m, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", dir, "*.jp*g"))
+		for _, p := range m {
+			if b, err := os.ReadFile(p); err == nil && len(b) < 200<<10 && !strings.Contains(p, "bomb") {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if cfg, err := DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
+			return
+		}
+		for _, denom := range []int{1, 8} {
+			fast, err1 := safely(func() (image.Image, error) { return decodeVLC(data, denom, false) })
+			slow, err2 := safely(func() (image.Image, error) { return decodeVLC(data, denom, true) })
+			if fmt.Sprint(err1) != fmt.Sprint(err2) {
+				t.Fatalf("1/%d: fast error %v, slow error %v", denom, err1, err2)
+			}
+			if err1 == nil && !samePixels(fast, slow) {
+				t.Fatalf("1/%d: fast path decodes different pixels", denom)
+			}
+		}
+	})
+}
