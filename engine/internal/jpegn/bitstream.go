@@ -171,11 +171,10 @@ func (d *decoder) getBit() int {
 
 // getBitSlow handles buffer refill and marker/EOF semantics for getBit.
 func (d *decoder) getBitSlow() int {
-	if d.slowVLC {
-		d.showBits(1)
-	} else {
+	if !d.slowVLC {
 		d.refill() // a byte at a time would cost a call per 8 bits
 	}
+	d.showBits(1)
 
 	if d.bufBits < 1 {
 		// Buffer underfilled. Per the JPEG spec for refinement, a marker hit or
@@ -198,22 +197,28 @@ func (d *decoder) byteAlign() {
 	d.bufBits &= ^7 // equivalent to (d.bufBits / 8) * 8
 }
 
-// refill fills the bit buffer to at least 57 bits, or up to the marker or
-// the end of the data, with the same bytes showBits would add: the common
-// case (no 0xFF byte) here, the rest by showBits.
+// refill adds whole bytes to the bit buffer, up to 57 bits, stopping
+// before any marker and before the last byte of the data. So it never sets
+// markerHit or reaches the end of the data: those happen in showBits, at
+// exactly the point of the stream where the code-by-code path (which
+// fills to 16 bits at a time) would meet them, whose handling of corrupt
+// data depends on when it does. It also stops at d.markerHit.
 func (d *decoder) refill() {
 	if d.markerHit {
-		return // nothing more to read in this scan (or interval)
+		return
 	}
-	for d.bufBits <= 56 && d.size > 0 {
+	for d.bufBits <= 56 && d.size > 1 {
 		b := d.jpegData[d.pos]
 		if b == 0xFF {
-			d.showBits(57)
-
-			return
+			if d.size <= 2 || d.jpegData[d.pos+1] != 0 {
+				return // a marker, or too near the end
+			}
+			d.pos += 2 // stuffed 0xFF00: one data byte
+			d.size -= 2
+		} else {
+			d.pos++
+			d.size--
 		}
-		d.pos++
-		d.size--
 		d.buf = d.buf<<8 | uint64(b)
 		d.bufBits += 8
 	}

@@ -154,3 +154,29 @@ func FuzzFastVLCMatchesSlow(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeVLC decodes test photos (baseline and progressive) with the
+// one-look-up path and with getVLC for every code, at full size and 1/8.
+func BenchmarkDecodeVLC(b *testing.B) {
+	for _, name := range []string{"boats-lake-landscape-420.jpg", "kite-sky-landscape-progressive-444.jpg"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "photos", name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, denom := range []int{1, 8} {
+			for _, slow := range []bool{true, false} {
+				path := "fast"
+				if slow {
+					path = "slow"
+				}
+				b.Run(fmt.Sprintf("%s/1_%d/%s", strings.TrimSuffix(name, ".jpg"), denom, path), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := decodeVLC(data, denom, slow); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
