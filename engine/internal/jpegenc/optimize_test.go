@@ -229,7 +229,7 @@ func TestSizeVsCjpeg(t *testing.T) {
 		more, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 		files = append(files, more...)
 	}
-	var ours, theirs, oursProg, theirsProg int
+	var ours, theirs, oursProg, theirsProg, std int
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -251,6 +251,7 @@ func TestSizeVsCjpeg(t *testing.T) {
 				ppm.Write(rgba.Pix[i : i+3])
 			}
 		}
+		std += len(encode(t, rgba, Options{Quality: 80, StandardTables: true}))
 		for _, prog := range []bool{false, true} {
 			args := []string{"-quality", "80", "-optimize", "-sample", "2x2"}
 			if prog {
@@ -271,8 +272,8 @@ func TestSizeVsCjpeg(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("all %d files: baseline ours/cjpeg -optimize %d/%d = %.4f; progressive ours/cjpeg -optimize -progressive %d/%d = %.4f",
-		len(files), ours, theirs, float64(ours)/float64(theirs), oursProg, theirsProg, float64(oursProg)/float64(theirsProg))
+	t.Logf("all %d files: baseline ours/cjpeg -optimize %d/%d = %.4f; progressive ours/cjpeg -optimize -progressive %d/%d = %.4f; standard tables %d = %.4f",
+		len(files), ours, theirs, float64(ours)/float64(theirs), oursProg, theirsProg, float64(oursProg)/float64(theirsProg), std, float64(std)/float64(theirs))
 	if float64(ours) > 1.005*float64(theirs) {
 		t.Errorf("baseline: ours %d bytes in all, cjpeg -optimize %d", ours, theirs)
 	}
