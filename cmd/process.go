@@ -34,6 +34,7 @@ type processOptions struct {
 	format        string
 	quality       int
 	lossless      bool
+	progressive   bool
 	pngLevel      int
 	background    string
 	noRotate      bool
@@ -126,6 +127,7 @@ the other is derived from it.
 	f.StringVar(&o.format, "format", "same", "output format: same (each input's own, keeping its extension as spelled), jpeg, png, gif, bmp, tiff, webp, avif (any case; jpg, jpe, tif too)")
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
+	f.BoolVar(&o.progressive, "progressive", false, "progressive JPEG")
 	f.IntVar(&o.pngLevel, "png-level", engine.DefaultPNGLevel, "PNG compression level 0-9 (-1: the encoder's default)")
 	f.StringVar(&o.background, "background", engine.DefaultBackground, "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
 	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")
@@ -166,6 +168,7 @@ func imageSpec(fs *pflag.FlagSet, o *processOptions) (engine.ImageSpec, error) {
 		Filter:       o.filter,
 		Format:       o.format,
 		Lossless:     o.lossless,
+		Progressive:  o.progressive,
 		PNGLevel:     &o.pngLevel,
 		Background:   o.background,
 		NoRotate:     o.noRotate,

@@ -41,6 +41,7 @@ type ImageOptions struct {
 	// sharp: 80 for JPEG and WebP, 50 for AVIF).
 	Quality      *int
 	Lossless     bool
+	Progressive  bool // progressive JPEG (same pixels as baseline)
 	PNGLevel     *int // 0-9, or -1 for the encoder's default
 	Background   string
 	NoRotate     bool
@@ -67,6 +68,7 @@ type ImageSpec struct {
 	// Quality is 1-100, or 0 for the output format's own default.
 	Quality      int         `json:"quality,omitempty"`
 	Lossless     bool        `json:"lossless,omitempty"`
+	Progressive  bool        `json:"progressive,omitempty"`
 	PNGLevel     int         `json:"png_level"`
 	Background   color.NRGBA `json:"background"`
 	NoRotate     bool        `json:"no_rotate,omitempty"`
@@ -112,6 +114,7 @@ func optErr(option string, value any, reason string) error {
 func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 	s := ImageSpec{
 		Lossless:     o.Lossless,
+		Progressive:  o.Progressive,
 		NoRotate:     o.NoRotate,
 		Strip:        o.Strip,
 		KeepMetadata: o.KeepMetadata,
@@ -226,6 +229,7 @@ func (s *ImageSpec) encodeOptions(meta ImageMeta) imgfmt.EncodeOptions {
 	o := imgfmt.DefaultEncodeOptions(s.Format)
 	o.Quality = s.Quality
 	o.Lossless = s.Lossless
+	o.Progressive = s.Progressive
 	o.PNGLevel = s.PNGLevel
 	o.Background = s.Background
 	o.ICC = meta.ICC

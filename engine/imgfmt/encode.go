@@ -30,6 +30,9 @@ type EncodeOptions struct {
 	Quality int
 	// Lossless selects lossless WebP.
 	Lossless bool
+	// Progressive writes a progressive JPEG (same pixels as the default
+	// baseline file, which has Huffman tables built for the image).
+	Progressive bool
 	// PNGLevel is the zlib level 0..9 (0 = stored, uncompressed), or -1 for
 	// the default. Go's PNG encoder has four settings: 0 none, 1..3 best
 	// speed, 4..6 and -1 default, 7..9 best compression.
@@ -203,7 +206,7 @@ func encodeJPEG(w io.Writer, img image.Image, o EncodeOptions) error {
 		// right after SOI, EXIF first as the EXIF spec wants.
 		w = &insertWriter{w: w, at: 2, insert: meta}
 	}
-	return jpegenc.Encode(w, src, &jpegenc.Options{Quality: o.quality()})
+	return jpegenc.Encode(w, src, &jpegenc.Options{Quality: o.quality(), Progressive: o.Progressive})
 }
 
 // appendSegment appends a JPEG marker segment: FF marker, length, prefix,

@@ -225,7 +225,7 @@ func parseRounds(n json.Number) (int, error) {
 }
 
 // uploadParams are the query parameters of POST /upload.
-var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true}
+var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true, "progressive": true}
 
 // imageSpec builds the job's settings from the query: the options
 // imgpar process fills from its flags, with JPEG output by default as the
@@ -236,7 +236,7 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 	q := r.URL.Query()
 	for k := range q {
 		if !uploadParams[k] {
-			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace)", k)
+			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace, progressive)", k)
 		}
 	}
 	num := func(name string) (*int, error) {
@@ -265,6 +265,13 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 		o.Format = v
 	}
 	o.Colorspace = q.Get("colorspace")
+	switch v := q.Get("progressive"); v {
+	case "", "0":
+	case "1":
+		o.Progressive = true
+	default:
+		return engine.ImageSpec{}, fmt.Errorf("progressive=%q: want 1 or 0", v)
+	}
 	spec, err := engine.NewImageSpec(o)
 	var oe *engine.OptionError
 	if errors.As(err, &oe) {

@@ -252,6 +252,22 @@ func TestImageSpecQuery(t *testing.T) {
 	}
 }
 
+// progressive=1 asks for a progressive JPEG, as imgpar process --progressive.
+func TestImageSpecProgressive(t *testing.T) {
+	s := &server{opts: Options{}.withDefaults()}
+	for query, want := range map[string]bool{"": false, "progressive=0": false, "progressive=1": true} {
+		r, _ := http.NewRequest(http.MethodPost, "/upload?"+query, nil)
+		spec, err := s.imageSpec(r)
+		if err != nil || spec.Progressive != want {
+			t.Errorf("%q: progressive %v, err %v; want %v", query, spec.Progressive, err, want)
+		}
+	}
+	r, _ := http.NewRequest(http.MethodPost, "/upload?progressive=yes", nil)
+	if _, err := s.imageSpec(r); err == nil {
+		t.Error("progressive=yes: no error")
+	}
+}
+
 func TestParseRounds(t *testing.T) {
 	for in, want := range map[string]int{"0": 0, "1000": 1000, "1e6": 1000000, "2.0": 2} {
 		if n, err := parseRounds(jsonNumber(in)); err != nil || n != want {

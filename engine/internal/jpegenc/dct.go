@@ -306,6 +306,7 @@ var unzig = [blockSize]int{
 // Markers the encoder writes (from image/jpeg's reader.go).
 const (
 	sof0Marker = 0xc0 // Start Of Frame (Baseline Sequential).
+	sof2Marker = 0xc2 // Start Of Frame (Progressive).
 	dhtMarker  = 0xc4 // Define Huffman Table.
 	sosMarker  = 0xda // Start Of Scan.
 	dqtMarker  = 0xdb // Define Quantization Table.

@@ -55,7 +55,7 @@ func TestMatchesStdlib(t *testing.T) {
 			if err := jpeg.Encode(&want, img, &jpeg.Options{Quality: q}); err != nil {
 				t.Fatal(err)
 			}
-			if err := Encode(&got, img, &Options{Quality: q}); err != nil {
+			if err := Encode(&got, img, &Options{Quality: q, StandardTables: true}); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got.Bytes(), want.Bytes()) {
@@ -66,20 +66,24 @@ func TestMatchesStdlib(t *testing.T) {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	m := image.NewYCbCr(image.Rect(0, 0, 800, 450), image.YCbCrSubsampleRatio444)
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range m.Y {
-		m.Y[i] = uint8(128 + r.IntN(32))
+	// A photo, as the pipeline hands it over (YCbCr 4:2:0, 1440x900).
+	f, err := os.Open(filepath.Join("..", "..", "..", "testdata", "photos", "boats-lake-landscape-420.jpg"))
+	if err != nil {
+		b.Fatal(err)
 	}
-	for i := range m.Cb {
-		m.Cb[i], m.Cr[i] = uint8(120+r.IntN(16)), uint8(120+r.IntN(16))
+	m, err := jpeg.Decode(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name string
 		enc  func(*bytes.Buffer) error
 	}{
 		{"stdlib", func(w *bytes.Buffer) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 80}) }},
-		{"fork", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80}) }},
+		{"fork", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, StandardTables: true}) }},
+		{"optimized", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80}) }},
+		{"progressive", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, Progressive: true}) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var buf bytes.Buffer

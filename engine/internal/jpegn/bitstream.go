@@ -171,6 +171,9 @@ func (d *decoder) getBit() int {
 
 // getBitSlow handles buffer refill and marker/EOF semantics for getBit.
 func (d *decoder) getBitSlow() int {
+	if !d.slowVLC {
+		d.refill() // a byte at a time would cost a call per 8 bits
+	}
 	d.showBits(1)
 
 	if d.bufBits < 1 {
@@ -192,4 +195,31 @@ func (d *decoder) getBitSlow() int {
 // byteAlign aligns the bitstream to the next byte boundary.
 func (d *decoder) byteAlign() {
 	d.bufBits &= ^7 // equivalent to (d.bufBits / 8) * 8
+}
+
+// refill adds whole bytes to the bit buffer, up to 57 bits, stopping
+// before any marker and before the last byte of the data. So it never sets
+// markerHit or reaches the end of the data: those happen in showBits, at
+// exactly the point of the stream where the code-by-code path (which
+// fills to 16 bits at a time) would meet them, whose handling of corrupt
+// data depends on when it does. It also stops at d.markerHit.
+func (d *decoder) refill() {
+	if d.markerHit {
+		return
+	}
+	for d.bufBits <= 56 && d.size > 1 {
+		b := d.jpegData[d.pos]
+		if b == 0xFF {
+			if d.size <= 2 || d.jpegData[d.pos+1] != 0 {
+				return // a marker, or too near the end
+			}
+			d.pos += 2 // stuffed 0xFF00: one data byte
+			d.size -= 2
+		} else {
+			d.pos++
+			d.size--
+		}
+		d.buf = d.buf<<8 | uint64(b)
+		d.bufBits += 8
+	}
 }

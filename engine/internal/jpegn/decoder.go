@@ -40,6 +40,7 @@ type decoder struct {
 	buf                 uint64                    // Use uint64 for fewer refills.
 	bufBits             int                       // Number of valid bits in the bit buffer.
 	markerHit           bool                      // True if a marker was hit during bit reading.
+	slowVLC             bool                      // Tests: decode every code with getVLC, not the fast table.
 	eobRun              int                       // Global End-of-Block run counter (progressive AC).
 	block               [64]int32                 // Temporary storage for a single 8x8 block of DCT coefficients (natural order).
 	rstInterval         int                       // Restart interval in MCUs, for error resilience.

@@ -21,7 +21,16 @@ type huffTable struct {
 	delta   [17]int32
 
 	values [256]uint8
+
+	// fast resolves a code and the magnitude bits after it in one look-up
+	// of the next fastBits bits, as libjpeg-turbo's decoder does, when
+	// both fit: the entry is value<<16 | run<<8 | total bits, zero when
+	// they do not fit (or the symbol has no magnitude: EOB, ZRL, DC 0).
+	fast [1 << fastBits]int32
 }
+
+// fastBits is the look-ahead of huffTable.fast.
+const fastBits = 10
 
 // decodeLong resolves a code longer than huffLUTBits from a 16-bit (MSB-aligned)
 // look-ahead. It returns the code length, the symbol, and whether a valid code
@@ -98,6 +107,22 @@ func buildHuff(t *huffTable, counts *[16]uint8, values []byte) error {
 
 	if k != nSymbols {
 		return ErrSyntax
+	}
+
+	t.fast = [1 << fastBits]int32{}
+	for i := range t.fast {
+		e := t.lut[i>>(fastBits-huffLUTBits)]
+		l := int(e & 0xFF)
+		if e == 0 {
+			continue
+		}
+		sym := int(e >> 8)
+		s := sym & 15
+		if s == 0 || l+s > fastBits {
+			continue
+		}
+		v := (i >> (fastBits - l - s)) & (1<<s - 1)
+		t.fast[i] = int32(signExtend(v, s))<<16 | int32(sym>>4)<<8 | int32(l+s)
 	}
 
 	return nil

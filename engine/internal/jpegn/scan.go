@@ -64,9 +64,35 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 	c.dcPred += value
 	d.block[0] = int32(c.dcPred) * int32(qt[0])
 
+	// At 1/8 scale only the DC is used: AC codes are parsed, not stored.
+	dcOnly := d.scaleDenom == 8 && !d.slowVLC
+
 	// Decode AC coefficients.
 	coef := 1 // coef is the zigzag index.
 	for coef <= 63 {
+		// Fast path: with 32 bits buffered, a code and its magnitude
+		// (at most 26 bits) are all real data, so one look-up in
+		// acHuff.fast decodes what getVLC would from the same bits.
+		if d.bufBits < 32 && !d.markerHit && !d.slowVLC {
+			d.refill()
+		}
+		if d.bufBits >= 32 && !d.slowVLC {
+			if e := acHuff.fast[(d.buf>>(d.bufBits-fastBits))&(1<<fastBits-1)]; e != 0 {
+				d.bufBits -= int(e & 0xFF)
+				coef += int(e>>8) & 0xFF
+				if coef > 63 {
+					d.panic(ErrSyntax)
+				}
+				if !dcOnly {
+					nat := zz[coef]
+					d.block[nat] = (e >> 16) * int32(qt[nat])
+				}
+				coef++
+
+				continue
+			}
+		}
+
 		value = d.getVLC(acHuff, &code)
 
 		if code == 0 { // EOB (also handles graceful termination at EOF)
@@ -87,11 +113,13 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 			d.panic(ErrSyntax)
 		}
 
-		// Map zigzag index to natural index.
-		naturalIndex := zz[coef]
+		if !dcOnly {
+			// Map zigzag index to natural index.
+			naturalIndex := zz[coef]
 
-		// Dequantize using the natural index.
-		d.block[naturalIndex] = int32(value) * int32(qt[naturalIndex])
+			// Dequantize using the natural index.
+			d.block[naturalIndex] = int32(value) * int32(qt[naturalIndex])
+		}
 
 		coef++
 	}
@@ -564,6 +592,27 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 	coefs := c.coeffs[offset : offset+64 : offset+64]
 
 	for k := ss; k <= se; {
+		// Fastest path, as in decodeBlock: a code and its magnitude in one
+		// look-up when 32 bits are buffered.
+		if !d.slowVLC {
+			if d.bufBits < 32 && !d.markerHit {
+				d.refill()
+			}
+			if d.bufBits >= 32 {
+				if e := acHuff.fast[(d.buf>>(d.bufBits-fastBits))&(1<<fastBits-1)]; e != 0 {
+					d.bufBits -= int(e & 0xFF)
+					k += int(e>>8) & 0xFF
+					if k > se {
+						return
+					}
+					coefs[zz[k]] = int16((e >> 16) << al)
+					k++
+
+					continue
+				}
+			}
+		}
+
 		// Ultra-fast path: 8-bit look-ahead, then the long-code path.
 		var symbol int
 
