@@ -13,9 +13,6 @@ import (
 // killed worker left behind (procs.RemoveStaleTemps).
 const TempPrefix = atomicfile.TempPrefix
 
-// TempPattern is the os.CreateTemp pattern for a temp file of this process.
-func TempPattern() string { return atomicfile.TempPattern() }
-
 // WriteAtomic writes path by way of a temp file in the same directory that is
 // renamed into place only once it is complete: path is either absent (or
 // left as it was) or complete, never half-written. It returns the bytes

@@ -272,7 +272,7 @@ func TestColourConvertsOnlyWhenNeeded(t *testing.T) {
 
 // withICC re-encodes a JPEG as PNG with profile attached.
 func withICC(t *testing.T, jpegData, profile []byte) []byte {
-	img, err := imgfmt.Decode(imgfmt.JPEG, jpegData)
+	img, err := imgfmt.DecodeMax(imgfmt.JPEG, jpegData, imgfmt.DefaultMaxPixels)
 	if err != nil {
 		t.Fatal(err)
 	}

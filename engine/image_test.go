@@ -47,7 +47,7 @@ func roundTrip(t *testing.T, img image.Image, meta ImageMeta, spec ImageSpec) ([
 	if !f.CanDecode() {
 		return buf.Bytes(), nil
 	}
-	out, err := imgfmt.Decode(f, buf.Bytes())
+	out, err := imgfmt.DecodeMax(f, buf.Bytes(), imgfmt.DefaultMaxPixels)
 	if err != nil {
 		t.Fatalf("decode own %s output: %v", spec.Format, err)
 	}

@@ -9,12 +9,6 @@ import (
 	"strings"
 )
 
-// Decode decodes a whole file's bytes as format f, refusing files whose
-// header declares more than DefaultMaxPixels pixels (see DecodeMax).
-func Decode(f Format, data []byte) (image.Image, error) {
-	return DecodeMax(f, data, DefaultMaxPixels)
-}
-
 // DecodeMax decodes a whole file's bytes as format f. Before any pixel
 // memory is allocated it probes the header and fails with ErrTooLarge if it
 // declares more than maxPixels pixels (maxPixels <= 0: no limit), and it

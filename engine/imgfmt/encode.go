@@ -516,16 +516,6 @@ func encodeAVIF(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 	return err
 }
 
-// InitCodecs compiles the WebP and AVIF WebAssembly encoders once; later
-// calls return the first call's result at once. Safe for concurrent use.
-// Compiling costs CPU time (measured here: about 0.5 s for WebP and 1-2 s for
-// AVIF on one core), so a process that writes neither should not call it;
-// InitCodec compiles only the one a format needs. Without either, the first
-// WebP or AVIF encode pays the cost.
-func InitCodecs() error {
-	return errors.Join(InitCodec(WebP), InitCodec(AVIF))
-}
-
 // InitCodec compiles the encoder format f needs, if it is one of the
 // WebAssembly ones (WebP, AVIF); for other formats it does nothing.
 func InitCodec(f Format) error {

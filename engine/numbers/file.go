@@ -25,18 +25,6 @@ const (
 	Text                    // .csv, .tsv, .txt: numbers separated by commas, tabs, spaces or newlines
 )
 
-func (f Format) String() string {
-	switch f {
-	case JSONArray:
-		return "json"
-	case NDJSON:
-		return "ndjson"
-	case Text:
-		return "text"
-	}
-	return fmt.Sprintf("Format(%d)", int(f))
-}
-
 // FormatOf returns the format of a number file by its extension
 // (case-insensitive), and false if path is not named as a number file.
 func FormatOf(path string) (Format, bool) {

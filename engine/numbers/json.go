@@ -64,15 +64,6 @@ func (p *jsonParser) errAtMark(m mark, format string, args ...any) error {
 	return &posError{off: m.off, line: m.line, lineStart: m.lineStart, msg: fmt.Sprintf(format, args...)}
 }
 
-// peek returns the next byte without consuming it; ok is false at the end.
-func (p *jsonParser) peek() (byte, bool) {
-	s := p.s
-	if s.pos == s.end && !s.fill(s.pos) {
-		return 0, false
-	}
-	return s.buf[s.pos], true
-}
-
 // ws skips whitespace (not newlines in NDJSON) and peeks at the next byte.
 func (p *jsonParser) ws() (byte, bool) {
 	s := p.s
@@ -589,18 +580,6 @@ func (c *collectSink) add(xs []float64) error {
 	return nil
 }
 func (c *collectSink) end() error { return nil }
-
-// ParseJSON returns the numbers of a JSON input: an array of numbers, or an
-// object with a "numbers" or "payload" array. Errors are *ParseError with
-// the line and column where the input goes wrong.
-func ParseJSON(data []byte) ([]float64, error) {
-	c := &collectSink{xs: []float64{}}
-	p := newJSONParser(newSrc(bytes.NewReader(data), 0, -1), false, c)
-	if err := p.document(); err != nil {
-		return nil, resolveInMemory(err, "")
-	}
-	return c.xs, nil
-}
 
 // ErrTooMany ends ParseJSONLimit at an input with more numbers than its
 // limit.

@@ -91,13 +91,6 @@ func percentileSorted(xs []float64, q float64) float64 {
 	return a + float64(d*t)
 }
 
-// MarshalJSON prints the statistics as a JSON object with the keys count,
-// sum, min, max, mean, stddev, p50, p90 and p99, numbers as AppendJS prints
-// them.
-func (s Stats) MarshalJSON() ([]byte, error) {
-	return s.appendJSON(nil), nil
-}
-
 func (s Stats) appendJSON(dst []byte) []byte {
 	dst = append(dst, `{"count":`...)
 	dst = strconv.AppendInt(dst, s.Count, 10)

@@ -150,28 +150,6 @@ func (p *textParser) next(dst []float64) ([]float64, error) {
 	return dst, nil
 }
 
-// ParseText reads all the numbers of a text-format input (see FormatOf).
-// Errors are *ParseError with the line and column of the bad token.
-func ParseText(r io.Reader) ([]float64, error) {
-	return readAllText(newTextParser(newSrc(r, 0, -1), atLineStart, true))
-}
-
-func readAllText(p *textParser) ([]float64, error) {
-	var all []float64
-	buf := make([]float64, 0, chunkLen)
-	for {
-		var err error
-		buf, err = p.next(buf[:0])
-		all = append(all, buf...)
-		if err == io.EOF {
-			return all, nil
-		}
-		if err != nil {
-			return nil, resolveInMemory(err, "")
-		}
-	}
-}
-
 // resolveInMemory turns a posError from a parser that started at offset 0
 // into a *ParseError.
 func resolveInMemory(err error, path string) error {
