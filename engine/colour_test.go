@@ -177,7 +177,7 @@ func TestColourAgainstLCMS(t *testing.T) {
 			srcICC := imgfmt.ReadMeta(hdr.Format, data).ICC
 			decoded, err := imgfmt.DecodeMax(hdr.Format, data, 0)
 			if hdr.Format == imgfmt.JPEG {
-				decoded, err = raster.DecodeJPEG(data, 1)
+				decoded, _, err = raster.DecodeJPEGScaled(data, 1)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -42,18 +42,6 @@ func ShrinkDenom(srcW, srcH, dstW, dstH int) int {
 	return 1
 }
 
-// DecodeJPEG decodes JPEG data at 1/denom scale (denom 1, 2, 4 or 8; others are
-// rounded to one of those) using jpegn's DCT-domain scaling, which is much cheaper
-// than decoding at full size and shrinking. Images jpegn cannot scale are
-// decoded by jpegn at full size, and those it cannot decode (12-bit, lossless, arithmetic-coded, CMYK, unusual
-// sampling, streams it rejects) by image/jpeg at full size; DecodeJPEGScaled
-// tells which scale was used. The result is usually *image.YCbCr, else *image.Gray, *image.CMYK or
-// *image.RGBA (RGB-coded JPEGs).
-func DecodeJPEG(data []byte, denom int) (image.Image, error) {
-	img, _, err := DecodeJPEGScaled(data, denom)
-	return img, err
-}
-
 // DecodeJPEGScaled is DecodeJPEG that also returns the denominator the image was
 // actually decoded at: denom (normalised to 1, 2, 4 or 8) on the fast path, 1 when
 // it fell back to a full-size decode. Pass it on to ResizeScaled.

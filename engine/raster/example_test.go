@@ -3,7 +3,6 @@ package raster_test
 import (
 	"bytes"
 	"fmt"
-	"image/color"
 	"image/jpeg"
 	"log"
 	"os"
@@ -12,8 +11,7 @@ import (
 )
 
 // A JPEG job: read the header, decode at the largest scale that leaves the
-// resampler at least 2x, resize on the exact extent, turn upright, and make sure
-// there is no alpha left for the JPEG encoder.
+// resampler at least 2x, resize on the exact extent and turn upright.
 func Example() {
 	data, err := os.ReadFile("../../testdata/photos/boats-lake-landscape-420.jpg")
 	if err != nil {
@@ -33,8 +31,7 @@ func Example() {
 	}
 	small := raster.ResizeScaled(img, cfg.Width, cfg.Height, used, w, h, raster.Lanczos)
 	upright := raster.Orient(small, orientation)
-	out := raster.Flatten(upright, color.NRGBA{255, 255, 255, 255})
 	fmt.Printf("%dx%d decoded at 1/%d as %dx%d, resized to %v %T\n",
-		cfg.Width, cfg.Height, used, img.Bounds().Dx(), img.Bounds().Dy(), out.Bounds().Size(), out)
+		cfg.Width, cfg.Height, used, img.Bounds().Dx(), img.Bounds().Dy(), upright.Bounds().Size(), upright)
 	// Output: 1440x900 decoded at 1/2 as 720x450, resized to (320,200) *image.YCbCr
 }

@@ -887,47 +887,6 @@ func TestCropCenter(t *testing.T) {
 	}
 }
 
-func TestFlatten(t *testing.T) {
-	src := image.NewNRGBA(image.Rect(0, 0, 4, 1))
-	src.SetNRGBA(0, 0, color.NRGBA{200, 100, 0, 255})
-	src.SetNRGBA(1, 0, color.NRGBA{200, 100, 0, 0})
-	src.SetNRGBA(2, 0, color.NRGBA{200, 100, 0, 128})
-	src.SetNRGBA(3, 0, color.NRGBA{0, 0, 0, 51})
-	white := color.NRGBA{255, 255, 255, 255}
-	got := Flatten(src, white)
-	want := []color.RGBA{{200, 100, 0, 255}, {255, 255, 255, 255}, {227, 177, 127, 255}, {204, 204, 204, 255}}
-	for x, w := range want {
-		if c := color.RGBAModel.Convert(got.At(x, 0)).(color.RGBA); c != w {
-			t.Errorf("pixel %d: %v, want %v", x, c, w)
-		}
-	}
-	// Through the generic path (premultiplied RGBA source) the result is the same.
-	rgba := image.NewRGBA(src.Rect)
-	for x := 0; x < 4; x++ {
-		rgba.Set(x, 0, src.At(x, 0))
-	}
-	if p := PSNR(Flatten(rgba, white), got); p < 45 {
-		t.Errorf("generic Flatten differs: %.1f dB", p)
-	}
-	// Opaque images and images without alpha come back unchanged.
-	ycc := toYCbCr(syntheticPhoto(8, 8, 7), image.YCbCrSubsampleRatio420)
-	if Flatten(ycc, white) != image.Image(ycc) {
-		t.Error("YCbCr was not returned as is")
-	}
-	opaque := syntheticPhoto(8, 8, 8)
-	if Flatten(opaque, white) != image.Image(opaque) {
-		t.Error("opaque NRGBA was not returned as is")
-	}
-	// The vignette photo over white has white corners, never black.
-	if img, err := imaging.Open(filepath.Join(photosDir, "lake-night-vignette-alpha.png")); err == nil {
-		flat := Flatten(Resize(img, 320, 200, Lanczos), white)
-		r, g, b, _ := flat.At(0, 0).RGBA()
-		if r>>8 < 240 || g>>8 < 240 || b>>8 < 240 {
-			t.Errorf("flattened corner is %d,%d,%d, want white", r>>8, g>>8, b>>8)
-		}
-	}
-}
-
 func TestPSNR(t *testing.T) {
 	a := image.NewGray(image.Rect(0, 0, 10, 10))
 	b := image.NewGray(image.Rect(0, 0, 10, 10))

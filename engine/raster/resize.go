@@ -5,22 +5,6 @@ import (
 	"image/color"
 )
 
-// Resize resamples src to exactly w x h pixels with filter f. Negative sizes count
-// as 0; an empty source gives a blank image of the requested size.
-//
-// The result type depends on the source:
-//   - *image.YCbCr gives *image.YCbCr, each plane resampled at its own resolution:
-//     4:4:4 when a 4:2:0 result would hold less chroma detail than the source has
-//     (any real reduction), else the source's subsampling (4:1:1 and 4:1:0 become
-//     4:2:0) when enlarging.
-//   - *image.Gray and *image.Gray16 give *image.Gray.
-//   - Anything else gives *image.NRGBA, resampled as 8-bit RGBA premultiplied by
-//     alpha, so that transparent pixels' colour does not bleed into edges.
-func Resize(src image.Image, w, h int, f Filter) image.Image {
-	b := src.Bounds()
-	return resize(src, float64(b.Dx()), float64(b.Dy()), w, h, f)
-}
-
 // ResizeScaled is Resize for an image that DecodeJPEG decoded at 1/denom of its
 // original origW x origH size. Such an image is ceil(origW/denom) pixels wide, its
 // last column standing for the remaining origW%denom original columns only; Resize
