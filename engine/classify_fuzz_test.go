@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
+	"github.com/imgpar/imgpar/engine/numbers"
 )
 
 // fuzzExts are the names a fuzzed file is given: image extensions, number
@@ -58,7 +59,7 @@ func FuzzClassify(f *testing.F) {
 		}
 		defer os.Remove(path)
 		_, named := imgfmt.FormatFromExt(path)
-		numbersNamed := isNumbersExt(strings.ToLower(filepath.Ext(path)))
+		_, numbersNamed := numbers.FormatOf(path)
 		sniffed, shaped := imgfmt.Sniff(data[:min(len(data), imgfmt.SniffLen)])
 
 		cl := classify(path, maxPixels)

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
+	"github.com/imgpar/imgpar/engine/numbers"
 )
 
 // PlanOptions say how inputs become jobs.
@@ -232,8 +233,7 @@ func (e *OverwriteError) Unwrap() error { return ErrUsage }
 func sameFormat(f imgfmt.Format) imgfmt.Format { return imgfmt.SameOutput(f) }
 
 func classify(p string, maxPixels int64) class {
-	ext := strings.ToLower(filepath.Ext(p))
-	if isNumbersExt(ext) {
+	if isNumbersName(p) {
 		return class{kind: KindNumbers, named: true}
 	}
 	named, isNamed := imgfmt.FormatFromExt(p)
@@ -273,20 +273,16 @@ func classify(p string, maxPixels int64) class {
 
 func upper(f imgfmt.Format) string { return strings.ToUpper(string(f)) }
 
-func isNumbersExt(ext string) bool {
-	switch ext {
-	case ".json", ".ndjson", ".jsonl", ".csv", ".tsv", ".txt":
-		return true
-	}
-	return false
+// isNumbersName reports whether p is named as a number file (numbers.FormatOf).
+func isNumbersName(p string) bool {
+	_, ok := numbers.FormatOf(p)
+	return ok
 }
 
+// numbersOutExt is the output extension (without the dot) for number file p.
 func numbersOutExt(p string) string {
-	switch strings.ToLower(filepath.Ext(p)) {
-	case ".ndjson", ".jsonl":
-		return "ndjson"
-	}
-	return "json"
+	f, _ := numbers.FormatOf(p)
+	return strings.TrimPrefix(numbers.OutputExt(f), ".")
 }
 
 // NameTemplate checks an output name template (empty for the default) with

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/imgpar/imgpar/engine/numbers"
@@ -96,12 +95,7 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 	}
 	o := numbers.Options{Op: op, Rounds: spec.Rounds}
 	xs := *job.Values
-	var out []byte
-	if op.IsMap() {
-		out, err = mapValues(ctx, xs, o, max(threads, 1))
-	} else {
-		out, err = numbers.ProcessValues(xs, o, threads)
-	}
+	out, err := numbers.ProcessValues(ctx, xs, o, max(threads, 1))
 	if err != nil {
 		if ctx.Err() != nil {
 			return FailFile(CodeCanceled, inlineName, "canceled")
@@ -109,26 +103,4 @@ func runValues(ctx context.Context, job Job, threads int) Result {
 		return FailFile(CodeBadInput, inlineName, "%v", err)
 	}
 	return Result{OK: true, Count: int64(len(xs)), BytesOut: int64(len(out)), Output: string(out)}
-}
-
-// mapValues applies a map operation to a copy of xs, stopping early when
-// ctx ends, and formats {"result":[...]} as numbers.ProcessValues does.
-func mapValues(ctx context.Context, xs []float64, o numbers.Options, threads int) ([]byte, error) {
-	m, err := numbers.NewMapper(o)
-	if err != nil {
-		return nil, err
-	}
-	ys := slices.Clone(xs)
-	if err := m.ApplyContext(ctx, ys, threads); err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, 16+8*len(ys))
-	out = append(out, `{"result":[`...)
-	for i, y := range ys {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = numbers.AppendJS(out, y)
-	}
-	return append(out, "]}"...), nil
 }

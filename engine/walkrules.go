@@ -53,7 +53,7 @@ func walkSkip(name string, numbers bool) string {
 	if isSidecar(lower, ext) {
 		return ReasonSidecar
 	}
-	if isNumbersExt(ext) && !numbers {
+	if isNumbersName(name) && !numbers {
 		return ReasonNotImage
 	}
 	return ""

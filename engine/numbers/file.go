@@ -252,8 +252,9 @@ func Assemble(out string, parts []string) (int64, error) {
 
 // ProcessValues runs o on xs (which it does not modify) and returns
 // {"result":[...]} or {"stats":{...}} as JSON, without a trailing newline:
-// the same numbers, printed the same way, as ProcessFile.
-func ProcessValues(xs []float64, o Options, threads int) ([]byte, error) {
+// the same numbers, printed the same way, as ProcessFile. A map operation
+// stops early with ctx's error when ctx is done.
+func ProcessValues(ctx context.Context, xs []float64, o Options, threads int) ([]byte, error) {
 	o, err := o.normalize()
 	if err != nil {
 		return nil, err
@@ -267,7 +268,9 @@ func ProcessValues(xs []float64, o Options, threads int) ([]byte, error) {
 		return nil, err
 	}
 	ys := slices.Clone(xs)
-	m.Apply(ys, normThreads(threads))
+	if err := m.ApplyContext(ctx, ys, normThreads(threads)); err != nil {
+		return nil, err
+	}
 	return appendResult(make([]byte, 0, 16+8*len(ys)), ys), nil
 }
 

@@ -397,7 +397,7 @@ func TestAssembleSkipsEmptyParts(t *testing.T) {
 
 func TestProcessValues(t *testing.T) {
 	xs := []float64{10, 20, 30, 40}
-	got, err := ProcessValues(xs, Options{Op: OpHeavy}, 2)
+	got, err := ProcessValues(context.Background(), xs, Options{Op: OpHeavy}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,15 +405,15 @@ func TestProcessValues(t *testing.T) {
 	if string(got) != want || xs[0] != 10 {
 		t.Errorf("got %s, want %s (input %v)", got, want, xs)
 	}
-	got, err = ProcessValues([]float64{1, 2}, Options{Op: OpStats}, 1)
+	got, err = ProcessValues(context.Background(), []float64{1, 2}, Options{Op: OpStats}, 1)
 	if err != nil || !strings.HasPrefix(string(got), `{"stats":{"count":2,"sum":3,`) || !strings.HasSuffix(string(got), "}}") {
 		t.Errorf("stats: %s, %v", got, err)
 	}
-	got, err = ProcessValues(nil, Options{Op: OpDouble}, 1)
+	got, err = ProcessValues(context.Background(), nil, Options{Op: OpDouble}, 1)
 	if err != nil || string(got) != `{"result":[]}` {
 		t.Errorf("empty: %s, %v", got, err)
 	}
-	if _, err := ProcessValues(xs, Options{Op: "nope"}, 1); err == nil {
+	if _, err := ProcessValues(context.Background(), xs, Options{Op: "nope"}, 1); err == nil {
 		t.Error("bad op accepted")
 	}
 }
