@@ -58,7 +58,9 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// Main runs the command line and returns the process exit code.
+// Main runs the command line and returns the process exit code. A worker
+// (procs.WorkerCommand, how procs starts this binary) skips cobra: it takes
+// no flags or environment defaults, only what the handshake sends.
 func Main() int {
 	if len(os.Args) > 1 && os.Args[1] == procs.WorkerCommand {
 		return procs.WorkerMain(context.Background(), nil)
@@ -147,17 +149,6 @@ Environment:
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(withEnvHelp(newProcessCmd()), newServeCmd(), newReportCmd(), newGenDocsCmd())
-	root.AddCommand(&cobra.Command{
-		Use:    procs.WorkerCommand,
-		Short:  "internal: run as a worker process",
-		Hidden: true,
-		RunE: func(c *cobra.Command, args []string) error {
-			if code := procs.WorkerMain(c.Context(), nil); code != 0 {
-				return exitError{code}
-			}
-			return nil
-		},
-	})
 	return root
 }
 

@@ -11,15 +11,14 @@ import (
 	"github.com/imgpar/imgpar/engine"
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/numbers"
+	"github.com/imgpar/imgpar/procs"
 )
 
 // logf writes a line about the request being answered on w to the
 // server's stderr, under its request ID.
 func (s *server) logf(w http.ResponseWriter, format string, args ...any) {
-	fmt.Fprintf(s.opts.Stderr, "imgpar: request %s: %s\n", w.Header().Get("X-Request-ID"), oneLine(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(s.opts.Stderr, "imgpar: request %s: %s\n", w.Header().Get("X-Request-ID"), procs.OneLine(fmt.Sprintf(format, args...)))
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ") }
 
 var workerPID = regexp.MustCompile(`\bworker \d+`)
 

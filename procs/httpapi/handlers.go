@@ -37,7 +37,7 @@ type errorBody struct {
 // writeError answers {"error": "..."} with status and returns status.
 func writeError(w http.ResponseWriter, status int, format string, args ...any) int {
 	msg := fmt.Sprintf(format, args...)
-	msg = strings.ReplaceAll(strings.ReplaceAll(msg, "\r", " "), "\n", " ")
+	msg = procs.OneLine(msg)
 	h := w.Header()
 	b, _ := json.Marshal(errorBody{msg, h.Get("X-Request-ID")})
 	h.Set("Content-Type", "application/json")
