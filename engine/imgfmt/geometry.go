@@ -2,7 +2,6 @@ package imgfmt
 
 import (
 	"fmt"
-	"image"
 	"math"
 	"strconv"
 	"strings"
@@ -247,7 +246,7 @@ func parseSide(s, name string) (int, error) {
 // after EXIF orientation: swap the stored sides for orientations 5..8, see
 // Header.DisplaySize), the size rw x rh to resample to and the final output
 // size ow x oh. They differ only for FitCover, where the resampled image is
-// centre-cropped to the box (see CropRect); otherwise ow, oh = rw, rh.
+// centre-cropped to the box (raster.CropCenter); otherwise ow, oh = rw, rh.
 //
 // The rounding is sharp's (libvips'): a shrink factor per axis is the
 // source side over the target side; inside takes the larger of the two for
@@ -317,13 +316,4 @@ func (g Geometry) Plan(srcW, srcH int) (rw, rh, ow, oh int) {
 // less than 1.
 func roundSide(x float64) int {
 	return max(1, int(math.Floor(x+0.5)))
-}
-
-// CropRect returns the centred ow x oh rectangle within an rw x rh image,
-// placed as sharp's centre gravity places it (an odd leftover pixel goes to
-// the left/top margin).
-func CropRect(rw, rh, ow, oh int) image.Rectangle {
-	ow, oh = min(ow, rw), min(oh, rh)
-	left, top := (rw-ow+1)/2, (rh-oh+1)/2
-	return image.Rect(left, top, left+ow, top+oh)
 }

@@ -1,7 +1,6 @@
 package imgfmt
 
 import (
-	"image"
 	"strings"
 	"testing"
 )
@@ -203,24 +202,6 @@ func TestPlanNeverZeroNeverEnlarges(t *testing.T) {
 					}
 				}
 			}
-		}
-	}
-}
-
-func TestCropRect(t *testing.T) {
-	tests := []struct {
-		rw, rh, ow, oh int
-		want           image.Rectangle
-	}{
-		{356, 200, 200, 200, image.Rect(78, 0, 278, 200)},
-		{200, 356, 200, 200, image.Rect(0, 78, 200, 278)},
-		{203, 100, 200, 100, image.Rect(2, 0, 202, 100)},
-		{100, 100, 100, 100, image.Rect(0, 0, 100, 100)},
-		{50, 50, 100, 100, image.Rect(0, 0, 50, 50)},
-	}
-	for _, tt := range tests {
-		if got := CropRect(tt.rw, tt.rh, tt.ow, tt.oh); got != tt.want {
-			t.Errorf("CropRect(%d,%d,%d,%d) = %v, want %v", tt.rw, tt.rh, tt.ow, tt.oh, got, tt.want)
 		}
 	}
 }
