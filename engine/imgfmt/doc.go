@@ -2,7 +2,7 @@
 // FormatFromExt), reads their headers without decoding pixels (Probe: the
 // dimensions and EXIF orientation, used to reject decompression bombs and to
 // plan work and memory), reads and writes their metadata (EXIF orientation,
-// EXIF payloads and ICC colour profiles), decodes them (Decode) and encodes
+// EXIF payloads and ICC colour profiles), decodes them (DecodeMax) and encodes
 // them (Encode), and it computes output geometry the way libvips and sharp do
 // (ParseResize, ParseFit, Geometry.Plan).
 //

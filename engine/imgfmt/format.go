@@ -196,7 +196,7 @@ func (f Format) HasAlpha() bool {
 	return false
 }
 
-// CanDecode reports whether Decode reads the format: all of them.
+// CanDecode reports whether DecodeMax reads the format: all of them.
 func (f Format) CanDecode() bool { return f.Valid() }
 
 // CanEncode reports whether Encode writes the format: all but HEIC.

@@ -8,7 +8,7 @@ import (
 	"io"
 )
 
-// Errors that Probe, ReadMeta and Decode wrap, for callers that classify
+// Errors that Probe, ReadMeta and DecodeMax wrap, for callers that classify
 // failures. Messages built on them name the format: "png header: truncated".
 var (
 	// ErrUnknownFormat: the bytes are not any known image format.
@@ -95,7 +95,7 @@ func (h Header) CheckPixels(maxPixels int64) error {
 }
 
 // DefaultMaxPixels is sharp's default limit on input pixels (16383x16383),
-// which Decode enforces.
+// which DecodeMax enforces.
 const DefaultMaxPixels = 268402689
 
 // Probe limits: the header scan never goes past probeMaxOffset, visits at
@@ -348,7 +348,7 @@ func probePNG(p *probeReader) (Header, error) {
 		return h, fmt.Errorf("bad colour type %d", b[17])
 	}
 	// Look for an eXIf chunk before the image data. A file cut short here
-	// still yields its dimensions; Decode will report the truncation.
+	// still yields its dimensions; DecodeMax will report the truncation.
 	off := int64(8 + 12 + 13)
 	for range probeMaxSegments {
 		if off > probeMaxOffset {

@@ -42,9 +42,16 @@ func ShrinkDenom(srcW, srcH, dstW, dstH int) int {
 	return 1
 }
 
-// DecodeJPEGScaled is DecodeJPEG that also returns the denominator the image was
-// actually decoded at: denom (normalised to 1, 2, 4 or 8) on the fast path, 1 when
-// it fell back to a full-size decode. Pass it on to ResizeScaled.
+// DecodeJPEGScaled decodes JPEG data at 1/denom scale (denom 1, 2, 4 or 8;
+// others are rounded to one of those) using jpegn's DCT-domain scaling, which
+// is much cheaper than decoding at full size and shrinking. Images jpegn
+// cannot scale are decoded by jpegn at full size, and those it cannot decode
+// (12-bit, lossless, arithmetic-coded, CMYK, unusual sampling, streams it
+// rejects) by image/jpeg at full size. It returns the denominator the image
+// was actually decoded at: denom (normalised) on the fast path, 1 when it
+// fell back to a full-size decode; pass it on to ResizeScaled. The image is
+// usually *image.YCbCr, else *image.Gray, *image.CMYK or *image.RGBA
+// (RGB-coded JPEGs).
 func DecodeJPEGScaled(data []byte, denom int) (image.Image, int, error) {
 	denom = normDenom(denom)
 	if jpegnCanTry(data) {
@@ -156,7 +163,7 @@ func jpegFrame(data []byte) (frameHeader, error) {
 }
 
 // DecodeJPEGMemory estimates, from the frame header alone, how many bytes
-// DecodeJPEG(data, denom) allocates: the decoder's pixel planes (at the reduced
+// DecodeJPEGScaled(data, denom) allocates: the decoder's pixel planes (at the reduced
 // size), the whole-image coefficient buffers of a progressive JPEG (2 bytes per
 // coefficient in the jpegn fork at any scale: 90 MB for a 5120x2880 4:4:4
 // progressive photo; 4 in image/jpeg) and

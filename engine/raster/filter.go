@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Filter selects the resampling kernel used by Resize.
+// Filter selects the resampling kernel used by ResizeScaled.
 type Filter int
 
 // The resampling filters. The zero value is Lanczos (Lanczos3), the default.

@@ -5,13 +5,26 @@ import (
 	"image/color"
 )
 
-// ResizeScaled is Resize for an image that DecodeJPEG decoded at 1/denom of its
-// original origW x origH size. Such an image is ceil(origW/denom) pixels wide, its
-// last column standing for the remaining origW%denom original columns only; Resize
-// would stretch that partial pixel to a whole one and shift the right and bottom
-// edges by up to a pixel of the decoded image. ResizeScaled maps the output onto
-// the true extent origW/denom x origH/denom instead. When src is not of the size
-// that denom implies (a full-size fallback decode), it behaves as Resize.
+// ResizeScaled resamples src to exactly w x h pixels with filter f. Negative
+// sizes count as 0; an empty source gives a blank image of the requested size.
+//
+// src is what DecodeJPEGScaled decoded at 1/denom of its original origW x
+// origH size (denom 1 for any other image). Such an image is
+// ceil(origW/denom) pixels wide, its last column standing for the remaining
+// origW%denom original columns only; resampling it as a whole pixel would
+// shift the right and bottom edges by up to a pixel of the decoded image, so
+// ResizeScaled maps the output onto the true extent origW/denom x
+// origH/denom instead. When src is not of the size that denom implies (a
+// full-size fallback decode), its bounds are the extent.
+//
+// The result type depends on the source:
+//   - *image.YCbCr gives *image.YCbCr, each plane resampled at its own resolution:
+//     4:4:4 when a 4:2:0 result would hold less chroma detail than the source has
+//     (any real reduction), else the source's subsampling (4:1:1 and 4:1:0 become
+//     4:2:0) when enlarging.
+//   - *image.Gray and *image.Gray16 give *image.Gray.
+//   - Anything else gives *image.NRGBA, resampled as 8-bit RGBA premultiplied by
+//     alpha, so that transparent pixels' colour does not bleed into edges.
 func ResizeScaled(src image.Image, origW, origH, denom, w, h int, f Filter) image.Image {
 	b := src.Bounds()
 	ex, ey := float64(b.Dx()), float64(b.Dy())
