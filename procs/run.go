@@ -312,7 +312,7 @@ func (d *dispatcher) loop(ctx context.Context) error {
 	for _, t := range left {
 		if d.fatal != nil {
 			t.err = d.fatal
-			d.finish(t, engine.FailFile(engine.CodeCanceled, t.job.Input, "stopped before it finished: %s", OneLine(d.fatal.Error())), 0)
+			d.finish(t, engine.FailFile(engine.CodeCanceled, t.job.Input, "stopped before it finished: %s", engine.OneLine(d.fatal.Error())), 0)
 			continue
 		}
 		t.err = ErrPoolClosed
@@ -335,7 +335,7 @@ func (d *dispatcher) stop() {
 func (d *dispatcher) storm(err error) {
 	d.fatal = err
 	d.stop()
-	d.cancelQueued("not run: " + OneLine(err.Error()))
+	d.cancelQueued("not run: " + engine.OneLine(err.Error()))
 	d.killAll()
 }
 
@@ -569,10 +569,6 @@ func clipString(s string, n int) string {
 	}
 	return s
 }
-
-// OneLine replaces line breaks in s with spaces, so that a message from a
-// file name or an error cannot break a one-line log or protocol record.
-func OneLine(s string) string { return strings.NewReplacer("\r", " ", "\n", " ").Replace(s) }
 
 // dispatchLookahead bounds how many queued jobs dispatch passes over (that
 // do not fit the memory budget or wait for an idle worker), so that a long

@@ -11,13 +11,12 @@ import (
 	"github.com/imgpar/imgpar/engine"
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/numbers"
-	"github.com/imgpar/imgpar/procs"
 )
 
 // logf writes a line about the request being answered on w to the
 // server's stderr, under its request ID.
 func (s *server) logf(w http.ResponseWriter, format string, args ...any) {
-	fmt.Fprintf(s.opts.Stderr, "imgpar: request %s: %s\n", w.Header().Get("X-Request-ID"), procs.OneLine(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(s.opts.Stderr, "imgpar: request %s: %s\n", w.Header().Get("X-Request-ID"), engine.OneLine(fmt.Sprintf(format, args...)))
 }
 
 var workerPID = regexp.MustCompile(`\bworker \d+`)

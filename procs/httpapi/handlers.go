@@ -37,7 +37,7 @@ type errorBody struct {
 // writeError answers {"error": "..."} with status and returns status.
 func writeError(w http.ResponseWriter, status int, format string, args ...any) int {
 	msg := fmt.Sprintf(format, args...)
-	msg = procs.OneLine(msg)
+	msg = engine.OneLine(msg)
 	h := w.Header()
 	b, _ := json.Marshal(errorBody{msg, h.Get("X-Request-ID")})
 	h.Set("Content-Type", "application/json")
