@@ -455,8 +455,10 @@ func waitIdle(t *testing.T, pid int, bound time.Duration) time.Time {
 // worker is killed after a short grace and replaced, and the kill is not a
 // crash of the job (no retry; the next request is served).
 func TestServeCancelAVIF(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "1GiB", "--request-timeout", "4s")
-	img := noisePNG(t, 1200, 1200)
+	s := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "2GiB", "--request-timeout", "4s")
+	// Big enough that the encode outlasts the 4 s timeout on an idle
+	// machine too (1200x1200 took under 4 s there: 2400x2400 is 4x the work).
+	img := noisePNG(t, 2400, 2400)
 	for _, how := range []string{"client leaves", "request timeout"} {
 		kids := s.workers()
 		if len(kids) != 1 {
