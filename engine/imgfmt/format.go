@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -79,7 +80,11 @@ func isBMPHead(head []byte) bool {
 
 // isAVIFHead checks for an ISO-BMFF "ftyp" box whose major brand, or one of
 // the compatible brands within the head, is "avif" or "avis".
-func isAVIFHead(head []byte) bool {
+func isAVIFHead(head []byte) bool { return ftypHasBrand(head, "avif", "avis") }
+
+// ftypHasBrand reports an ISO-BMFF "ftyp" box at the start of head whose
+// major brand, or one of the compatible brands within head, is in brands.
+func ftypHasBrand(head []byte, brands ...string) bool {
 	if len(head) < 12 || string(head[4:8]) != "ftyp" {
 		return false
 	}
@@ -92,7 +97,7 @@ func isAVIFHead(head []byte) bool {
 		if i == 12 { // minor version, not a brand
 			continue
 		}
-		if b := string(head[i : i+4]); b == "avif" || b == "avis" {
+		if slices.Contains(brands, string(head[i:i+4])) {
 			return true
 		}
 	}

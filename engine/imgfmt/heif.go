@@ -403,24 +403,7 @@ func ilocExtent(data []byte, iloc isoBox, item uint32) (off, n int64, ok bool) {
 // HEVC (heic, heix, heim, heis, hevc, hevx, hevm, hevs) or generic HEIF
 // (mif1, msf1) — checked after AVIF, whose files list mif1 too.
 func isHEICHead(head []byte) bool {
-	if len(head) < 16 || string(head[4:8]) != "ftyp" {
-		return false
-	}
-	boxLen := int(be32(head))
-	if boxLen < 16 {
-		return false
-	}
-	end := min(boxLen, len(head))
-	for i := 8; i+4 <= end; i += 4 {
-		if i == 12 {
-			continue
-		}
-		switch string(head[i : i+4]) {
-		case "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1":
-			return true
-		}
-	}
-	return false
+	return ftypHasBrand(head, "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1")
 }
 
 // probeHEIF reads the boxes up to meta and returns the displayed size
