@@ -446,9 +446,13 @@ func TestFaultRestartStorm(t *testing.T) {
 	if r.Restarts < 5 {
 		t.Errorf("report: %d restarts; the kills and the failed starts make at least 5", r.Restarts)
 	}
+	// A worker SIGKILLed just after renaming its output into place, before
+	// its answer reached the primary, leaves a complete output that the
+	// report does not count (the run gave up before a retry): at most one
+	// per killed worker, each with one thread. Never a partial file.
 	tr := scanOutput(t, out)
-	if len(tr.files) != r.OK || len(tr.temps) > 0 {
-		t.Errorf("%d outputs for %d ok; temps %v", len(tr.files), r.OK, tr.temps)
+	if len(tr.files) < r.OK || len(tr.files) > r.OK+len(ws) || len(tr.temps) > 0 {
+		t.Errorf("%d outputs for %d ok (%d workers killed); temps %v", len(tr.files), r.OK, len(ws), tr.temps)
 	}
 	checkDecodes(t, out, tr.files, 320)
 	checkManifest(t, out)
