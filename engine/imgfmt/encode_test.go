@@ -33,27 +33,6 @@ func decodeAny(t testing.TB, f Format, data []byte) image.Image {
 	return img
 }
 
-// psnr compares two images of the same size on their 8-bit RGB values.
-func psnr(a, b image.Image) float64 {
-	ab, bb := a.Bounds(), b.Bounds()
-	var sum float64
-	n := 0
-	for y := 0; y < ab.Dy(); y++ {
-		for x := 0; x < ab.Dx(); x++ {
-			r1, g1, b1, _ := a.At(ab.Min.X+x, ab.Min.Y+y).RGBA()
-			r2, g2, b2, _ := b.At(bb.Min.X+x, bb.Min.Y+y).RGBA()
-			for _, d := range []float64{float64(r1>>8) - float64(r2>>8), float64(g1>>8) - float64(g2>>8), float64(b1>>8) - float64(b2>>8)} {
-				sum += d * d
-			}
-			n += 3
-		}
-	}
-	if sum == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(255*255/(sum/float64(n)))
-}
-
 // photoLike returns an 800x450 synthetic test image with smooth shading,
 // a few hard edges and mild noise, roughly like a photo for the codecs.
 func photoLike(t testing.TB) image.Image {
