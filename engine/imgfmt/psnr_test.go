@@ -10,9 +10,9 @@ import (
 // the same size over 8-bit R, G and B premultiplied by alpha, with alpha as
 // a fourth channel when either image has transparency; +Inf for identical
 // images, 0 for different sizes. It is the figure of raster's test metric
-// (engine/raster/psnr_test.go), computed on image/draw's conversion to RGBA
-// (which may round a premultiplied value the other way): test helpers
-// cannot cross packages, and imgpar itself has no use for a PSNR.
+// (engine/raster/psnr_test.go), computed on image/draw's conversion to RGBA:
+// test helpers cannot cross packages, and imgpar itself has no use for a
+// PSNR.
 func psnr(a, b image.Image) float64 {
 	if a.Bounds().Size() != b.Bounds().Size() {
 		return 0
@@ -39,8 +39,27 @@ func psnr(a, b image.Image) float64 {
 	return 10 * math.Log10(255*255*n/sum)
 }
 
+// premultiplied returns m as 8-bit RGBA premultiplied by alpha, rounded to
+// nearest for NRGBA (as raster's metric and libtiff round; image/draw
+// truncates).
 func premultiplied(m image.Image) []uint8 {
-	dst := image.NewRGBA(image.Rectangle{Max: m.Bounds().Size()})
-	draw.Draw(dst, dst.Rect, m, m.Bounds().Min, draw.Src)
+	b := m.Bounds()
+	dst := image.NewRGBA(image.Rectangle{Max: b.Size()})
+	n, ok := m.(*image.NRGBA)
+	if !ok {
+		draw.Draw(dst, dst.Rect, m, b.Min, draw.Src)
+		return dst.Pix
+	}
+	for y := 0; y < b.Dy(); y++ {
+		row := n.Pix[n.PixOffset(b.Min.X, b.Min.Y+y):][:4*b.Dx()]
+		out := dst.Pix[y*dst.Stride:][:4*b.Dx()]
+		for i := 0; i < len(row); i += 4 {
+			a := uint32(row[i+3])
+			for c := 0; c < 3; c++ {
+				out[i+c] = uint8((uint32(row[i+c])*a + 127) / 255)
+			}
+			out[i+3] = uint8(a)
+		}
+	}
 	return dst.Pix
 }
