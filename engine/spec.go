@@ -248,7 +248,7 @@ func geometriesOf(o ImageOptions) (sizes []imgfmt.Geometry, set bool, err error)
 	}
 	switch {
 	case o.Widths != nil && o.Heights != nil:
-		return nil, false, &OptionError{Option: "widths", With: "heights"}
+		return nil, false, &OptionError{Option: "widths", Value: "and --heights", Reason: "give one list (boxes: a list in --resize, 320x200,640x400)"}
 	case o.Widths != nil || o.Heights != nil:
 		list, option := o.Widths, "widths"
 		if o.Heights != nil {
