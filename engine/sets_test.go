@@ -14,7 +14,6 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // setJob is the job a plan makes of spec for the file at path: every kept
@@ -108,7 +107,7 @@ func TestSetRenditionsFidelity(t *testing.T) {
 				continue
 			}
 			ref := imaging.Resize(full, b.Dx(), b.Dy(), imaging.Lanczos)
-			psnr := raster.PSNR(img, ref)
+			psnr := psnr(img, ref)
 			psnrs = append(psnrs, psnr)
 			if psnr < minPSNR {
 				t.Errorf("%s: PSNR %.1f dB against the reference, want >= %.0f", r.Output, psnr, minPSNR)
