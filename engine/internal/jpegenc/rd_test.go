@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // TestTrellisRD measures the rate-distortion trade of trellis quantisation
@@ -40,7 +38,7 @@ func TestTrellisRD(t *testing.T) {
 		imgs = append(imgs, m)
 	}
 	run := func(label string, o Options) {
-		total, psnr, ssim := 0, 0.0, 0.0
+		total, sumPSNR, sumSSIM := 0, 0.0, 0.0
 		var took time.Duration
 		for _, m := range imgs {
 			var buf bytes.Buffer
@@ -51,11 +49,11 @@ func TestTrellisRD(t *testing.T) {
 			took += time.Since(t0)
 			d := decodeStd(t, buf.Bytes())
 			total += buf.Len()
-			psnr += raster.PSNR(m, d)
-			ssim += lumaSSIM(m, d)
+			sumPSNR += psnr(m, d)
+			sumSSIM += lumaSSIM(m, d)
 		}
 		n := float64(len(imgs))
-		t.Logf("%-12s q%d: %9d bytes, PSNR %.3f dB, SSIM %.5f (%d images, %v)", label, o.Quality, total, psnr/n, ssim/n, len(imgs), took)
+		t.Logf("%-12s q%d: %9d bytes, PSNR %.3f dB, SSIM %.5f (%d images, %v)", label, o.Quality, total, sumPSNR/n, sumSSIM/n, len(imgs), took)
 	}
 	for _, q := range []int{78, 80, 82, 84, 86, 88} {
 		run("rounded", Options{Quality: q})

@@ -8,18 +8,16 @@ import (
 	"io"
 	"os/exec"
 	"testing"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // trellisMinPSNR is how close (dB, RGB PSNR) the decoded trellis file of
 // a test photo must stay to the decoded file of the rounded coefficients,
 // and trellisMaxLoss how much less faithful to the photo (PSNR against it)
-// it may be, at q50, q80 and q95. Measured on the testdata photos (off
-// their source's block grid, see offGrid): 32.3-51.5 dB from the rounded
-// file, 0.0-0.35 dB lost, 0.86-0.96 of the bytes. The bounds leave room for
-// other photos; a broken trellis (a wrong coefficient order, a lost sign,
-// a dropped DC) lands far outside them.
+// it may be. Measured on the test photos (testImages, cut off their
+// source's block grid by offGrid) at q50, q80 and q95: 32.3-50.5 dB from
+// the rounded file, 0.04-0.34 dB lost, 0.83-0.96 of the bytes. The bounds
+// leave room for other photos; a broken trellis (a wrong coefficient
+// order, a lost sign, a dropped DC) lands far outside them.
 const (
 	trellisMinPSNR = 28
 	trellisMaxLoss = 0.8
@@ -69,8 +67,8 @@ func TestTrellis(t *testing.T) {
 				if !isPhoto(img) {
 					continue
 				}
-				p := raster.PSNR(dp, dt)
-				loss := raster.PSNR(img, dp) - raster.PSNR(img, dt)
+				p := psnr(dp, dt)
+				loss := psnr(img, dp) - psnr(img, dt)
 				t.Logf("image %d %v q%d progressive=%v: %d -> %d bytes (%.3f), %.1f dB from the rounded file, %.2f dB less against the source",
 					i, img.Bounds(), q, prog, len(plain), len(tr), float64(len(tr))/float64(len(plain)), p, loss)
 				if p < trellisMinPSNR {
@@ -161,7 +159,7 @@ func TestTrellisDjpeg(t *testing.T) {
 		for _, prog := range []bool{false, true} {
 			plain := run(encode(t, img, Options{Quality: 80, Progressive: prog}))
 			tr := run(encode(t, img, Options{Quality: 80, Progressive: prog, Trellis: true}))
-			if p := raster.PSNR(plain, tr); p < trellisMinPSNR {
+			if p := psnr(plain, tr); p < trellisMinPSNR {
 				t.Errorf("image %d progressive=%v: djpeg reads the trellis file %.1f dB from the rounded one, want >= %d", i, prog, p, trellisMinPSNR)
 			}
 		}
