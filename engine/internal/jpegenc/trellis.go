@@ -79,9 +79,22 @@ type trellisState struct {
 // trellisAC chooses the AC coefficients of one block (zig-zag order, raw =
 // forward DCT output scaled by 8, q = the quantisation table) that minimise
 // rate + lambda * distortion, the rate measured with the code lengths ac,
-// and stores them in dst[1:].
+// and stores them in dst[1:], which holds the rounded ones on entry.
 func (st *trellisState) trellisAC(dst, raw []int16, q *[blockSize]byte, invQ2 *[blockSize]float64, ac *codeLengths) {
 	dst, raw = dst[:blockSize], raw[:blockSize]
+	// dst holds the rounded coefficients: when every AC one is zero, so is
+	// every candidate (the trellis only tries values up to the rounded
+	// one), and the block is done.
+	nonzero := false
+	for _, v := range dst[1:] {
+		if v != 0 {
+			nonzero = true
+			break
+		}
+	}
+	if !nonzero {
+		return
+	}
 	lambda := trellisLambda
 
 	st.zeroDist[0] = 0
