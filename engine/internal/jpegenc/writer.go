@@ -19,8 +19,8 @@
 //     statistics gathered, and length-limited optimal tables built as
 //     libjpeg's jpeg_gen_optimal_table does (optimalSpec, huffopt.go; IJG
 //     licence, LICENSE-IJG). Luminance blocks of an MCU that lie wholly
-//     outside the picture are coded as libjpeg's dummy blocks (zero AC, previous DC). The entropy-coded data is then
-//     byte for byte what `jpegtran -optimize` makes of the standard-table
+//     outside the picture are coded as libjpeg's dummy blocks (zero AC,
+//     previous DC). The entropy-coded data is then byte for byte what `jpegtran -optimize` makes of the standard-table
 //     file (TestMatchesLibjpegOptimize), and image/jpeg and djpeg decode the
 //     same pixels as from image/jpeg's file (TestOptimizedSamePixels,
 //     TestDjpegSamePixels).
