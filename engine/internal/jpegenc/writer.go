@@ -20,9 +20,10 @@
 //     libjpeg's jpeg_gen_optimal_table does (optimalSpec, huffopt.go; IJG
 //     licence, LICENSE-IJG). Luminance blocks of an MCU that lie wholly
 //     outside the picture are coded as libjpeg's dummy blocks (zero AC,
-//     previous DC). The entropy-coded data is then byte for byte what `jpegtran -optimize` makes of the standard-table
-//     file (TestMatchesLibjpegOptimize), and image/jpeg and djpeg decode the
-//     same pixels as from image/jpeg's file (TestOptimizedSamePixels,
+//     previous DC). The entropy-coded data is then byte for byte what
+//     `jpegtran -optimize` makes of the standard-table file
+//     (TestMatchesLibjpegOptimize), and image/jpeg and djpeg decode the same
+//     pixels as from image/jpeg's file (TestOptimizedSamePixels,
 //     TestDjpegSamePixels).
 //   - Options.Progressive: a progressive file (SOF2) with spectral selection
 //     only (progressive.go), equal to jpegtran's output with the same scan
