@@ -12,8 +12,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // TestSweepGoTestdata decodes the image test files every Go installation
@@ -125,7 +123,7 @@ for line in open(sys.argv[1]):
 			t.Errorf("%s: decoded %v, reference %v", name, got.Bounds().Size(), ref.Bounds().Size())
 			continue
 		}
-		p := raster.PSNR(got, ref)
+		p := psnr(got, ref)
 		if p > 1000 {
 			identical++
 		}
