@@ -210,6 +210,8 @@ func perturb(v reflect.Value) bool {
 		v.SetFloat(v.Float() + 0.5)
 	case reflect.String:
 		v.SetString(v.String() + "x")
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			if v.Field(i).CanSet() && perturb(v.Field(i)) {
