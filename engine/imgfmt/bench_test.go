@@ -109,7 +109,8 @@ func BenchmarkReadMeta(b *testing.B) {
 }
 
 // BenchmarkEncodeTiny shows the fixed cost of one WebAssembly encode (a
-// module instance per call inside gen2brain's encoders).
+// module instance per call inside gen2brain/avif's encoder; a reused one
+// for WebP, see BenchmarkWebPInstance).
 func BenchmarkEncodeTiny(b *testing.B) {
 	if err := InitCodecs(); err != nil {
 		b.Fatal(err)

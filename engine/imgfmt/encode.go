@@ -74,9 +74,9 @@ const (
 // and *image.Gray are passed straight through; opaque RGBA/NRGBA without a
 // copy); PNG through image/png; GIF is quantised to an adaptive palette
 // (median cut) with Floyd–Steinberg dithering and 1-bit transparency; BMP
-// 24-bit; TIFF deflate-compressed; WebP and AVIF through the gen2brain
-// encoders. Alpha written to JPEG or BMP is composited over o.Background
-// (white by default), never black. ICC and EXIF are embedded where the
+// 24-bit; TIFF deflate-compressed; WebP through libwebp as WebAssembly
+// (webpenc.go), AVIF through gen2brain/avif. Alpha written to JPEG or BMP
+// is composited over o.Background (white by default), never black. ICC and EXIF are embedded where the
 // format allows (see the package doc): WebP gets a VP8X header for them,
 // AVIF a "colr"/"prof" property (no EXIF).
 func Encode(w io.Writer, img image.Image, o EncodeOptions) error {
