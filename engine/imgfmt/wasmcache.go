@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -28,9 +29,9 @@ import (
 //     file wazero wrote there (a miss) to the shared directory by a
 //     temporary file and a rename, so concurrent workers never see half a
 //     file and the last writer of identical content wins;
-//   - wazero keys its files by its version, the CPU's features and the
-//     module's hash, and drops stale ones itself; an entry it refuses
-//     anyway is deleted and the module compiled without the cache;
+//   - entries are kept per wazero version (DIR/VERSION/); wazero keys its
+//     files by the CPU's features and the module's hash; an entry it
+//     refuses anyway is deleted and the module compiled without the cache;
 //   - any failure of the cache (no cache directory, not writable, full
 //     disk) costs only the compile: it is never an error.
 //
@@ -55,11 +56,30 @@ var wasmCacheDir = func() string {
 
 const wasmEntrySuffix = ".entry"
 
+// wazeroPin is the wazero version go.mod requires (TestWazeroPin checks).
+// The cache is kept per wazero version: wazero drops entries another
+// version wrote only when it knows its own version, which it reads from
+// the build info, and test binaries carry none (it says "dev" there).
+const wazeroPin = "v1.9.0"
+
+// wazeroVersion is the wazero version built in, or wazeroPin where the
+// build info does not say.
+func wazeroVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/tetratelabs/wazero" && d.Version != "" && d.Version != "(devel)" {
+				return d.Version
+			}
+		}
+	}
+	return wazeroPin
+}
+
 // compileWasm compiles bin in a new runtime, through the cache in shared
 // when shared is not "".
 func compileWasm(ctx context.Context, bin []byte, shared string) (wazero.Runtime, wazero.CompiledModule, error) {
 	if shared != "" {
-		if rt, cm, ok := compileCached(ctx, bin, shared); ok {
+		if rt, cm, ok := compileCached(ctx, bin, filepath.Join(shared, wazeroVersion())); ok {
 			return rt, cm, nil
 		}
 	}
@@ -104,37 +124,46 @@ func compileCached(ctx context.Context, bin []byte, shared string) (wazero.Runti
 // loadWasmEntries copies every entry of shared whose hash matches into
 // priv (without the hash), and returns their paths relative to priv.
 // Entries that do not match are removed (by whoever sees them first).
+// Only wazero's layout is looked at (DIR/wazero-*/*.entry), so a cache
+// pointed at a big directory by mistake is not walked.
 func loadWasmEntries(shared, priv string) map[string]bool {
 	copied := map[string]bool{}
-	filepath.WalkDir(shared, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, wasmEntrySuffix) {
-			return nil
+	subs, _ := os.ReadDir(shared)
+	for _, sub := range subs {
+		if !sub.IsDir() || !strings.HasPrefix(sub.Name(), "wazero-") {
+			continue
 		}
-		rel, err := filepath.Rel(shared, strings.TrimSuffix(path, wasmEntrySuffix))
-		if err != nil {
-			return nil
+		files, _ := os.ReadDir(filepath.Join(shared, sub.Name()))
+		for _, f := range files {
+			if f.IsDir() || !strings.HasSuffix(f.Name(), wasmEntrySuffix) {
+				continue
+			}
+			rel := filepath.Join(sub.Name(), strings.TrimSuffix(f.Name(), wasmEntrySuffix))
+			if loadWasmEntry(filepath.Join(shared, sub.Name(), f.Name()), filepath.Join(priv, rel)) {
+				copied[rel] = true
+			}
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil
-		}
-		if len(data) < sha256.Size {
-			os.Remove(path)
-			return nil
-		}
-		sum := sha256.Sum256(data[sha256.Size:])
-		if !bytes.Equal(sum[:], data[:sha256.Size]) {
-			os.Remove(path)
-			return nil
-		}
-		dst := filepath.Join(priv, rel)
-		if os.MkdirAll(filepath.Dir(dst), 0o700) != nil || os.WriteFile(dst, data[sha256.Size:], 0o600) != nil {
-			return nil
-		}
-		copied[rel] = true
-		return nil
-	})
+	}
 	return copied
+}
+
+// loadWasmEntry copies one entry's content to dst if its hash matches,
+// and removes the entry if it does not.
+func loadWasmEntry(path, dst string) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	if len(data) < sha256.Size {
+		os.Remove(path)
+		return false
+	}
+	sum := sha256.Sum256(data[sha256.Size:])
+	if !bytes.Equal(sum[:], data[:sha256.Size]) {
+		os.Remove(path)
+		return false
+	}
+	return os.MkdirAll(filepath.Dir(dst), 0o700) == nil && os.WriteFile(dst, data[sha256.Size:], 0o600) == nil
 }
 
 // storeWasmEntries publishes the files wazero wrote to priv that were not

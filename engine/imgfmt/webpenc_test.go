@@ -74,6 +74,17 @@ func encodeWith(t testing.TB, codec *wasmWebP, c webpCase) []byte {
 	return buf.Bytes()
 }
 
+// TestWazeroPin: the cache's per-version directory follows go.mod.
+func TestWazeroPin(t *testing.T) {
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mod), "github.com/tetratelabs/wazero "+wazeroPin+"\n") {
+		t.Fatalf("go.mod does not require github.com/tetratelabs/wazero %s: update wazeroPin in wasmcache.go", wazeroPin)
+	}
+}
+
 // TestWebPModuleIsGen2brains: the embedded module is the one gen2brain/webp
 // ships (its copy in the module cache, when the cache is there).
 func TestWebPModuleIsGen2brains(t *testing.T) {
