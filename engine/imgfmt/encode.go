@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/gen2brain/avif"
-	"github.com/gen2brain/webp"
 	"golang.org/x/image/bmp"
 
 	"github.com/imgpar/imgpar/engine/internal/jpegenc"
@@ -75,9 +74,9 @@ const (
 // and *image.Gray are passed straight through; opaque RGBA/NRGBA without a
 // copy); PNG through image/png; GIF is quantised to an adaptive palette
 // (median cut) with Floyd–Steinberg dithering and 1-bit transparency; BMP
-// 24-bit; TIFF deflate-compressed; WebP and AVIF through the gen2brain
-// encoders. Alpha written to JPEG or BMP is composited over o.Background
-// (white by default), never black. ICC and EXIF are embedded where the
+// 24-bit; TIFF deflate-compressed; WebP through libwebp as WebAssembly
+// (webpenc.go), AVIF through gen2brain/avif. Alpha written to JPEG or BMP
+// is composited over o.Background (white by default), never black. ICC and EXIF are embedded where the
 // format allows (see the package doc): WebP gets a VP8X header for them,
 // AVIF a "colr"/"prof" property (no EXIF).
 func Encode(w io.Writer, img image.Image, o EncodeOptions) error {
@@ -385,11 +384,15 @@ func encodeWebP(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 		return err
 	}
 	src := toNRGBA(img)
-	method := webp.DefaultMethod // 4
+	method := 4 // libwebp's default, as sharp's (effort 4)
 	if e := o.effort(); e > 0 {
 		method = ((e-1)*6 + 4) / 9 // 1..10 onto 0..6
 	}
-	opts := webp.Options{Quality: o.quality(), Lossless: o.Lossless, Method: method}
+	codec, err := webpCodec()
+	if err != nil {
+		return fmt.Errorf("initialise webp encoder: %w", err)
+	}
+	enc := func(w io.Writer) error { return codec.encode(w, src, o.quality(), method, o.Lossless, false) }
 	exif := trimExifPrefix(o.EXIF)
 	icc := o.ICC
 	if !iccFits(icc, false) {
@@ -399,10 +402,10 @@ func encodeWebP(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 		exif = nil
 	}
 	if icc == nil && exif == nil {
-		return webp.Encode(w, src, opts)
+		return enc(w)
 	}
 	var buf bytes.Buffer
-	if err := webp.Encode(&buf, src, opts); err != nil {
+	if err := enc(&buf); err != nil {
 		return err
 	}
 	out, err := webpWithMeta(buf.Bytes(), src.Rect.Dx(), src.Rect.Dy(), icc, exif)
@@ -529,7 +532,12 @@ func InitCodec(f Format) error {
 }
 
 var (
-	initWebP = sync.OnceValue(func() error { return initOnce("webp", webp.Init) })
+	initWebP = func() error {
+		if _, err := webpCodec(); err != nil {
+			return fmt.Errorf("initialise webp encoder: %w", err)
+		}
+		return nil
+	}
 	initAVIF = sync.OnceValue(func() error { return initOnce("avif", avif.InitEncoder) })
 )
 
