@@ -155,12 +155,16 @@ func TestColourAgainstLCMS(t *testing.T) {
 		kind       string
 		minPSNR    float64 // against lcms2
 		maxMeanDE  float64
+		// bigTIFF: the file is rewritten as a BigTIFF carrying its
+		// profile in tag 34675 (imgpar's TIFF output, then tiffcp -8).
+		bigTIFF bool
 	}{
-		{"adobergb-jpeg", "icc/boats-adobergb.jpg", "RGB matrix/TRC", 55, 0.1},
-		{"adobergb-png", "icc/boats-adobergb.png", "RGB matrix/TRC, PNG iCCP", 55, 0.1},
-		{"rgb-lut16", "icc/boats-rgb-lut-profile-2seg.jpg", "RGB lut16, Lab PCS", 50, 0.2},
-		{"cmyk-lut16", "icc/boats-cmyk-fogra39-3seg.jpg", "CMYK (YCCK JPEG) lut16, Lab PCS", 50, 0.2},
-		{"grey", "", "grey kTRC (PNG)", 55, 0.1},
+		{"adobergb-jpeg", "icc/boats-adobergb.jpg", "RGB matrix/TRC", 55, 0.1, false},
+		{"adobergb-png", "icc/boats-adobergb.png", "RGB matrix/TRC, PNG iCCP", 55, 0.1, false},
+		{"rgb-lut16", "icc/boats-rgb-lut-profile-2seg.jpg", "RGB lut16, Lab PCS", 50, 0.2, false},
+		{"cmyk-lut16", "icc/boats-cmyk-fogra39-3seg.jpg", "CMYK (YCCK JPEG) lut16, Lab PCS", 50, 0.2, false},
+		{"grey", "", "grey kTRC (PNG)", 55, 0.1, false},
+		{"adobergb-bigtiff", "icc/boats-adobergb.png", "RGB matrix/TRC, BigTIFF tag 34675", 55, 0.1, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,11 +174,17 @@ func TestColourAgainstLCMS(t *testing.T) {
 			} else {
 				data = readTestdata(t, tc.file)
 			}
+			if tc.bigTIFF {
+				data = bigTIFFWithProfile(t, data)
+			}
 			hdr, err := imgfmt.ProbeBytes(data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			srcICC := imgfmt.ReadMeta(hdr.Format, data).ICC
+			if imgfmt.ICCColorSpace(srcICC) == "" {
+				t.Fatalf("%s: no profile read from the %s file", tc.name, hdr.Format)
+			}
 			decoded, err := imgfmt.DecodeMax(hdr.Format, data, 0)
 			if hdr.Format == imgfmt.JPEG {
 				decoded, _, err = raster.DecodeJPEGScaled(data, 1)
@@ -207,13 +217,13 @@ func TestColourAgainstLCMS(t *testing.T) {
 				if icc := imgfmt.ReadMeta(f, enc).ICC; !bytes.Equal(icc, out.wantICC) {
 					t.Errorf("%s: embedded profile of %d bytes, want %d", out.format, len(icc), len(out.wantICC))
 				}
-				p := raster.PSNR(got, want)
+				p := psnr(got, want)
 				de, de99 := meanDeltaE(got, want)
 				t.Logf("%s -> %s %s: against lcms2 %.1f dB, ΔE76 mean %.2f p99 %.1f; against lcms2 on Pillow's decode %.1f dB (unmanaged: %.1f dB)",
-					tc.kind, out.format, out.colorspace, p, de, de99, raster.PSNR(got, pillowWhole), raster.PSNR(plain, pillowWhole))
+					tc.kind, out.format, out.colorspace, p, de, de99, psnr(got, pillowWhole), psnr(plain, pillowWhole))
 				// End to end, libjpeg's fancy upsampling against ours costs
 				// JPEG input a few dB; 40 dB is far above the unmanaged result.
-				if pw := raster.PSNR(got, pillowWhole); pw < 40 {
+				if pw := psnr(got, pillowWhole); pw < 40 {
 					t.Errorf("%s: %.1f dB against lcms2 on Pillow's decode, want >= 40", out.format, pw)
 				}
 				if p < tc.minPSNR || de > tc.maxMeanDE {
@@ -227,19 +237,61 @@ func TestColourAgainstLCMS(t *testing.T) {
 			enc, got := roundTrip(t, img, meta, spec)
 			kept := imgfmt.ReadMeta(imgfmt.TIFF, enc).ICC
 			if imgfmt.ICCColorSpace(srcICC) == "CMYK" {
-				if kept != nil || raster.PSNR(got, want) < tc.minPSNR {
-					t.Errorf("CMYK to TIFF: profile %d bytes (want none), %.1f dB against lcms2", len(kept), raster.PSNR(got, want))
+				if kept != nil || psnr(got, want) < tc.minPSNR {
+					t.Errorf("CMYK to TIFF: profile %d bytes (want none), %.1f dB against lcms2", len(kept), psnr(got, want))
 				}
 				return
 			}
 			if !bytes.Equal(kept, srcICC) {
 				t.Errorf("TIFF output: profile of %d bytes, want the input's %d", len(kept), len(srcICC))
 			}
-			if p := raster.PSNR(got, plain); p < 60 {
+			if p := psnr(got, plain); p < 60 {
 				t.Errorf("TIFF output with the profile kept: pixels changed (%.1f dB against the plain decode)", p)
 			}
 		})
 	}
+}
+
+// bigTIFFWithProfile turns an image file carrying an ICC profile into a
+// BigTIFF carrying the same profile: imgpar writes a classic TIFF (tag
+// 34675) and libtiff's tiffcp -8 rewrites it as BigTIFF, so the reader
+// under test meets a file libtiff made.
+func bigTIFFWithProfile(t *testing.T, data []byte) []byte {
+	t.Helper()
+	tiffcp, err := exec.LookPath("tiffcp")
+	if err != nil {
+		t.Skip("tiffcp (Debian libtiff-tools) not installed: cannot make the BigTIFF")
+	}
+	hdr, err := imgfmt.ProbeBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imgfmt.DecodeMax(hdr.Format, data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	o := imgfmt.DefaultEncodeOptions(imgfmt.TIFF)
+	o.ICC = imgfmt.ReadMeta(hdr.Format, data).ICC
+	if err := imgfmt.Encode(&buf, img, o); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "classic.tif"), filepath.Join(dir, "big.tif")
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(tiffcp, "-8", in, out).CombinedOutput(); err != nil {
+		t.Fatalf("tiffcp -8: %v\n%s", err, b)
+	}
+	big, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(big) < 4 || big[2] != 43 {
+		t.Fatalf("tiffcp -8 wrote no BigTIFF (% x)", big[:min(len(big), 4)])
+	}
+	return big
 }
 
 // TestColourConvertsOnlyWhenNeeded: an sRGB-tagged input is not converted
@@ -251,14 +303,14 @@ func TestColourConvertsOnlyWhenNeeded(t *testing.T) {
 	untagged := withICC(t, data, nil)
 	base, _ := transform(t, untagged, colourSpec(t, 200, "bmp", ""))
 	img, meta := transform(t, untagged, colourSpec(t, 200, "png", ColorspaceSRGB))
-	if !bytes.Equal(meta.ICC, imgfmt.SRGBProfile()) || raster.PSNR(img, base) != math.Inf(1) {
-		t.Errorf("untagged input with --colorspace srgb: profile %d bytes, pixels %.1f dB from plain", len(meta.ICC), raster.PSNR(img, base))
+	if !bytes.Equal(meta.ICC, imgfmt.SRGBProfile()) || psnr(img, base) != math.Inf(1) {
+		t.Errorf("untagged input with --colorspace srgb: profile %d bytes, pixels %.1f dB from plain", len(meta.ICC), psnr(img, base))
 	}
 	for _, prof := range [][]byte{imgfmt.SRGBProfile(), []byte("not a profile, long enough to pass for one? no: no acsp signature here at all.................................................................................................")} {
 		tagged := withICC(t, data, prof)
 		got, meta := transform(t, tagged, colourSpec(t, 200, "bmp", ""))
-		if meta.ICC != nil || raster.PSNR(got, base) != math.Inf(1) {
-			t.Errorf("profile of %d bytes to BMP: pixels %.1f dB from plain, profile %d bytes", len(prof), raster.PSNR(got, base), len(meta.ICC))
+		if meta.ICC != nil || psnr(got, base) != math.Inf(1) {
+			t.Errorf("profile of %d bytes to BMP: pixels %.1f dB from plain, profile %d bytes", len(prof), psnr(got, base), len(meta.ICC))
 		}
 	}
 	var oe *OptionError

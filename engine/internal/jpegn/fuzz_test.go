@@ -80,9 +80,7 @@ func overflowsIDCT(t *testing.T, data []byte, want, ref image.Image) bool {
 	if maxRGBDiff(want, ref) <= stdTolerance+djpegTolerance {
 		return false // the references agree: jpegn is wrong
 	}
-	cmd := exec.Command("jpegtran", "-copy", "none")
-	cmd.Stdin = bytes.NewReader(data)
-	base, err := cmd.Output()
+	base, err := libjpegCopy(data)
 	if errors.Is(err, exec.ErrNotFound) {
 		t.Skip("image/jpeg and djpeg disagree; jpegtran (libjpeg-turbo-progs) is not installed to tell whether the samples overflow")
 	}
@@ -102,6 +100,19 @@ func overflowsIDCT(t *testing.T, data []byte, want, ref image.Image) bool {
 		t.Fatalf("overflowing samples, and jpegn's decode differs by %d levels from its decode of jpegtran's baseline copy: it reads other coefficients than libjpeg", d)
 	}
 	return true
+}
+
+// libjpegCopy is jpegtran's lossless baseline copy of data: the coefficients
+// libjpeg reads from it, entropy-coded the plainest way. The error wraps
+// exec.ErrNotFound when jpegtran is missing; a warning counts as an error.
+func libjpegCopy(data []byte) ([]byte, error) {
+	path, err := exec.LookPath("jpegtran")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, "-copy", "none")
+	cmd.Stdin = bytes.NewReader(data)
+	return cmd.Output()
 }
 
 // djpegTolerance is stdTolerance for libjpeg-turbo's djpeg -nosmooth (its
