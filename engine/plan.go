@@ -22,7 +22,8 @@ type PlanOptions struct {
 	Image   ImageSpec
 	Numbers NumbersSpec
 	// Name is the output path template under OutDir, with {dir}, {name},
-	// {ext}, {width} and {height}; default "{dir}/{name}{suffix}.{ext}".
+	// {ext}, {format}, {width} and {height}; default "{dir}/{name}{suffix}.{ext}",
+	// or DefaultSetName for a set.
 	Name   string
 	Suffix string
 	// OnConflict is "error" (default) or "suffix" for two inputs that
@@ -60,6 +61,11 @@ type Plan struct {
 	SkippedDirs []Skip
 	Groups      []Group // number files split into parts
 	UpToDate    int     // inputs skipped because their outputs are current
+	// Sets are the inputs of a set spec (this shard's), with every
+	// rendition named, made now or up to date; RenditionsUpToDate counts
+	// the latter, those of inputs with a job too.
+	Sets               []SetPlan
+	RenditionsUpToDate int
 	// Found counts the inputs of every shard that are jobs, up to date or
 	// failures: 0 means the paths held nothing to work on.
 	Found int
@@ -80,6 +86,9 @@ type class struct {
 // a usage error (exit 2): conflicting outputs, or an output that would
 // overwrite its input.
 func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
+	if o.Name == "" && o.Image.IsSet() {
+		o.Name = DefaultSetName
+	}
 	name, err := NameTemplate(o.Name, o.Suffix)
 	if err != nil {
 		return nil, err
@@ -139,6 +148,12 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			continue
 		}
 		p.Found++
+		if cl.kind == KindImage && o.Image.IsSet() {
+			if err := p.addSet(&o, in, cl, mine, outAbs, guard, owners); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		job := Job{Kind: cl.kind, Input: in.Path}
 		var ext string
 		var w, h int
@@ -162,7 +177,11 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 			ext = numbersOutExt(in.Path)
 			job.EstBytes = 64 << 20
 		}
-		rel := expandName(o.Name, in.Rel, ext, w, h)
+		var format string
+		if job.Image != nil {
+			format = string(job.Image.Format)
+		}
+		rel := expandName(o.Name, in.Rel, ext, format, w, h)
 		out, err := safeJoin(outAbs, rel)
 		if err != nil {
 			p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
@@ -313,9 +332,9 @@ func checkTemplate(t string) error {
 			return optErr("name", t, "unclosed {")
 		}
 		switch rest[i : i+j+1] {
-		case "{dir}", "{name}", "{ext}", "{width}", "{height}":
+		case "{dir}", "{name}", "{ext}", "{format}", "{width}", "{height}":
 		default:
-			return optErr("name", t, fmt.Sprintf("unknown placeholder %s (use {dir} {name} {ext} {width} {height})", rest[i:i+j+1]))
+			return optErr("name", t, fmt.Sprintf("unknown placeholder %s (use {dir} {name} {ext} {format} {width} {height})", rest[i:i+j+1]))
 		}
 		rest = rest[i+j+1:]
 	}
@@ -336,13 +355,13 @@ func checkTemplate(t string) error {
 }
 
 // expandName fills the template for an input at rel (slash-separated).
-func expandName(t, rel, ext string, w, h int) string {
+func expandName(t, rel, ext, format string, w, h int) string {
 	dir, file := path.Split(rel)
 	name := strings.TrimSuffix(file, path.Ext(file))
 	if name == "" {
 		name = file
 	}
-	r := strings.NewReplacer("{dir}", strings.TrimSuffix(dir, "/"), "{name}", name, "{ext}", ext,
+	r := strings.NewReplacer("{dir}", strings.TrimSuffix(dir, "/"), "{name}", name, "{ext}", ext, "{format}", format,
 		"{width}", strconv.Itoa(w), "{height}", strconv.Itoa(h))
 	return strings.TrimPrefix(path.Clean("/"+r.Replace(t)), "/")
 }
