@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -169,7 +170,9 @@ func renderReport(stdout, stderr io.Writer, o *processOptions, report *batch.Rep
 }
 
 // dryRun prints what a run would write and returns the exit code.
-func dryRun(w io.Writer, plan *engine.Plan) int {
+func dryRun(out io.Writer, plan *engine.Plan) int {
+	w := bufio.NewWriter(out) // a line per input: one write per 4 KiB, not per line
+	defer w.Flush()
 	for i, j := range plan.Jobs {
 		if j.IsPart() {
 			continue

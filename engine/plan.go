@@ -118,6 +118,9 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	b := &planner{p: p, c: c, o: o, outAbs: outAbs, guard: newRootGuard(outAbs),
 		owners: map[string]int32{}, specs: map[imgfmt.Format]*ImageSpec{}, hashes: map[imgfmt.Format]string{}, seed: maphash.MakeSeed()}
 	b.cwd, _ = os.Getwd()
+	// The fast path names outputs from what the manifest recorded; a name
+	// made of the output's size ({width}) waits for the header.
+	fast := o.Manifest != nil && !strings.Contains(o.Name, "{width}") && !strings.Contains(o.Name, "{height}")
 	const window = 256
 	ins := make([]Input, window)
 	classes := make([]class, window)
@@ -127,7 +130,7 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 		var todo []int
 		for k := range n {
 			ins[k], known[k], classes[k] = c.Input(start+k), nil, class{}
-			if o.Manifest != nil && !isNumbersName(ins[k].Path) {
+			if fast && !isNumbersName(ins[k].Path) {
 				if e, ok := o.Manifest.Known(ins[k].Path, ins[k].Stamp); ok && e.Format != "" && e.Spec == b.specHash(e.Format) {
 					known[k] = &e
 					continue
@@ -329,18 +332,11 @@ func (b *planner) add(i int, in Input, cl class, known *ManifestEntry) error {
 		}
 	}
 	if known != nil {
-		// The manifest knew the input but its output is gone or stale:
-		// classify it after all, for the memory estimate.
-		cl = classify(in.Path, o.Image.MaxPixels)
-		if cl.err != "" {
-			p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
-			return nil
-		}
-		if cl.kind == KindImage {
-			if est, _, _, err := EstimateImage(*job.Image, cl.header, in.Size); err == nil {
-				job.EstBytes = est
-			}
-		}
+		// The manifest knew the input, but its output is gone or stale, or
+		// the input changed: plan it afresh, classified like any other.
+		delete(b.owners, out)
+		p.Found--
+		return b.add(i, in, classify(in.Path, o.Image.MaxPixels), nil)
 	}
 	if job.Kind == KindNumbers && splitNumbers(p, job, in.Size, o.SplitParts, o.Owner) {
 		return nil
@@ -402,7 +398,7 @@ func classify(p string, maxPixels int64) class {
 		return class{kind: KindNumbers, named: true}
 	}
 	named, isNamed := imgfmt.FormatFromExt(p)
-	f, err := os.Open(p)
+	f, err := openInput(p)
 	if err != nil {
 		return class{err: "cannot read: " + describeErr(err), named: isNamed}
 	}
@@ -507,9 +503,38 @@ func expandName(t, rel, ext string, w, h int) string {
 	if name == "" {
 		name = file
 	}
-	r := strings.NewReplacer("{dir}", strings.TrimSuffix(dir, "/"), "{name}", name, "{ext}", ext,
-		"{width}", strconv.Itoa(w), "{height}", strconv.Itoa(h))
-	return strings.TrimPrefix(path.Clean("/"+r.Replace(t)), "/")
+	// By hand rather than with a strings.Replacer: a plan names every
+	// input of a library, and a Replacer costs kilobytes to build.
+	var b strings.Builder
+	b.Grow(len(t) + len(rel) + len(ext) + 1)
+	b.WriteByte('/')
+	for rest := t; rest != ""; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i:]
+		switch {
+		case strings.HasPrefix(rest, "{dir}"):
+			b.WriteString(strings.TrimSuffix(dir, "/"))
+		case strings.HasPrefix(rest, "{name}"):
+			b.WriteString(name)
+		case strings.HasPrefix(rest, "{ext}"):
+			b.WriteString(ext)
+		case strings.HasPrefix(rest, "{width}"):
+			b.WriteString(strconv.Itoa(w))
+		case strings.HasPrefix(rest, "{height}"):
+			b.WriteString(strconv.Itoa(h))
+		default:
+			b.WriteByte('{')
+			rest = rest[1:]
+			continue
+		}
+		rest = rest[strings.IndexByte(rest, '}')+1:]
+	}
+	return strings.TrimPrefix(path.Clean(b.String()), "/")
 }
 
 // safeJoin joins rel under root and refuses anything that would land

@@ -32,12 +32,17 @@ fi
 # gen DIR link|copy: N inputs in folders of 1,000 (kept between calls).
 gen() {
 	[ -f "$1/.done" ] && return 0
-	rm -rf "$1"
+	rm -rf "$1" "$1".src*.jpg
 	python3 - "$SRC" "$1" "$N" "$2" <<'PY'
 import os, shutil, sys
 src, root, n, how = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 data = open(src, 'rb').read()
+# A file takes at most 65,000 hard links (ext4): a fresh source per 50,000.
 for i in range(n):
+    if how == 'link' and i % 50000 == 0:
+        src = root + '.src%d.jpg' % (i // 50000)  # beside the tree, not in it
+        with open(src, 'wb') as f:
+            f.write(data)
     d = os.path.join(root, 'd%04d' % (i // 1000))
     if i % 1000 == 0:
         os.makedirs(d, exist_ok=True)
