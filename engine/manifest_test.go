@@ -131,7 +131,7 @@ func TestNoOpReRunOpensNoInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data[len(data)/2] ^= 0x55 // entropy-coded data: still a JPEG, other pixels
+	data[len(data)/2] ^= 0x55         // entropy-coded data: still a JPEG, other pixels
 	time.Sleep(10 * time.Millisecond) // a ctime tick on coarse clocks
 	if err := os.WriteFile(a, data, 0o644); err != nil {
 		t.Fatal(err)
