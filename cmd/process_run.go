@@ -108,7 +108,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		}
 		return max(dryRun(stdout, plan), emptyCode(empty, o.failOnEmpty)), nil
 	}
-	if !empty {
+	// A re-run with nothing to do does not probe the output directory
+	// with a temp file: it leaves the directory as it found it, mtime and
+	// all.
+	if !empty && (len(plan.Jobs) > 0 || !isDir(o.out)) {
 		if err := checkOutDir(o.out); err != nil {
 			return 0, usageError{err}
 		}
@@ -203,6 +206,11 @@ func resolveShard(flag string) (engine.Shard, error) {
 		return engine.ParseShard(flag)
 	}
 	return engine.ShardFromEnv(os.Getenv)
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // checkOutDir makes the output directory and proves it writable.
