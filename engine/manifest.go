@@ -57,7 +57,7 @@ type Manifest struct {
 	mu      sync.Mutex
 	entries map[string]ManifestEntry
 	byInput map[string]string // input (absolute) -> one output made from it
-	mine    map[string]bool   // outputs recorded by this run
+	mine    map[string]bool   // a shard's own outputs (its own files' and recorded by it)
 	journal *os.File
 	// dirty: some entry is not in this run's manifest file yet (recorded
 	// now, or read from a journal or, unsharded, from a shard's files).
@@ -183,7 +183,7 @@ func (m *Manifest) load(e ManifestEntry, own bool) {
 	}
 	m.entries[e.Output] = e
 	m.byInput[e.Input] = e.Output
-	if own {
+	if own && m.tag != "" {
 		if m.mine == nil {
 			m.mine = map[string]bool{}
 		}
@@ -352,7 +352,16 @@ func (m *Manifest) Record(job *Job, outDir string, res Result) error {
 func (m *Manifest) record(e ManifestEntry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.load(e, true)
+	// Not indexed by input: Known serves the plan, which is over by the
+	// time outputs are recorded (a touched input's entry keeps its input).
+	e.Spec, e.Format = m.interned(e.Spec), m.interned(e.Format)
+	m.entries[e.Output] = e
+	if m.tag != "" { // a shard's Save writes only its own entries
+		if m.mine == nil {
+			m.mine = map[string]bool{}
+		}
+		m.mine[e.Output] = true
+	}
 	m.dirty = true
 	if m.journal == nil {
 		f, err := os.OpenFile(m.path(".journal"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
