@@ -84,10 +84,13 @@ if [ "$MODE" = run ] || [ "$MODE" = all ]; then
 	# shellcheck disable=SC2086
 	measure first "$BIN" process "$IN" -o "$OUT" $flags
 	m0=$(stat -c '%y %s' "$OUT/.imgpar-manifest.json")
+	d0=$(stat -c '%y' "$OUT")
 	# shellcheck disable=SC2086
 	measure re-run "$BIN" process "$IN" -o "$OUT" $flags
 	m1=$(stat -c '%y %s' "$OUT/.imgpar-manifest.json")
+	d1=$(stat -c '%y' "$OUT")
 	if [ "$m0" = "$m1" ]; then echo "manifest untouched by the re-run ($m1)"; else echo "manifest rewritten by the re-run: $m0 -> $m1"; fi
+	if [ "$d0" = "$d1" ]; then echo "output folder's mtime untouched"; else echo "output folder's mtime changed: $d0 -> $d1"; fi
 	# shellcheck disable=SC2086
 	strace -f -qq -c -o "$ROOT/strace.sum" "$BIN" process "$IN" -o "$OUT" $flags >/dev/null 2>&1
 	echo "re-run syscalls (strace -f -c): $(awk '$NF ~ /^(openat|newfstatat|statx|fstat|lstat|read|pread64|write|fcntl|getdents64|total)$/ { printf "%s=%s ", $NF, $4 }' "$ROOT/strace.sum")"
