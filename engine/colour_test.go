@@ -155,12 +155,16 @@ func TestColourAgainstLCMS(t *testing.T) {
 		kind       string
 		minPSNR    float64 // against lcms2
 		maxMeanDE  float64
+		// bigTIFF: the file is rewritten as a BigTIFF carrying its
+		// profile in tag 34675 (imgpar's TIFF output, then tiffcp -8).
+		bigTIFF bool
 	}{
-		{"adobergb-jpeg", "icc/boats-adobergb.jpg", "RGB matrix/TRC", 55, 0.1},
-		{"adobergb-png", "icc/boats-adobergb.png", "RGB matrix/TRC, PNG iCCP", 55, 0.1},
-		{"rgb-lut16", "icc/boats-rgb-lut-profile-2seg.jpg", "RGB lut16, Lab PCS", 50, 0.2},
-		{"cmyk-lut16", "icc/boats-cmyk-fogra39-3seg.jpg", "CMYK (YCCK JPEG) lut16, Lab PCS", 50, 0.2},
-		{"grey", "", "grey kTRC (PNG)", 55, 0.1},
+		{"adobergb-jpeg", "icc/boats-adobergb.jpg", "RGB matrix/TRC", 55, 0.1, false},
+		{"adobergb-png", "icc/boats-adobergb.png", "RGB matrix/TRC, PNG iCCP", 55, 0.1, false},
+		{"rgb-lut16", "icc/boats-rgb-lut-profile-2seg.jpg", "RGB lut16, Lab PCS", 50, 0.2, false},
+		{"cmyk-lut16", "icc/boats-cmyk-fogra39-3seg.jpg", "CMYK (YCCK JPEG) lut16, Lab PCS", 50, 0.2, false},
+		{"grey", "", "grey kTRC (PNG)", 55, 0.1, false},
+		{"adobergb-bigtiff", "icc/boats-adobergb.png", "RGB matrix/TRC, BigTIFF tag 34675", 55, 0.1, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,11 +174,17 @@ func TestColourAgainstLCMS(t *testing.T) {
 			} else {
 				data = readTestdata(t, tc.file)
 			}
+			if tc.bigTIFF {
+				data = bigTIFFWithProfile(t, data)
+			}
 			hdr, err := imgfmt.ProbeBytes(data)
 			if err != nil {
 				t.Fatal(err)
 			}
 			srcICC := imgfmt.ReadMeta(hdr.Format, data).ICC
+			if imgfmt.ICCColorSpace(srcICC) == "" {
+				t.Fatalf("%s: no profile read from the %s file", tc.name, hdr.Format)
+			}
 			decoded, err := imgfmt.DecodeMax(hdr.Format, data, 0)
 			if hdr.Format == imgfmt.JPEG {
 				decoded, _, err = raster.DecodeJPEGScaled(data, 1)
@@ -240,6 +250,48 @@ func TestColourAgainstLCMS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bigTIFFWithProfile turns an image file carrying an ICC profile into a
+// BigTIFF carrying the same profile: imgpar writes a classic TIFF (tag
+// 34675) and libtiff's tiffcp -8 rewrites it as BigTIFF, so the reader
+// under test meets a file libtiff made.
+func bigTIFFWithProfile(t *testing.T, data []byte) []byte {
+	t.Helper()
+	tiffcp, err := exec.LookPath("tiffcp")
+	if err != nil {
+		t.Skip("tiffcp (Debian libtiff-tools) not installed: cannot make the BigTIFF")
+	}
+	hdr, err := imgfmt.ProbeBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imgfmt.DecodeMax(hdr.Format, data, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	o := imgfmt.DefaultEncodeOptions(imgfmt.TIFF)
+	o.ICC = imgfmt.ReadMeta(hdr.Format, data).ICC
+	if err := imgfmt.Encode(&buf, img, o); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "classic.tif"), filepath.Join(dir, "big.tif")
+	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command(tiffcp, "-8", in, out).CombinedOutput(); err != nil {
+		t.Fatalf("tiffcp -8: %v\n%s", err, b)
+	}
+	big, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(big) < 4 || big[2] != 43 {
+		t.Fatalf("tiffcp -8 wrote no BigTIFF (% x)", big[:min(len(big), 4)])
+	}
+	return big
 }
 
 // TestColourConvertsOnlyWhenNeeded: an sRGB-tagged input is not converted

@@ -115,14 +115,18 @@ func FailFile(code, path, format string, args ...any) Result {
 	return Result{Error: &JobError{Code: code, Message: OneLine(path) + ": " + detail, Input: path, Detail: detail}}
 }
 
-// SpecKey is a stable string of the settings that shape a job's output, for
-// the incremental manifest.
+// SpecKey is a stable string of what shapes a job's output, for the
+// incremental manifest: the whole typed spec (every field of ImageSpec and
+// NumbersSpec, so an option added later is covered without touching this)
+// and OutputRevision, so that outputs an older imgpar wrote with the same
+// options are redone when the pixels it writes have changed.
 func (j *Job) SpecKey() string {
 	b, _ := json.Marshal(struct {
+		R int
 		K Kind
 		I *ImageSpec
 		N *NumbersSpec
-	}{j.Kind, j.Image, j.Numbers})
+	}{OutputRevision, j.Kind, j.Image, j.Numbers})
 	return string(b)
 }
 

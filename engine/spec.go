@@ -20,6 +20,17 @@ const (
 	DefaultPNGLevel = -1
 )
 
+// OutputRevision counts changes in what imgpar writes for unchanged
+// options: raise it whenever a decoder, the colour management or an
+// encoder changes output bytes for a spec that stays the same, so that an
+// incremental re-run over an older imgpar's outputs redoes them instead of
+// calling them up to date (the manifest's spec hash covers it, Job.SpecKey).
+//
+//	1  until the colour management, libwebp's WebP colour conversion and
+//	   the BMP/TIFF/GIF decoder fixes of issue #12 (the spec alone)
+//	2  those, plus HEIC alpha and the BigTIFF ICC profile
+const OutputRevision = 2
+
 // ImageOptions are image settings as a front end receives them: the flags
 // of `imgpar process`, the query parameters of `imgpar serve`. A nil
 // pointer or an empty string is "not given". NewImageSpec turns them into

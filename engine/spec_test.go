@@ -154,3 +154,71 @@ func TestImageSpecForInput(t *testing.T) {
 		t.Errorf("png for a TIFF input: %q", f)
 	}
 }
+
+// Every field of the typed spec reaches the manifest's spec key, so that a
+// re-run with any changed option redoes its outputs; a field added later
+// is covered by this test without a list to keep up to date.
+func TestSpecKeyCoversEveryField(t *testing.T) {
+	base, err := NewImageSpec(ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base.Format = imgfmt.JPEG
+	key := func(s ImageSpec) string {
+		j := Job{Kind: KindImage, Image: &s}
+		return j.SpecKey()
+	}
+	k0 := key(base)
+	typ := reflect.TypeOf(base)
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		if strings.HasPrefix(f.Tag.Get("json"), "-") {
+			t.Errorf("ImageSpec.%s is left out of the JSON the spec key hashes", f.Name)
+			continue
+		}
+		s := base
+		if !perturb(reflect.ValueOf(&s).Elem().Field(i)) {
+			t.Errorf("ImageSpec.%s: the test cannot change a %s field; teach perturb", f.Name, f.Type)
+			continue
+		}
+		if key(s) == k0 {
+			t.Errorf("changing ImageSpec.%s leaves the spec key unchanged", f.Name)
+		}
+	}
+	// The colour option the manifest test in cmd relies on.
+	s := base
+	s.Colorspace = ColorspaceSRGB
+	if key(s) == k0 {
+		t.Error("--colorspace srgb leaves the spec key unchanged")
+	}
+	if !strings.Contains(k0, `"R":`) {
+		t.Errorf("spec key %s does not carry OutputRevision", k0)
+	}
+}
+
+// perturb changes v to another value of its type (the first changeable
+// field of a struct), reporting whether it could.
+func perturb(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(v.Int() + 1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(v.Uint() ^ 1)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(v.Float() + 0.5)
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Field(i).CanSet() && perturb(v.Field(i)) {
+				return true
+			}
+		}
+		return false
+	default:
+		return false
+	}
+	return true
+}

@@ -112,9 +112,20 @@ var conformanceCases = []confCase{
 	{name: "bmp-rle4.bmp", tool: "convert", args: "{png} -colors 16 -type palette -compress RLE BMP3:{out}", ref: "pillow", min: exactDB, fixture: true},
 	{name: "bmp-rgb565.bmp", tool: "convert", args: "{png} -define bmp:subtype=RGB565 {out}", ref: "pillow", min: roundDB, fixture: true},
 	{name: "bmp-rgb555.bmp", tool: "convert", args: "{png} -define bmp:subtype=RGB555 {out}", ref: "pillow", min: roundDB},
-	// Pillow reads ARGB1555 as RGB and refuses ARGB4444, and ImageMagick
-	// 6.9 misreads both: colour only, against Pillow.
-	{name: "bmp-argb1555.bmp", tool: "convert", args: "{alpha} -define bmp:subtype=ARGB1555 {out}", ref: "pillow", min: roundDB, colourOnly: true},
+	// 16-bit with alpha: Pillow's BMP reader drops ARGB1555's alpha and
+	// refuses ARGB4444, and ImageMagick 6.9 shifts instead of scaling (a
+	// 4-bit alpha of 15 reads as 240, a 1-bit 1 as 128), so the pixel
+	// array goes through Pillow's raw unpackers instead ("pillow-raw16":
+	// BGRA;15 and RGBA;4B, which expand by v*255/31 truncated and v*17;
+	// imgpar rounds, hence roundDB). The same files with the masks after
+	// a 40-byte header and BI_ALPHABITFIELDS (6), as Windows CE wrote
+	// them, are built from ImageMagick's.
+	{name: "bmp-argb1555.bmp", tool: "convert", args: "{alpha} -define bmp:subtype=ARGB1555 {out}", ref: "pillow-raw16", min: roundDB},
+	{name: "bmp-argb4444.bmp", tool: "convert", args: "{alpha} -define bmp:subtype=ARGB4444 {out}", ref: "pillow-raw16", min: roundDB, fixture: true},
+	{name: "bmp-alphabitfields-1555.bmp", build: buildAlphaBitfieldsBMP("ARGB1555"), ref: "pillow-raw16", min: roundDB, fixture: true},
+	{name: "bmp-alphabitfields-4444.bmp", build: buildAlphaBitfieldsBMP("ARGB4444"), ref: "pillow-raw16", min: roundDB},
+	// ...and ImageMagick agrees on colour where it scales (5-bit).
+	{name: "bmp-argb1555-colour.bmp", tool: "convert", args: "{alpha} -define bmp:subtype=ARGB1555 {out}", ref: "pillow", min: roundDB, colourOnly: true},
 	{name: "bmp-argb32.bmp", tool: "convert", args: "{alpha} {out}", ref: "magick", min: exactDB, fixture: true},
 	{name: "bmp-rgb32.bmp", tool: "convert", args: "{png} -define bmp:subtype=RGB888 {out}", ref: "pillow", min: exactDB},
 	// BMP, Pillow-made.
@@ -342,6 +353,8 @@ func referenceDecode(t *testing.T, ref, file, dir string) image.Image {
 		confTool(t, "convert", []string{file + "[0]", "PNG32:" + out + ".png"})
 	case "pillow":
 		confTool(t, "pillow", []string{fmt.Sprintf("Image.open('%s').convert('RGBA').save('%s.png')", file, out)})
+	case "pillow-raw16":
+		confTool(t, "pillow", []string{fmt.Sprintf(pillowRaw16, file, out)})
 	default:
 		t.Fatalf("unknown reference %q", ref)
 	}
@@ -354,6 +367,47 @@ func referenceDecode(t *testing.T, ref, file, dir string) image.Image {
 		t.Fatal(err)
 	}
 	return img
+}
+
+// pillowRaw16 decodes a 16-bit BMP with an alpha mask (BI_BITFIELDS with
+// a V4/V5 header, or BI_ALPHABITFIELDS: the masks are at offset 54 either
+// way) by handing its pixel array to Pillow's raw unpackers; RGBA;4B reads
+// the low nibble as red, where BMP keeps blue, so R and B are swapped.
+const pillowRaw16 = `import struct
+d = open('%s', 'rb').read()
+off, = struct.unpack_from('<I', d, 10)
+w, h = struct.unpack_from('<ii', d, 18)
+bpp, comp = struct.unpack_from('<HI', d, 28)
+masks = struct.unpack_from('<4I', d, 54)
+assert bpp == 16 and comp in (3, 6), (bpp, comp)
+mode = {(0x7C00, 0x3E0, 0x1F, 0x8000): 'BGRA;15', (0xF00, 0xF0, 0xF, 0xF000): 'RGBA;4B'}[masks]
+im = Image.frombuffer('RGBA', (w, abs(h)), d[off:], 'raw', mode, (w * 16 + 31) // 32 * 4, -1 if h > 0 else 1)
+if mode == 'RGBA;4B':
+    r, g, b, a = im.split()
+    im = Image.merge('RGBA', (b, g, r, a))
+im.save('%s.png')`
+
+// buildAlphaBitfieldsBMP returns a builder of a BI_ALPHABITFIELDS BMP: a
+// 40-byte BITMAPINFOHEADER with compression 6 followed by the four masks,
+// the pixels those of ImageMagick's V5 file of the given subtype.
+func buildAlphaBitfieldsBMP(subtype string) func(t *testing.T, dir string) []byte {
+	return func(t *testing.T, dir string) []byte {
+		src := filepath.Join(dir, "v5-"+subtype+".bmp")
+		confTool(t, "convert", []string{filepath.Join(dir, "alpha.png"), "-define", "bmp:subtype=" + subtype, src})
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		le := binary.LittleEndian
+		off := le.Uint32(data[10:])
+		out := bytes.Clone(data[:14+40+16])
+		le.PutUint32(out[10:], 14+40+16)
+		le.PutUint32(out[14:], 40)
+		le.PutUint32(out[30:], 6)
+		out = append(out, data[off:]...)
+		le.PutUint32(out[2:], uint32(len(out)))
+		return out
+	}
 }
 
 func writePNG(t *testing.T, path string, img image.Image) {

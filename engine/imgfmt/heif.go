@@ -174,25 +174,34 @@ func parseHEIF(data []byte) (heifInfo, error) {
 		if id == l.primary {
 			continue
 		}
-		for _, idx := range props {
-			if idx >= 1 && idx <= len(l.props) && l.props[idx-1].typ == "auxC" {
-				p := l.props[idx-1]
-				urn := data[p.body():p.end()]
-				if bytes.Contains(urn, []byte("auxiliary:alpha")) || bytes.Contains(urn, []byte("urn:mpeg:hevc:2015:auxid:1\x00")) {
-					h.alpha = true
-				}
-			}
+		if heifIsAlpha(data, l, props) {
+			h.alpha = true
 		}
 	}
-	types := heifItemTypes(data, l)
-	h.itemType = types[l.primary]
-	for id, typ := range types {
-		if typ == "Exif" {
+	items := heifItems(data, l)
+	h.itemType = items[l.primary].typ
+	for id, it := range items {
+		if it.typ == "Exif" {
 			h.exif = heifExif(data, l, id)
 			break
 		}
 	}
 	return h, nil
+}
+
+// heifIsAlpha reports whether an item with these property indices is an
+// alpha plane: its auxC names alpha (the MIAF URN or HEVC's auxid 1).
+func heifIsAlpha(data []byte, l avifLayout, props []int) bool {
+	for _, idx := range props {
+		if idx >= 1 && idx <= len(l.props) && l.props[idx-1].typ == "auxC" {
+			p := l.props[idx-1]
+			urn := data[p.body():p.end()]
+			if bytes.Contains(urn, []byte("auxiliary:alpha")) || bytes.Contains(urn, []byte("urn:mpeg:hevc:2015:auxid:1\x00")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ipmaAssociations returns every item's property indices (1-based, in
@@ -244,9 +253,15 @@ func ipmaAssociations(data []byte, ipma isoBox) (map[uint32][]int, error) {
 	return out, nil
 }
 
-// heifItemTypes reads iinf: every item's type.
-func heifItemTypes(data []byte, l avifLayout) map[uint32]string {
-	types := make(map[uint32]string)
+// heifItem is one item's entry in iinf.
+type heifItem struct {
+	typ  string // hvc1, av01, grid, Exif, ...
+	infe isoBox // its infe box (flags bit 0: hidden)
+}
+
+// heifItems reads iinf: every item's type and infe box.
+func heifItems(data []byte, l avifLayout) map[uint32]heifItem {
+	types := make(map[uint32]heifItem)
 	children, ok := isoBoxes(data, l.meta.body()+4, l.meta.end())
 	if !ok {
 		return types
@@ -287,7 +302,7 @@ func heifItemTypes(data []byte, l avifLayout) map[uint32]string {
 		default:
 			continue
 		}
-		types[id] = string(data[q : q+4])
+		types[id] = heifItem{typ: string(data[q : q+4]), infe: b}
 	}
 	return types
 }

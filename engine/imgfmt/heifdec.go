@@ -25,8 +25,12 @@ import (
 // the displayed picture, the size Probe reports, and the EXIF orientation
 // is ignored (and reset to 1 in any EXIF that is kept).
 //
-// libheif hands back YCbCr planes for a colour HEVC image; gen2brain/heic
-// wraps them in an image.YCbCr, whose conversion to RGB is the full-range
+// HEIC goes through gen2brain/heic's module but not its Go side
+// (heicwasm.go: heic.Decode misreads pictures under 128 pixels wide), and
+// an alpha plane is decoded as a picture of its own (heifalpha.go).
+//
+// libheif hands back YCbCr planes for a colour HEVC image, wrapped in an
+// image.YCbCr, whose conversion to RGB is the full-range
 // BT.601 one. That is right for what iPhones and libheif's encoder write
 // (nclx matrix 6 or 5, full range) and for a file without nclx (libheif's
 // default); any other matrix or a limited range is converted here with the
@@ -38,7 +42,7 @@ import (
 const maxWASMPixels = 160 << 20
 
 var (
-	initHEIC    = sync.OnceValue(func() error { return initOnce("heic", heic.Init) })
+	initHEIC    = sync.OnceValue(func() error { _, err := heicModule(); return err })
 	initAVIFDec = sync.OnceValue(func() error { return initOnce("avif", avif.InitDecoder) })
 )
 
@@ -53,22 +57,31 @@ func decodeHEIC(data []byte) (image.Image, error) {
 	if w, h := info.displaySize(); int64(w)*int64(h) > maxWASMPixels {
 		return nil, fmt.Errorf("%dx%d is too large for the HEIC decoder's 4 GiB memory", w, h)
 	}
-	if info.alpha {
-		// gen2brain/heic asks libheif for the "preferred" colour space,
-		// which for HEVC is YCbCr without the alpha plane: the
-		// transparency would be lost silently.
-		return nil, fmt.Errorf("HEIC with an alpha channel is %w", ErrUnsupported)
-	}
 	if err := initHEIC(); err != nil {
 		return nil, err
 	}
-	img, err := heic.Decode(bytes.NewReader(data))
+	// gen2brain/heic hands back the colour planes only: an alpha plane
+	// is decoded on its own (heifalpha.go).
+	var alpha *image.Gray
+	var premultiplied bool
+	if info.alpha {
+		if alpha, premultiplied, err = decodeHEICAlpha(data, info.ops); err != nil {
+			return nil, err
+		}
+	}
+	colour := data
+	if alt, changed, ok := heifForWrapper(data, 0); ok && changed {
+		colour = alt
+	}
+	img, err := heicDecodeWASM(colour)
 	if err != nil {
 		return nil, heifError("libheif", err)
 	}
-	// The pixels are a view into the decoder's WebAssembly memory; copy
-	// them out so that the memory can go.
-	return heifOwnedCopy(img, info.nclx)
+	out, err := heifOwnedCopy(img, info.nclx)
+	if err != nil || alpha == nil {
+		return out, err
+	}
+	return heifAddAlpha(out, alpha, premultiplied)
 }
 
 func decodeAVIF(data []byte) (image.Image, error) {

@@ -223,6 +223,9 @@ func tiffMeta(data []byte) Meta {
 		return m
 	}
 	m.Orientation = h.Orientation
+	if m.ICC = bigTIFFICC(data); m.ICC != nil {
+		return m
+	}
 	e, bo, ok := findIFD0Tag(data, tagICCProfile)
 	if !ok {
 		return m

@@ -86,3 +86,45 @@ func probeBigTIFF(p *probeReader, bo byteOrder) (Header, error) {
 	}
 	return h, nil
 }
+
+// bigTIFFICC returns the ICC profile (tag 34675, InterColorProfile) of a
+// BigTIFF file's first IFD, or nil. Its 20-byte entries hold a 64-bit
+// count and offset, which findIFD0Tag (classic TIFF) does not read.
+func bigTIFFICC(data []byte) []byte {
+	if len(data) < 16 {
+		return nil
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if data[0] == 'M' {
+		order = binary.BigEndian
+	}
+	if order.Uint16(data[2:]) != 43 || order.Uint16(data[4:]) != 8 {
+		return nil
+	}
+	size := uint64(len(data))
+	off := order.Uint64(data[8:])
+	if off < 16 || off > size-8 {
+		return nil
+	}
+	n := order.Uint64(data[off:])
+	if n == 0 || n > maxIFDEntries || (size-off-8)/20 < n {
+		return nil
+	}
+	for i := range n {
+		e := data[off+8+i*20:]
+		if order.Uint16(e) != tagICCProfile {
+			continue
+		}
+		typ, count := order.Uint16(e[2:]), order.Uint64(e[4:])
+		// A profile is at least 128 bytes, so never inline (<= 8).
+		if (typ != typeUndefined && typ != typeByte) || count <= 8 || count > maxICCSize {
+			return nil
+		}
+		p := order.Uint64(e[12:])
+		if p > size || count > size-p {
+			return nil
+		}
+		return data[p : p+count]
+	}
+	return nil
+}

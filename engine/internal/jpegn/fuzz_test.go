@@ -57,10 +57,62 @@ func FuzzMatchesStdlib(f *testing.F) {
 		if err != nil || ref.Bounds() != got.Bounds() {
 			return // libjpeg refuses it too, or reads another size: garbage in
 		}
-		if dj := maxRGBDiff(got, ref); dj > djpegTolerance {
+		dj := maxRGBDiff(got, ref)
+		if dj <= djpegTolerance {
+			return
+		}
+		if !overflowsIDCT(t, data, want, ref) {
 			t.Fatalf("%T differs from image/jpeg's %T by %d levels and from djpeg's by %d (tolerances %d, %d)", got, want, d, dj, stdTolerance, djpegTolerance)
 		}
 	})
+}
+
+// overflowsIDCT reports whether the stream holds coefficients whose samples
+// lie far outside 0..255, where no reference picture exists: libjpeg's
+// range-limit table wraps such samples modulo 1024, image/jpeg's IDCT
+// overflows its own way, and jpegn clamps. It is so when image/jpeg and djpeg
+// disagree although image/jpeg reads the same coefficients as libjpeg (its
+// decode of jpegtran's lossless baseline copy, libjpeg's coefficients, equals
+// its decode of the input). Then jpegn must still read libjpeg's coefficients:
+// its decode of the input must equal, exactly, its decode of that copy (which
+// it reads with the baseline path), or the test fails.
+func overflowsIDCT(t *testing.T, data []byte, want, ref image.Image) bool {
+	if maxRGBDiff(want, ref) <= stdTolerance+djpegTolerance {
+		return false // the references agree: jpegn is wrong
+	}
+	base, err := libjpegCopy(data)
+	if errors.Is(err, exec.ErrNotFound) {
+		t.Skip("image/jpeg and djpeg disagree; jpegtran (libjpeg-turbo-progs) is not installed to tell whether the samples overflow")
+	}
+	if err != nil {
+		return false // libjpeg warns: a damaged stream, djpeg decides
+	}
+	stdBase, err := jpeg.Decode(bytes.NewReader(base))
+	if err != nil || stdBase.Bounds() != want.Bounds() || maxRGBDiff(stdBase, want) != 0 {
+		return false // image/jpeg reads other coefficients: djpeg decides
+	}
+	got, err1 := Decode(bytes.NewReader(data))
+	gotBase, err2 := Decode(bytes.NewReader(base))
+	if err1 != nil || err2 != nil {
+		t.Fatalf("jpegn: %v; on jpegtran's baseline copy: %v", err1, err2)
+	}
+	if d := maxRGBDiff(got, gotBase); d != 0 {
+		t.Fatalf("overflowing samples, and jpegn's decode differs by %d levels from its decode of jpegtran's baseline copy: it reads other coefficients than libjpeg", d)
+	}
+	return true
+}
+
+// libjpegCopy is jpegtran's lossless baseline copy of data: the coefficients
+// libjpeg reads from it, entropy-coded the plainest way. The error wraps
+// exec.ErrNotFound when jpegtran is missing; a warning counts as an error.
+func libjpegCopy(data []byte) ([]byte, error) {
+	path, err := exec.LookPath("jpegtran")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, "-copy", "none")
+	cmd.Stdin = bytes.NewReader(data)
+	return cmd.Output()
 }
 
 // djpegTolerance is stdTolerance for libjpeg-turbo's djpeg -nosmooth (its

@@ -81,7 +81,7 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 				d.bufBits -= int(e & 0xFF)
 				coef += int(e>>8) & 0xFF
 				if coef > 63 {
-					d.panic(ErrSyntax)
+					coef = 63 // see pastEnd
 				}
 				if !dcOnly {
 					nat := zz[coef]
@@ -100,8 +100,8 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 		}
 
 		if (code & 0x0F) == 0 {
-			if code != 0xF0 { // ZRL
-				d.panic(ErrSyntax)
+			if code != 0xF0 { // not ZRL: libjpeg ends the block, as for EOB
+				break
 			}
 			coef += 16
 
@@ -110,7 +110,7 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 
 		coef += int(code >> 4) // Skip run of zeros.
 		if coef > 63 {
-			d.panic(ErrSyntax)
+			coef = 63 // see pastEnd
 		}
 
 		if !dcOnly {
@@ -581,6 +581,15 @@ acBlocks:
 	return nil
 }
 
+// pastEnd is where libjpeg puts a coefficient whose run of zeros carries it
+// past the end of its band (a damaged or non-conforming stream that libjpeg
+// reads without a warning): at zigzag position k, or at 63 past the block,
+// as its natural-order table extended with sixteen 63s does. Reading it there
+// keeps the bit stream, and so the rest of the picture, in step with libjpeg.
+func pastEnd(k int) int {
+	return min(k, 63)
+}
+
 // decodeBlockACFirst handles the first pass (Ah=0) AC coefficient decoding.
 func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockIndex, remainingBlocks int) {
 	// Check bounds before accessing coeffs
@@ -603,6 +612,7 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 					d.bufBits -= int(e & 0xFF)
 					k += int(e>>8) & 0xFF
 					if k > se {
+						coefs[zz[pastEnd(k)]] = int16((e >> 16) << al)
 						return
 					}
 					coefs[zz[k]] = int16((e >> 16) << al)
@@ -660,9 +670,6 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 		}
 
 		k += r
-		if k > se {
-			return
-		}
 
 		// Read coefficient value
 		val := d.getBits(s)
@@ -671,6 +678,10 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 			val += ((-1) << s) + 1
 		}
 
+		if k > se {
+			coefs[zz[pastEnd(k)]] = int16(val << al)
+			return
+		}
 		nat := zz[k]
 		coefs[nat] = int16(val << al)
 
@@ -752,6 +763,8 @@ loop:
 				break loop
 			}
 			// ZRL - fall through to refine existing coefficients
+		default: // a size other than 1 is invalid here; libjpeg reads it as 1
+			fallthrough
 		case 1: // New non-zero coefficient
 			bit := d.getBit()
 			z = delta
@@ -760,10 +773,6 @@ loop:
 			}
 
 			newCoeffs++
-		default:
-			// Invalid symbol for a refinement scan
-			// We continue processing as best effort, though the stream is technically invalid.
-			continue loop
 		}
 
 		// Process run of zeros and refine existing non-zero coefficients
@@ -780,10 +789,12 @@ loop:
 				}
 				nz--
 			} else {
-				// Refine existing non-zero coefficient
+				// Refine existing non-zero coefficient. As in libjpeg and
+				// image/jpeg, a correction bit for a bit already set (only a
+				// damaged stream sends one) is read and ignored.
 				// getBit() returns 0 gracefully if markerHit or EOF
 				bit := d.getBit()
-				if bit != 0 {
+				if bit != 0 && coefs[u]&int16(delta) == 0 {
 					if coefs[u] >= 0 {
 						coefs[u] += int16(delta)
 					} else {
@@ -796,6 +807,9 @@ loop:
 		}
 
 		if zig > zigEnd {
+			if z != 0 {
+				coefs[zz[pastEnd(int(zig))]] = int16(z)
+			}
 			break loop
 		}
 
@@ -814,7 +828,7 @@ loop:
 		if coefs[u] != 0 {
 			// getBit() returns 0 gracefully if markerHit or EOF
 			bit := d.getBit()
-			if bit != 0 {
+			if bit != 0 && coefs[u]&int16(delta) == 0 {
 				if coefs[u] >= 0 {
 					coefs[u] += int16(delta)
 				} else {
@@ -844,7 +858,7 @@ func (d *decoder) refineBlockEOB(c *component, offset, ss, se, al int) {
 		nat := zz[k]
 		if coefs[nat] != 0 {
 			bit := d.getBit()
-			if bit != 0 {
+			if bit != 0 && coefs[nat]&int16(delta) == 0 {
 				if coefs[nat] >= 0 {
 					coefs[nat] += int16(delta)
 				} else {
