@@ -93,15 +93,6 @@ func (c *Collected) Input(i int) Input {
 	return in
 }
 
-// Rel is Input(i).Rel without the rest (what a shard is chosen by).
-func (c *Collected) Rel(i int) string {
-	f := &c.files[i]
-	if f.dir >= 0 {
-		return path.Join(c.dirs[f.dir].rel, f.name)
-	}
-	return c.Input(i).Rel
-}
-
 // Inputs spells out every input (for tests and small runs).
 func (c *Collected) Inputs() []Input {
 	out := make([]Input, c.Len())

@@ -324,8 +324,8 @@ func (m *Manifest) Wrote(abs string) bool {
 }
 
 // Record notes a finished output: it is appended to the journal at once and
-// lands in the manifest at Save. w and h are the size the plan named the
-// output with (Plan.Dims; 0 when the name does not depend on it).
+// lands in the manifest at Save. For images it keeps the output's format
+// and size too, so that a re-run can plan the unchanged input from them.
 func (m *Manifest) Record(job *Job, outDir string, res Result) error {
 	rel, ok := m.relOut(outDir, job.Output)
 	if !ok {
