@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -206,14 +207,20 @@ func (m *Manifest) path(ext string) string {
 }
 
 // abs is filepath.Abs with the working directory read once.
-func (m *Manifest) abs(p string) string {
-	if filepath.IsAbs(p) || m.cwd == "" {
+func (m *Manifest) abs(p string) string { return absFrom(m.cwd, p) }
+
+// absFrom is filepath.Abs(p) for a process whose working directory is cwd
+// (read once by the caller: filepath.Abs reads it for every path). On
+// Windows, where a path can be relative to a drive or to the current
+// drive's root, it is filepath.Abs.
+func absFrom(cwd, p string) string {
+	if filepath.IsAbs(p) || cwd == "" || runtime.GOOS == "windows" {
 		if a, err := filepath.Abs(p); err == nil {
 			return a
 		}
 		return p
 	}
-	return filepath.Join(m.cwd, p)
+	return filepath.Join(cwd, p)
 }
 
 // Known returns what the manifest recorded about the output made from the

@@ -350,13 +350,7 @@ func (b *planner) add(i int, in Input, cl class, known *ManifestEntry) error {
 // sameFile reports whether out (ost, err: its stat) is the input in.
 func (b *planner) sameFile(out string, ost fs.FileInfo, err error, in Input) bool {
 	if err != nil {
-		abs := in.Path
-		if !filepath.IsAbs(abs) && b.cwd != "" {
-			abs = filepath.Join(b.cwd, abs)
-		} else {
-			abs, _ = filepath.Abs(abs)
-		}
-		return out == abs
+		return out == absFrom(b.cwd, in.Path)
 	}
 	if same, known := sameFileStamp(ost, in.Stamp); known {
 		return same
