@@ -247,3 +247,24 @@ func collectedOf(t testing.TB, ins ...Input) *Collected {
 	}
 	return c
 }
+
+// A file reached twice (a folder named twice, a file and its folder, a
+// subfolder and its parent) is one input, taken where it was met first;
+// inputs spell out with the path as opened, the relative path and the stat.
+func TestCollectTakesEachFileOnce(t *testing.T) {
+	dir := photoFolder(t)
+	one := filepath.Join(dir, "2024-06-01", "IMG_0001.jpg")
+	sub := filepath.Join(dir, "2024-07-15")
+	c, err := CollectInputs([]string{one, sub, dir, dir}, nil, CollectOptions{OutDir: filepath.Join(dir, "out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"IMG_0001.jpg", "IMG_0002.jpg"}; !slices.Equal(rels(c), want) {
+		t.Errorf("inputs %q, want %q", rels(c), want)
+	}
+	in := c.Input(1)
+	st, err := os.Stat(in.Path)
+	if err != nil || in.Path != filepath.Join(sub, "IMG_0002.jpg") || in.Size != st.Size() || in.Stamp != StampOf(st) {
+		t.Errorf("input %+v: path, size or stamp differ from the file's (%v)", in, err)
+	}
+}
