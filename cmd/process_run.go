@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,14 @@ func checkProcessFlags(c *cobra.Command, o *processOptions) (processSettings, er
 func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error) {
 	stderr, stdout := c.ErrOrStderr(), c.OutOrStdout()
 	start := time.Now()
+	// The primary's heap is mostly long-lived (the inputs, the plan, the
+	// manifest: ~600 bytes per input) with little garbage, so collecting at
+	// 50% growth instead of Go's 100% cuts its peak by about a fifth on a
+	// large library (docs/scaling.md) for little CPU. GOGC set by the user
+	// wins; the workers are not affected.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	set, err := checkProcessFlags(c, o)
 	if err != nil {
 		return 0, err
