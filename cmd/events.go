@@ -10,7 +10,8 @@ import (
 
 // eventWriter prints --events: one JSON object per file on stdout.
 type eventWriter struct {
-	enc *json.Encoder
+	enc     *json.Encoder
+	skipped map[string]string // input -> sizes of its set skipped
 }
 
 type fileEvent struct {
@@ -23,6 +24,11 @@ type fileEvent struct {
 	Ms       int64  `json:"ms"`
 	Error    string `json:"error,omitempty"`
 	Reason   string `json:"reason,omitempty"`
+	// An image set's input: how many renditions were written, each one,
+	// and the sizes it did not get.
+	Renditions   int                      `json:"renditions,omitempty"`
+	Outputs      []engine.RenditionResult `json:"outputs,omitempty"`
+	SkippedSizes string                   `json:"skipped_sizes,omitempty"`
 }
 
 func newEventWriter(w io.Writer, on bool) *eventWriter {
@@ -46,6 +52,14 @@ func (e *eventWriter) planned(p *engine.Plan) {
 	for _, d := range p.SkippedDirs {
 		_ = e.enc.Encode(fileEvent{Event: "dir", Path: d.Path, Status: "skipped", Reason: d.Reason})
 	}
+	for _, s := range p.Sets {
+		if s.Skipped != "" {
+			if e.skipped == nil {
+				e.skipped = map[string]string{}
+			}
+			e.skipped[s.Input] = s.Skipped
+		}
+	}
 }
 
 // file reports one input file done (batch.Options.OnFile).
@@ -55,6 +69,14 @@ func (e *eventWriter) file(f batch.File) {
 	}
 	j, r := &f.Job, f.Result
 	ev := fileEvent{Event: "file", Path: j.Input, Status: "ok", Output: j.Output, BytesIn: r.BytesIn, BytesOut: r.BytesOut, Ms: r.Millis}
+	if len(r.Renditions) > 0 {
+		ev.Outputs, ev.SkippedSizes = r.Renditions, e.skipped[j.Input]
+		for _, rr := range r.Renditions {
+			if rr.Error == nil {
+				ev.Renditions++
+			}
+		}
+	}
 	if !r.OK {
 		ev.Status, ev.Output = "failed", ""
 		if r.Error != nil {

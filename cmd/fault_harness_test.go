@@ -583,6 +583,25 @@ func (p *faultProc) waitOutputs(dir string, n int) {
 	p.t.Fatalf("%s never held %d outputs", dir, n)
 }
 
+// waitFileEvents waits until the run has printed n --events file events,
+// that is until the primary has recorded n answers. An output on disk is not
+// enough: a worker renames its output into place before its answer reaches
+// the primary, and on a loaded machine that can take a while.
+func (p *faultProc) waitFileEvents(n int) {
+	p.t.Helper()
+	deadline := time.Now().Add(runLimit)
+	for time.Now().Before(deadline) {
+		if bytes.Count(p.stdout.Bytes(), []byte(`"event":"file"`)) >= n {
+			return
+		}
+		if p.exited() {
+			p.t.Fatalf("imgpar exited before it reported %d files\nstderr:\n%s", n, clipText(p.stderr.String(), 3000))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.t.Fatalf("never reported %d files", n)
+}
+
 // hangOnRead turns path, a file the plan has already classified, into a
 // FIFO with no writer: the worker that opens it blocks for ever, like a
 // decoder stuck on a crafted file (a real hang, in a system call).

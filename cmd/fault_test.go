@@ -331,10 +331,13 @@ func TestFaultSignalAbort(t *testing.T) {
 				t.Fatal(err)
 			}
 			p := startImgpar(t, startOpts{dir: dir, setpgid: tc.group}, "process", in, "-o", out, "--procs", "2", "--threads", "1",
-				"--width", "320", "--grace", tc.grace, "--report", rep, "--quiet")
+				"--width", "320", "--grace", tc.grace, "--events", "--report", rep, "--quiet")
 			p.waitOutputs(out, 1)
 			hangOnRead(t, hang)
-			p.waitOutputs(out, len(names)) // all done but the stuck job
+			// All done but the stuck job: answered, not merely written (a
+			// second signal aborts at once, cutting short any job whose
+			// answer is still on its way).
+			p.waitFileEvents(len(names))
 			send := func(sig syscall.Signal) {
 				if tc.group {
 					if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {

@@ -18,6 +18,8 @@ func optionError(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &ce) && ce.Inputs[0] == ce.Inputs[1]:
+		return usageError{fmt.Errorf("%s: two renditions would both write %s (use a --name template with {width} or {height}, and {ext} or {format})", ce.Inputs[0], ce.Output)}
 	case errors.As(err, &ce):
 		return usageError{fmt.Errorf("%v (use --on-conflict suffix, or a --name template with {ext})", ce)}
 	case errors.As(err, &ow):

@@ -69,6 +69,13 @@ func dryRunJSON(w io.Writer, plan *engine.Plan, okCode int) int {
 		if j.IsPart() {
 			continue
 		}
+		for _, r := range j.Renditions {
+			jobs = append(jobs, planned{Input: j.Input, Output: r.Output, Kind: string(j.Kind), Bytes: plan.Sizes[i],
+				Width: r.Width, Height: r.Height, Format: string(r.Format)})
+		}
+		if len(j.Renditions) > 0 {
+			continue
+		}
 		p := planned{Input: j.Input, Output: j.Output, Kind: string(j.Kind), Bytes: plan.Sizes[i]}
 		if j.Kind == engine.KindImage {
 			p.Width, p.Height, p.Format = plan.Dims[i][0], plan.Dims[i][1], string(j.Image.Format)

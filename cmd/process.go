@@ -27,6 +27,9 @@ type processOptions struct {
 	failOnEmpty bool
 
 	width, height int
+	widths        []int
+	heights       []int
+	srcset        string
 	resize        string
 	fit           string
 	enlarge       bool
@@ -120,11 +123,13 @@ the other is derived from it.
 	f.IntVar(&o.threads, "threads", 0, "goroutines per worker (0: choose from the logical CPU count and --procs)")
 	f.IntVar(&o.width, "width", engine.DefaultWidth, "output width in pixels (0: unconstrained)")
 	f.IntVar(&o.height, "height", 0, "output height in pixels (0: unconstrained)")
+	f.IntSliceVar(&o.widths, "widths", nil, "make a responsive set: one rendition per width, e.g. 320,640,1280 (sizes larger than an image are skipped unless --enlarge)")
+	f.IntSliceVar(&o.heights, "heights", nil, "make a set with one rendition per height, as --widths")
 	f.StringVar(&o.fit, "fit", engine.DefaultFit, "how to fit --width x --height: inside, cover, fill")
-	f.StringVar(&o.resize, "resize", "", "geometry as ImageMagick/vipsthumbnail take it: 800x, x600, 800x600, 800x600^, 800x600!, 50%, 800x600>")
+	f.StringVar(&o.resize, "resize", "", "geometry as ImageMagick/vipsthumbnail take it: 800x, x600, 800x600, 800x600^, 800x600!, 50%, 800x600>; a comma-separated list makes a set")
 	f.BoolVar(&o.enlarge, "enlarge", false, "allow upscaling images smaller than the target")
 	f.StringVar(&o.filter, "filter", engine.DefaultFilter, "resampling filter: lanczos, catmullrom, linear, box, nearest")
-	f.StringVar(&o.format, "format", "same", "output format: same (each input's own, keeping its extension as spelled), jpeg, png, gif, bmp, tiff, webp, avif (any case; jpg, jpe, tif too)")
+	f.StringVar(&o.format, "format", "same", "output format: same (each input's own, keeping its extension as spelled), jpeg, png, gif, bmp, tiff, webp, avif (any case; jpg, jpe, tif too); a comma-separated list (webp,jpeg) makes a set, one rendition per format")
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
 	f.BoolVar(&o.progressive, "progressive", false, "progressive JPEG")
@@ -135,10 +140,11 @@ the other is derived from it.
 	f.BoolVar(&o.keepMetadata, "keep-metadata", false, "also keep EXIF (orientation reset to 1); by default only the ICC profile is kept")
 	f.StringVar(&o.colorspace, "colorspace", "", "srgb: convert colour-managed input to sRGB and tag the output sRGB (default: keep the input's profile)")
 	f.Int64Var(&o.maxPixels, "max-pixels", imgfmt.DefaultMaxPixels, "fail images whose header declares more pixels than this")
-	f.StringVar(&o.name, "name", engine.DefaultName, "output path template under --out: {dir} {name} {ext} {width} {height}")
+	f.StringVar(&o.name, "name", engine.DefaultName, "output path template under --out: {dir} {name} {ext} {format} {width} {height} (for a set the default is "+engine.DefaultSetName+")")
 	f.StringVar(&o.suffix, "suffix", "", "add this to every output's base name (e.g. _thumb)")
 	f.StringVar(&o.onConflict, "on-conflict", "error", "two inputs that would write one output: error, or suffix (make names unique)")
 	f.BoolVar(&o.inPlace, "in-place", false, "allow outputs to replace their inputs (atomically, once complete)")
+	f.StringVar(&o.srcset, "srcset", "", "with a set: write a JSON index of every input's renditions (path, format, width, height, bytes) to this file, for srcset/<picture> markup")
 	f.BoolVar(&o.force, "force", false, "redo every file, even those whose outputs are up to date")
 	f.BoolVarP(&o.dryRun, "dry-run", "n", false, "print what would be written (input -> output, size) and write nothing")
 	f.StringVar(&o.op, "op", "heavy", "number files: double, square, heavy, stats")
@@ -182,6 +188,18 @@ func imageSpec(fs *pflag.FlagSet, o *processOptions) (engine.ImageSpec, error) {
 	}
 	if fs.Changed("height") {
 		opts.Height = &o.height
+	}
+	if fs.Changed("widths") {
+		opts.Widths = o.widths
+		if opts.Widths == nil {
+			opts.Widths = []int{}
+		}
+	}
+	if fs.Changed("heights") {
+		opts.Heights = o.heights
+		if opts.Heights == nil {
+			opts.Heights = []int{}
+		}
 	}
 	if fs.Changed("quality") {
 		opts.Quality = &o.quality

@@ -49,8 +49,14 @@ func checkProcessFlags(c *cobra.Command, o *processOptions) (processSettings, er
 	if s.nprocs, s.nthreads, err = batch.WorkerSplit(o.procs, o.threads); err != nil {
 		return s, optionError(err)
 	}
+	if s.spec.IsSet() && !c.Flags().Changed("name") {
+		o.name = engine.DefaultSetName
+	}
 	if _, err := engine.NameTemplate(o.name, o.suffix); err != nil {
 		return s, optionError(err)
+	}
+	if o.srcset != "" && !s.spec.IsSet() {
+		return s, usageError{fmt.Errorf("--srcset %q: indexes a set; give --widths, --heights, or a list in --resize or --format", o.srcset)}
 	}
 	return s, nil
 }
@@ -143,6 +149,7 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		OnProgress: prog.event,
 		OnFile:     events.file,
 		Warn:       prog.warn,
+		Srcset:     o.srcset,
 	})
 	prog.finish()
 	report.Shard = shard.String()
@@ -189,6 +196,12 @@ func dryRun(out io.Writer, plan *engine.Plan) int {
 		if j.IsPart() {
 			continue
 		}
+		for _, r := range j.Renditions {
+			fmt.Fprintf(w, "%s -> %s (%dx%d %s)\n", j.Input, r.Output, r.Width, r.Height, r.Format)
+		}
+		if len(j.Renditions) > 0 {
+			continue
+		}
 		if j.Kind == engine.KindImage {
 			fmt.Fprintf(w, "%s -> %s (%dx%d %s)\n", j.Input, j.Output, plan.Dims[i][0], plan.Dims[i][1], j.Image.Format)
 			continue
@@ -201,8 +214,16 @@ func dryRun(out io.Writer, plan *engine.Plan) int {
 	for _, f := range plan.Failures {
 		fmt.Fprintf(w, "would fail: %s\n", f.Error)
 	}
+	for _, s := range plan.Sets {
+		if s.Skipped != "" {
+			fmt.Fprintf(w, "sizes skipped: %s: %s\n", s.Input, s.Skipped)
+		}
+	}
 	if plan.UpToDate > 0 {
 		fmt.Fprintf(w, "%d up to date\n", plan.UpToDate)
+	}
+	if plan.RenditionsUpToDate > 0 {
+		fmt.Fprintf(w, "%d renditions up to date\n", plan.RenditionsUpToDate)
 	}
 	if len(plan.Failures) > 0 {
 		return ExitFailed

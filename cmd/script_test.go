@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	_ "golang.org/x/image/webp"
 
 	"github.com/imgpar/imgpar/procs"
 )
@@ -55,6 +59,7 @@ func TestScripts(t *testing.T) {
 			"copyn":      cmdCopyN,
 			"countfiles": cmdCountFiles,
 			"jsonfield":  cmdJSONField,
+			"imgsize":    cmdImgSize,
 		},
 	})
 }
@@ -282,4 +287,21 @@ func jsonNumber(data []byte, key string) (float64, bool) {
 	}
 	v, ok := m[key].(float64)
 	return v, ok
+}
+
+// imgsize FILE W H: FILE is an image of W x H pixels, as the standard
+// library's decoders (and x/image's for WebP) read its header.
+func cmdImgSize(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: imgsize FILE W H")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	c, _, err := image.DecodeConfig(f)
+	ts.Check(err)
+	got := fmt.Sprintf("%dx%d", c.Width, c.Height)
+	if want := args[1] + "x" + args[2]; (got == want) == neg {
+		ts.Fatalf("%s is %s, want %s", args[0], got, want)
+	}
 }

@@ -484,6 +484,7 @@ func TestServeErrors(t *testing.T) {
 		{"photo over --max-pixels", "/upload", "image/jpeg", serveTestdata(t, "photos/leaf-autumn-landscape-422.jpg"), 422, "limit of 1000000"},
 		{"bad width", "/upload?width=-3", "image/jpeg", jpeg, 400, "width"},
 		{"bad format", "/upload?format=heic", "image/jpeg", jpeg, 400, "format"},
+		{"list of formats", "/upload?format=webp,jpeg", "image/jpeg", jpeg, 400, "one image per request"},
 		{"unknown parameter", "/upload?widht=3", "image/jpeg", jpeg, 400, "widht"},
 		{"no route", "/resize", "image/jpeg", jpeg, 404, "no such route"},
 	} {

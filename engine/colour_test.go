@@ -217,13 +217,13 @@ func TestColourAgainstLCMS(t *testing.T) {
 				if icc := imgfmt.ReadMeta(f, enc).ICC; !bytes.Equal(icc, out.wantICC) {
 					t.Errorf("%s: embedded profile of %d bytes, want %d", out.format, len(icc), len(out.wantICC))
 				}
-				p := raster.PSNR(got, want)
+				p := psnr(got, want)
 				de, de99 := meanDeltaE(got, want)
 				t.Logf("%s -> %s %s: against lcms2 %.1f dB, ΔE76 mean %.2f p99 %.1f; against lcms2 on Pillow's decode %.1f dB (unmanaged: %.1f dB)",
-					tc.kind, out.format, out.colorspace, p, de, de99, raster.PSNR(got, pillowWhole), raster.PSNR(plain, pillowWhole))
+					tc.kind, out.format, out.colorspace, p, de, de99, psnr(got, pillowWhole), psnr(plain, pillowWhole))
 				// End to end, libjpeg's fancy upsampling against ours costs
 				// JPEG input a few dB; 40 dB is far above the unmanaged result.
-				if pw := raster.PSNR(got, pillowWhole); pw < 40 {
+				if pw := psnr(got, pillowWhole); pw < 40 {
 					t.Errorf("%s: %.1f dB against lcms2 on Pillow's decode, want >= 40", out.format, pw)
 				}
 				if p < tc.minPSNR || de > tc.maxMeanDE {
@@ -237,15 +237,15 @@ func TestColourAgainstLCMS(t *testing.T) {
 			enc, got := roundTrip(t, img, meta, spec)
 			kept := imgfmt.ReadMeta(imgfmt.TIFF, enc).ICC
 			if imgfmt.ICCColorSpace(srcICC) == "CMYK" {
-				if kept != nil || raster.PSNR(got, want) < tc.minPSNR {
-					t.Errorf("CMYK to TIFF: profile %d bytes (want none), %.1f dB against lcms2", len(kept), raster.PSNR(got, want))
+				if kept != nil || psnr(got, want) < tc.minPSNR {
+					t.Errorf("CMYK to TIFF: profile %d bytes (want none), %.1f dB against lcms2", len(kept), psnr(got, want))
 				}
 				return
 			}
 			if !bytes.Equal(kept, srcICC) {
 				t.Errorf("TIFF output: profile of %d bytes, want the input's %d", len(kept), len(srcICC))
 			}
-			if p := raster.PSNR(got, plain); p < 60 {
+			if p := psnr(got, plain); p < 60 {
 				t.Errorf("TIFF output with the profile kept: pixels changed (%.1f dB against the plain decode)", p)
 			}
 		})
@@ -303,14 +303,14 @@ func TestColourConvertsOnlyWhenNeeded(t *testing.T) {
 	untagged := withICC(t, data, nil)
 	base, _ := transform(t, untagged, colourSpec(t, 200, "bmp", ""))
 	img, meta := transform(t, untagged, colourSpec(t, 200, "png", ColorspaceSRGB))
-	if !bytes.Equal(meta.ICC, imgfmt.SRGBProfile()) || raster.PSNR(img, base) != math.Inf(1) {
-		t.Errorf("untagged input with --colorspace srgb: profile %d bytes, pixels %.1f dB from plain", len(meta.ICC), raster.PSNR(img, base))
+	if !bytes.Equal(meta.ICC, imgfmt.SRGBProfile()) || psnr(img, base) != math.Inf(1) {
+		t.Errorf("untagged input with --colorspace srgb: profile %d bytes, pixels %.1f dB from plain", len(meta.ICC), psnr(img, base))
 	}
 	for _, prof := range [][]byte{imgfmt.SRGBProfile(), []byte("not a profile, long enough to pass for one? no: no acsp signature here at all.................................................................................................")} {
 		tagged := withICC(t, data, prof)
 		got, meta := transform(t, tagged, colourSpec(t, 200, "bmp", ""))
-		if meta.ICC != nil || raster.PSNR(got, base) != math.Inf(1) {
-			t.Errorf("profile of %d bytes to BMP: pixels %.1f dB from plain, profile %d bytes", len(prof), raster.PSNR(got, base), len(meta.ICC))
+		if meta.ICC != nil || psnr(got, base) != math.Inf(1) {
+			t.Errorf("profile of %d bytes to BMP: pixels %.1f dB from plain, profile %d bytes", len(prof), psnr(got, base), len(meta.ICC))
 		}
 	}
 	var oe *OptionError

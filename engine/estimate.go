@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/raster"
@@ -27,10 +28,15 @@ func estimateImageBytes(h imgfmt.Header, fileSize int64, outW, outH int) int64 {
 // EstimateImage is the memory estimate of an image job: spec (its Format
 // resolved, never "same") applied to an input whose header is h, a file of
 // fileSize bytes. It also returns the output size. The planner of imgpar
-// process and the admission of imgpar serve both use it.
+// process and the admission of imgpar serve both use it. For a set it
+// covers all renditions and returns the largest's size.
 func EstimateImage(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, w, ht int, err error) {
-	if spec.Format == "" {
+	if spec.Format == "" || slices.Contains(spec.Formats, "") {
 		return 0, 0, 0, errors.New("image settings without an output format (resolve \"same\" first)")
+	}
+	if spec.IsSet() {
+		est, w, ht = estimateSet(spec, h, fileSize)
+		return est, w, ht, nil
 	}
 	g := spec.Geometry
 	dw, dh := h.DisplaySize()

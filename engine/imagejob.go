@@ -17,6 +17,9 @@ import (
 // domain), resample the planes, orient, crop, encode with the source's ICC
 // profile, and write atomically.
 func runImage(ctx context.Context, job Job) Result {
+	if len(job.Renditions) > 0 {
+		return runSet(ctx, job)
+	}
 	spec := job.Image
 	data, err := os.ReadFile(job.Input)
 	if err != nil {
@@ -72,78 +75,127 @@ type ImageMeta struct {
 // returning the output pixels and the metadata to write with them. It is
 // shared by the batch job and the HTTP server.
 func TransformImage(ctx context.Context, data []byte, spec *ImageSpec) (image.Image, ImageMeta, error) {
-	var meta ImageMeta
+	d, err := decodeImage(ctx, data, spec, func(imgfmt.Header) []imgfmt.Geometry { return []imgfmt.Geometry{spec.Geometry} })
+	if err != nil {
+		return nil, ImageMeta{}, err
+	}
+	return d.finish(d.resample(spec.Geometry, spec.Filter), spec)
+}
+
+// decodedImage is an input decoded once, at the scale its largest output
+// needs, for one output or every rendition of a set.
+type decodedImage struct {
+	hdr         imgfmt.Header
+	img         image.Image
+	denom       int // shrink-on-load denominator img was decoded at
+	orientation int // EXIF orientation to apply, 1 for none
+	icc         []byte
+	exif        []byte
+}
+
+// decodeImage probes data (rejecting bombs before any pixel memory) and
+// decodes it; a JPEG is shrunk on load as far as the largest of sizes (given
+// the header) allows.
+func decodeImage(ctx context.Context, data []byte, spec *ImageSpec, sizes func(imgfmt.Header) []imgfmt.Geometry) (*decodedImage, error) {
 	hdr, err := imgfmt.ProbeBytes(data)
 	if err != nil {
 		if errors.Is(err, imgfmt.ErrUnknownFormat) {
-			return nil, meta, &imageErr{CodeUnsupported, err}
+			return nil, &imageErr{CodeUnsupported, err}
 		}
-		return nil, meta, &imageErr{CodeDecode, fmt.Errorf("not a valid image: %w", err)}
+		return nil, &imageErr{CodeDecode, fmt.Errorf("not a valid image: %w", err)}
 	}
 	if err := hdr.CheckPixels(spec.MaxPixels); err != nil {
-		return nil, meta, &imageErr{CodeTooLarge, err}
+		return nil, &imageErr{CodeTooLarge, err}
 	}
 	if !hdr.Format.CanDecode() {
-		return nil, meta, &imageErr{CodeUnsupported, fmt.Errorf("%s input is not supported", hdr.Format)}
+		return nil, &imageErr{CodeUnsupported, fmt.Errorf("%s input is not supported", hdr.Format)}
 	}
 	if err := hdr.Unsupported(); err != nil {
-		return nil, meta, &imageErr{CodeUnsupported, err}
+		return nil, &imageErr{CodeUnsupported, err}
 	}
-	orientation := hdr.Orientation
-	if spec.NoRotate || orientation < 1 || orientation > 8 {
-		orientation = 1
+	d := &decodedImage{hdr: hdr, orientation: hdr.Orientation, denom: 1}
+	if spec.NoRotate || d.orientation < 1 || d.orientation > 8 {
+		d.orientation = 1
 	}
-	g := spec.Geometry
-	dispW, dispH := hdr.Width, hdr.Height
-	if orientation >= 5 {
+	if hdr.Format == imgfmt.JPEG {
+		if err := checkJPEGComplete(data, hdr.Width, hdr.Height); err != nil {
+			return nil, &imageErr{CodeDecode, fmt.Errorf("not a valid JPEG: %w", err)}
+		}
+		denom := 8
+		for _, g := range sizes(hdr) {
+			_, _, sw, sh := d.plan(g)
+			denom = min(denom, raster.ShrinkDenom(hdr.Width, hdr.Height, sw, sh))
+		}
+		// raster's errors already read "decode jpeg: ...".
+		d.img, d.denom, err = raster.DecodeJPEGScaled(data, denom)
+	} else {
+		d.img, err = imgfmt.DecodeMax(hdr.Format, data, spec.MaxPixels)
+	}
+	if err != nil {
+		return nil, &imageErr{CodeDecode, err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m := imgfmt.ReadMeta(hdr.Format, data)
+	d.img, d.icc = cmykToSRGB(d.img, m.ICC)
+	d.exif = m.EXIF
+	return d, nil
+}
+
+// plan gives geometry g's output size (ow x oh, as displayed) and the size
+// to resample the stored pixels to (sw x sh, before orientation).
+func (d *decodedImage) plan(g imgfmt.Geometry) (ow, oh, sw, sh int) {
+	dispW, dispH := d.hdr.Width, d.hdr.Height
+	if d.orientation >= 5 {
 		dispW, dispH = dispH, dispW
 	}
 	rw, rh, ow, oh := g.Plan(dispW, dispH)
 	// The resize happens before orientation, on the stored pixels.
-	sw, sh := rw, rh
-	if orientation >= 5 {
+	sw, sh = rw, rh
+	if d.orientation >= 5 {
 		sw, sh = rh, rw
 	}
-	filter := spec.Filter
+	return ow, oh, sw, sh
+}
 
-	var img image.Image
-	denom := 1
-	if hdr.Format == imgfmt.JPEG {
-		if err := checkJPEGComplete(data, hdr.Width, hdr.Height); err != nil {
-			return nil, meta, &imageErr{CodeDecode, fmt.Errorf("not a valid JPEG: %w", err)}
-		}
-		// raster's errors already read "decode jpeg: ...".
-		img, denom, err = raster.DecodeJPEGScaled(data, raster.ShrinkDenom(hdr.Width, hdr.Height, sw, sh))
-	} else {
-		img, err = imgfmt.DecodeMax(hdr.Format, data, spec.MaxPixels)
-	}
-	if err != nil {
-		return nil, meta, &imageErr{CodeDecode, err}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, meta, err
-	}
-	m := imgfmt.ReadMeta(hdr.Format, data)
-	img, icc := cmykToSRGB(img, m.ICC)
+// resample returns the decoded pixels resized to g, oriented and cropped. It
+// does not change d, so that every rendition of a set starts from the same
+// decoded planes.
+func (d *decodedImage) resample(g imgfmt.Geometry, filter raster.Filter) image.Image {
+	ow, oh, sw, sh := d.plan(g)
+	img := d.img
 	if b := img.Bounds(); b.Dx() != sw || b.Dy() != sh {
-		img = raster.ResizeScaled(img, hdr.Width, hdr.Height, denom, sw, sh, filter)
+		img = raster.ResizeScaled(img, d.hdr.Width, d.hdr.Height, d.denom, sw, sh, filter)
 	}
-	if orientation != 1 {
-		img = raster.Orient(img, orientation)
+	if d.orientation != 1 {
+		img = raster.Orient(img, d.orientation)
+	}
+	rw, rh := sw, sh
+	if d.orientation >= 5 {
+		rw, rh = sh, sw
 	}
 	if ow != rw || oh != rh {
 		img = raster.CropCenter(img, ow, oh)
 	}
-	img, meta.ICC, err = outputColour(img, icc, spec)
+	return img
+}
+
+// finish applies the output colour policy for spec's format and picks the
+// metadata to write. The colour conversion may work in place on img.
+func (d *decodedImage) finish(img image.Image, spec *ImageSpec) (image.Image, ImageMeta, error) {
+	var meta ImageMeta
+	var err error
+	img, meta.ICC, err = outputColour(img, d.icc, spec)
 	if err != nil {
 		return nil, meta, &imageErr{CodeInternal, err}
 	}
 	if !spec.Strip {
-		if spec.KeepMetadata && len(m.EXIF) > 0 {
-			if orientation != 1 {
-				meta.EXIF = imgfmt.ResetOrientation(m.EXIF)
+		if spec.KeepMetadata && len(d.exif) > 0 {
+			if d.orientation != 1 {
+				meta.EXIF = imgfmt.ResetOrientation(d.exif)
 			} else {
-				meta.EXIF = m.EXIF
+				meta.EXIF = d.exif
 			}
 		}
 	}

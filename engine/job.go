@@ -34,8 +34,12 @@ type Job struct {
 	Numbers  *NumbersSpec `json:"numbers,omitempty"`
 	// Values, when set, make a numbers job inline: it carries its numbers
 	// instead of naming files, and its answer comes back in Result.Output
-	// (values.go). A pointer keeps Job comparable.
+	// (values.go).
 	Values *Values `json:"values,omitempty"`
+	// Renditions, for an image job whose Image is a set, are the outputs
+	// to write from one decode (Output is then empty): those of the set
+	// that the plan kept and the manifest does not have (sets.go).
+	Renditions []Rendition `json:"renditions,omitempty"`
 }
 
 // NumbersSpec says what to compute over a number file.
@@ -65,6 +69,9 @@ type Result struct {
 	// Output is the answer of an inline numbers job: the JSON text a
 	// numbers file job would write, without the newline.
 	Output string `json:"output,omitempty"`
+	// Renditions answer a set job's renditions, one each, in its order;
+	// OK is true when all of them are, Error names the first that failed.
+	Renditions []RenditionResult `json:"renditions,omitempty"`
 }
 
 // JobError is a failed job's reason: a stable code and a one-line message

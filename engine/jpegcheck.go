@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+
+	"github.com/imgpar/imgpar/engine/imgfmt/jpegseg"
 )
 
 // errJPEGTruncated: the entropy-coded data never reaches an end-of-image
@@ -23,11 +25,11 @@ var errJPEGBadCode = errors.New("corrupt: invalid Huffman code in the image data
 // byte stuffed with a 0x00).
 var allOnes = bytes.Repeat([]byte{0xFF, 0x00}, 8)
 
-// checkJPEGComplete walks the marker segments up to the first start-of-scan
-// and checks that an EOI marker follows somewhere after it. Inside
-// entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so
-// the first FF D9 after SOS is the real end of the image (bytes after it,
-// such as a camera's trailer, are allowed).
+// checkJPEGComplete walks the marker segments to the end-of-image marker:
+// the walk steps over each scan's entropy-coded data (in which 0xFF is
+// always followed by 0x00 or a restart marker) and fails if the file ends
+// first. Bytes after EOI, such as a camera's trailer, are allowed; bytes
+// that belong to no segment (which libjpeg warns about) are not.
 //
 // It also rejects a header that declares far more pixels than the file can
 // hold: every 8x8 block of the first component costs at least one bit in any
@@ -38,45 +40,34 @@ func checkJPEGComplete(data []byte, width, height int) error {
 	if blocks := int64((width+7)/8) * int64((height+7)/8); int64(len(data)) < blocks/8 {
 		return fmt.Errorf("truncated: the header declares %dx%d pixels, which need at least %d bytes, but the file has %d", width, height, blocks/8, len(data))
 	}
-	i := 2 // after SOI
-	sequential := false
-	for i+4 <= len(data) {
-		if data[i] != 0xFF {
-			return errors.New("corrupt: expected a marker")
-		}
-		m := data[i+1]
+	sequential := false // baseline or extended sequential, Huffman-coded
+	scans := 0
+	scanStart := int64(-1) // where the entropy-coded data before this segment starts
+	for s, err := range jpegseg.Segments(data) {
 		switch {
-		case m == 0xFF: // fill byte
-			i++
-			continue
-		case m == 0xD8 || m >= 0xD0 && m <= 0xD7 || m == 0x01:
-			i += 2
-			continue
-		case m == 0xD9:
-			return errors.New("corrupt: end of image before any image data")
+		case errors.Is(err, jpegseg.ErrTruncated):
+			return errJPEGTruncated
+		case err != nil:
+			return fmt.Errorf("corrupt: %w", err)
+		case s.Skipped > 0:
+			return fmt.Errorf("corrupt: %d stray bytes before the marker at offset %d", s.Skipped, s.Offset)
 		}
-		n := int(data[i+2])<<8 | int(data[i+3])
-		if n < 2 {
-			return errors.New("corrupt: bad segment length")
+		if scanStart >= 0 && sequential && bytes.Contains(data[scanStart:s.Offset], allOnes) {
+			return errJPEGBadCode
 		}
-		next := i + 2 + n
-		if m == 0xC0 || m == 0xC1 {
-			sequential = true // baseline or extended sequential, Huffman-coded
-		}
-		if m == 0xDA { // SOS: entropy data follows
-			if next > len(data) {
-				return errJPEGTruncated
-			}
-			end := bytes.Index(data[next:], []byte{0xFF, 0xD9})
-			if end < 0 {
-				return errJPEGTruncated
-			}
-			if sequential && bytes.Contains(data[next:next+end], allOnes) {
-				return errJPEGBadCode
+		scanStart = -1
+		switch s.Marker {
+		case jpegseg.SOF0, jpegseg.SOF1:
+			sequential = true
+		case jpegseg.SOS:
+			scans++
+			scanStart = s.End()
+		case jpegseg.EOI:
+			if scans == 0 {
+				return errors.New("corrupt: end of image before any image data")
 			}
 			return nil
 		}
-		i = next
 	}
-	return errJPEGTruncated
+	return errJPEGTruncated // not reached: the walk ends at EOI or an error
 }

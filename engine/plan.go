@@ -24,7 +24,8 @@ type PlanOptions struct {
 	Image   ImageSpec
 	Numbers NumbersSpec
 	// Name is the output path template under OutDir, with {dir}, {name},
-	// {ext}, {width} and {height}; default "{dir}/{name}{suffix}.{ext}".
+	// {ext}, {format}, {width} and {height}; default "{dir}/{name}{suffix}.{ext}",
+	// or DefaultSetName for a set.
 	Name   string
 	Suffix string
 	// OnConflict is "error" (default) or "suffix" for two inputs that
@@ -62,6 +63,11 @@ type Plan struct {
 	SkippedDirs []Skip
 	Groups      []Group // number files split into parts
 	UpToDate    int     // inputs skipped because their outputs are current
+	// Sets are the inputs of a set spec (this shard's), with every
+	// rendition named, made now or up to date; RenditionsUpToDate counts
+	// the latter, those of inputs with a job too.
+	Sets               []SetPlan
+	RenditionsUpToDate int
 	// Found counts the inputs of every shard that are jobs, up to date or
 	// failures: 0 means the paths held nothing to work on.
 	Found int
@@ -88,6 +94,9 @@ type class struct {
 // window at a time, so that what is kept per input is its job, not its
 // classification.
 func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
+	if o.Name == "" && o.Image.IsSet() {
+		o.Name = DefaultSetName
+	}
 	name, err := NameTemplate(o.Name, o.Suffix)
 	if err != nil {
 		return nil, err
@@ -120,7 +129,8 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	b.cwd, _ = os.Getwd()
 	// The fast path names outputs from what the manifest recorded; a name
 	// made of the output's size ({width}) waits for the header.
-	fast := o.Manifest != nil && !strings.Contains(o.Name, "{width}") && !strings.Contains(o.Name, "{height}")
+	// Sets (renditions planned from the header) are classified always.
+	fast := o.Manifest != nil && !o.Image.IsSet() && !strings.Contains(o.Name, "{width}") && !strings.Contains(o.Name, "{height}")
 	const window = 256
 	ins := make([]Input, window)
 	classes := make([]class, window)
@@ -223,6 +233,18 @@ func (b *planner) specHash(recorded string) string {
 	return h
 }
 
+// own notes out as written by input i (of this shard when mine).
+func (b *planner) own(out string, i int, mine bool) {
+	if mine {
+		b.owners[out] = int32(i)
+		return
+	}
+	if b.others == nil {
+		b.others = map[uint64]int32{}
+	}
+	b.others[maphash.String(b.seed, out)] = int32(i)
+}
+
 func (b *planner) imageSpec(f imgfmt.Format) *ImageSpec {
 	if s, ok := b.specs[f]; ok {
 		return s
@@ -254,6 +276,9 @@ func (b *planner) add(i int, in Input, cl class, known *ManifestEntry) error {
 		}
 	}
 	p.Found++
+	if known == nil && cl.kind == KindImage && o.Image.IsSet() {
+		return b.addSet(i, in, cl, mine)
+	}
 	job := Job{Kind: cl.kind, Input: in.Path}
 	var ext string
 	var w, h int
@@ -292,7 +317,11 @@ func (b *planner) add(i int, in Input, cl class, known *ManifestEntry) error {
 		ext = numbersOutExt(in.Path)
 		job.EstBytes = 64 << 20
 	}
-	rel := expandName(o.Name, in.Rel, ext, w, h)
+	var format string
+	if job.Image != nil {
+		format = string(job.Image.Format)
+	}
+	rel := expandName(o.Name, in.Rel, ext, format, w, h)
 	out, err := safeJoin(b.outAbs, rel)
 	if err != nil {
 		p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
@@ -312,14 +341,10 @@ func (b *planner) add(i int, in Input, cl class, known *ManifestEntry) error {
 	if b.sameFile(out, ost, ostErr, in) && !o.InPlace {
 		return &OverwriteError{Output: out}
 	}
+	b.own(out, i, mine)
 	if !mine {
-		if b.others == nil {
-			b.others = map[uint64]int32{}
-		}
-		b.others[maphash.String(b.seed, out)] = int32(i)
 		return nil // another shard's input: named above only so that all shards agree
 	}
-	b.owners[out] = int32(i)
 	job.Output = out
 	if o.Manifest != nil {
 		var fi fs.FileInfo
@@ -468,9 +493,9 @@ func checkTemplate(t string) error {
 			return optErr("name", t, "unclosed {")
 		}
 		switch rest[i : i+j+1] {
-		case "{dir}", "{name}", "{ext}", "{width}", "{height}":
+		case "{dir}", "{name}", "{ext}", "{format}", "{width}", "{height}":
 		default:
-			return optErr("name", t, fmt.Sprintf("unknown placeholder %s (use {dir} {name} {ext} {width} {height})", rest[i:i+j+1]))
+			return optErr("name", t, fmt.Sprintf("unknown placeholder %s (use {dir} {name} {ext} {format} {width} {height})", rest[i:i+j+1]))
 		}
 		rest = rest[i+j+1:]
 	}
@@ -491,7 +516,7 @@ func checkTemplate(t string) error {
 }
 
 // expandName fills the template for an input at rel (slash-separated).
-func expandName(t, rel, ext string, w, h int) string {
+func expandName(t, rel, ext, format string, w, h int) string {
 	dir, file := path.Split(rel)
 	name := strings.TrimSuffix(file, path.Ext(file))
 	if name == "" {
@@ -517,6 +542,8 @@ func expandName(t, rel, ext string, w, h int) string {
 			b.WriteString(name)
 		case strings.HasPrefix(rest, "{ext}"):
 			b.WriteString(ext)
+		case strings.HasPrefix(rest, "{format}"):
+			b.WriteString(format)
 		case strings.HasPrefix(rest, "{width}"):
 			b.WriteString(strconv.Itoa(w))
 		case strings.HasPrefix(rest, "{height}"):

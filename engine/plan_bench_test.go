@@ -79,9 +79,10 @@ func TestExpandName(t *testing.T) {
 		{"flat-{name}.{ext}", "deep/er/p.jpg", "png", "flat-p.png"},
 		{"{name}.{ext}", ".hidden", "jpg", ".hidden.jpg"},
 		{"{name}{name}.{ext}", "{dir}.jpg", "jpg", "{dir}{dir}.jpg"}, // values are not expanded again
+		{"{format}/{name}.{ext}", "p.png", "jpg", "jpeg/p.jpg"},
 	}
 	for _, tc := range tests {
-		if got := expandName(tc.t, tc.rel, tc.ext, 800, 600); got != tc.want {
+		if got := expandName(tc.t, tc.rel, tc.ext, "jpeg", 800, 600); got != tc.want {
 			t.Errorf("expandName(%q, %q, %q) = %q, want %q", tc.t, tc.rel, tc.ext, got, tc.want)
 		}
 	}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,14 +41,16 @@ const OutputRevision = 2
 type ImageOptions struct {
 	Width, Height *int
 	// Resize is a geometry string ("800x600^", "50%"); it is the size, so
-	// it cannot come with Width or Height, and its fit wins over Fit.
+	// it cannot come with Width or Height, and its fit wins over Fit. A
+	// comma-separated list ("320x,640x") makes a set: one rendition each.
 	Resize string
 	Fit    string
 	// Enlarge allows upscaling.
 	Enlarge bool
 	Filter  string
 	// Format is the output format's name in any spelling LookupFormat
-	// knows; "" or "same" keeps each input's own format.
+	// knows; "" or "same" keeps each input's own format. A comma-separated
+	// list ("webp,jpeg") makes a set: one rendition per format.
 	Format string
 	// Quality, 1-100; nil gives each output format its own default (as
 	// sharp: 80 for JPEG and WebP, 50 for AVIF).
@@ -64,6 +68,10 @@ type ImageOptions struct {
 	// Colorspace "srgb" converts colour-managed input to sRGB and tags it;
 	// "" keeps the input's profile where the output can carry it.
 	Colorspace string
+	// Widths and Heights make a set (responsive images): one rendition per
+	// value, each fitted as Width (or Height) alone would be, with Height
+	// (or Width), if given, as the other side of the box.
+	Widths, Heights []int
 }
 
 // ImageSpec says how to turn one image into another: every value parsed
@@ -88,6 +96,25 @@ type ImageSpec struct {
 	MaxPixels    int64       `json:"max_pixels,omitempty"`
 	// Colorspace is "" or ColorspaceSRGB (engine/colour.go).
 	Colorspace string `json:"colorspace,omitempty"`
+	// Sizes and Formats, when Sizes is set, make the spec a set: one
+	// rendition per size and format, all from one decode (sets.go).
+	// Geometry and Format then hold the first of each; Rendition gives a
+	// rendition's own spec, which is a plain one (its JSON, and so its
+	// manifest key, is that of a run asking for that size and format).
+	// A format "" in Formats is the input's own until ForInput.
+	Sizes   []imgfmt.Geometry `json:"sizes,omitempty"`
+	Formats []imgfmt.Format   `json:"formats,omitempty"`
+}
+
+// IsSet reports whether the spec asks for a set of renditions (a list of
+// sizes or formats) rather than one output.
+func (s *ImageSpec) IsSet() bool { return len(s.Sizes) > 0 }
+
+// Rendition is the plain spec of one rendition of a set: s's settings with
+// geometry g and format f.
+func (s ImageSpec) Rendition(g imgfmt.Geometry, f imgfmt.Format) ImageSpec {
+	s.Geometry, s.Format, s.Sizes, s.Formats = g, f, nil, nil
+	return s
 }
 
 // OptionError is a setting that is not valid (a usage error). Its message
@@ -132,11 +159,11 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 		PNGLevel:     DefaultPNGLevel,
 		MaxPixels:    imgfmt.DefaultMaxPixels,
 	}
-	g, err := geometryOf(o)
+	sizes, set, err := geometriesOf(o)
 	if err != nil {
 		return s, err
 	}
-	s.Geometry = g
+	s.Geometry = sizes[0]
 
 	filter, err := raster.ParseFilter(orDefault(o.Filter, DefaultFilter))
 	if err != nil {
@@ -144,16 +171,13 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 	}
 	s.Filter = filter
 
-	if o.Format != "" && !strings.EqualFold(strings.TrimSpace(o.Format), "same") {
-		f, err := imgfmt.ParseFormat(o.Format)
-		if err != nil {
-			reason := "want " + formatChoices
-			if named, ok := imgfmt.LookupFormat(o.Format); ok {
-				reason = fmt.Sprintf("%s is read but not written; want %s", strings.ToUpper(string(named)), formatChoices)
-			}
-			return s, optErr("format", o.Format, reason)
-		}
-		s.Format = f
+	formats, err := formatsOf(o.Format)
+	if err != nil {
+		return s, err
+	}
+	s.Format = formats[0]
+	if set || len(formats) > 1 {
+		s.Sizes, s.Formats = sizes, formats
 	}
 	if o.Quality != nil {
 		if q := *o.Quality; q < 1 || q > 100 {
@@ -187,6 +211,105 @@ func NewImageSpec(o ImageOptions) (ImageSpec, error) {
 
 // formatChoices lists the values a format option takes, for messages.
 const formatChoices = "same, jpeg, png, gif, bmp, tiff, webp or avif"
+
+// formatsOf parses a format or a comma-separated list of them; "" and
+// "same" are the input's own format ("").
+func formatsOf(list string) ([]imgfmt.Format, error) {
+	var out []imgfmt.Format
+	for _, v := range strings.Split(list, ",") {
+		var f imgfmt.Format
+		if strings.TrimSpace(v) == "" && strings.Contains(list, ",") {
+			return nil, optErr("format", list, "an empty item in the list")
+		}
+		if v != "" && !strings.EqualFold(strings.TrimSpace(v), "same") {
+			var err error
+			if f, err = imgfmt.ParseFormat(v); err != nil {
+				reason := "want " + formatChoices
+				if named, ok := imgfmt.LookupFormat(v); ok {
+					reason = fmt.Sprintf("%s is read but not written; want %s", strings.ToUpper(string(named)), formatChoices)
+				}
+				return nil, optErr("format", v, reason)
+			}
+		}
+		if slices.Contains(out, f) {
+			return nil, optErr("format", list, fmt.Sprintf("%s given twice", orDefault(string(f), "same")))
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// geometriesOf returns the size, or the sizes of a set (set is true for
+// --widths, --heights and a list of --resize geometries, even of one).
+func geometriesOf(o ImageOptions) (sizes []imgfmt.Geometry, set bool, err error) {
+	one := func(o ImageOptions, option string) error {
+		g, err := geometryOf(o)
+		if err != nil {
+			var oe *OptionError
+			if errors.As(err, &oe) && oe.With == "" {
+				oe.Option = option
+			}
+			return err
+		}
+		if slices.Contains(sizes, g) {
+			return optErr(option, "", "a size given twice")
+		}
+		sizes = append(sizes, g)
+		return nil
+	}
+	switch {
+	case o.Widths != nil && o.Heights != nil:
+		return nil, false, &OptionError{Option: "widths", Value: "and --heights", Reason: "give one list (boxes: a list in --resize, 320x200,640x400)"}
+	case o.Widths != nil || o.Heights != nil:
+		list, option := o.Widths, "widths"
+		if o.Heights != nil {
+			list, option = o.Heights, "heights"
+		}
+		switch {
+		case o.Resize != "":
+			return nil, false, &OptionError{Option: "resize", With: option}
+		case len(list) == 0:
+			return nil, false, optErr(option, "", "want a list of sizes such as 320,640,1280")
+		case o.Widths != nil && o.Width != nil:
+			return nil, false, &OptionError{Option: "width", With: "widths"}
+		case o.Heights != nil && o.Height != nil:
+			return nil, false, &OptionError{Option: "height", With: "heights"}
+		}
+		for _, v := range list {
+			if v <= 0 {
+				return nil, false, optErr(option, v, fmt.Sprintf("want 1 to %d pixels", imgfmt.MaxDimension))
+			}
+			oo := o
+			oo.Widths, oo.Heights = nil, nil
+			if option == "widths" {
+				oo.Width = &v
+			} else {
+				oo.Height = &v
+				if oo.Width == nil {
+					oo.Width = new(int) // the height alone decides, not the default width
+				}
+			}
+			if err := one(oo, option); err != nil {
+				return nil, false, err
+			}
+		}
+		return sizes, true, nil
+	case strings.Contains(o.Resize, ","):
+		for _, r := range strings.Split(o.Resize, ",") {
+			if strings.TrimSpace(r) == "" {
+				return nil, false, optErr("resize", o.Resize, "an empty item in the list")
+			}
+			oo := o
+			oo.Resize = strings.TrimSpace(r)
+			if err := one(oo, "resize"); err != nil {
+				return nil, false, err
+			}
+		}
+		return sizes, true, nil
+	}
+	g, err := geometryOf(o)
+	return []imgfmt.Geometry{g}, false, err
+}
 
 func geometryOf(o ImageOptions) (imgfmt.Geometry, error) {
 	if o.Resize != "" {
@@ -230,6 +353,15 @@ func geometryOf(o ImageOptions) (imgfmt.Geometry, error) {
 func (s ImageSpec) ForInput(in imgfmt.Format) ImageSpec {
 	if s.Format == "" {
 		s.Format = sameFormat(in)
+	}
+	if s.Formats != nil {
+		fs := make([]imgfmt.Format, len(s.Formats))
+		for i, f := range s.Formats {
+			if fs[i] = f; f == "" {
+				fs[i] = sameFormat(in)
+			}
+		}
+		s.Formats = fs
 	}
 	return s
 }

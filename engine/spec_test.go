@@ -210,6 +210,11 @@ func perturb(v reflect.Value) bool {
 		v.SetFloat(v.Float() + 0.5)
 	case reflect.String:
 		v.SetString(v.String() + "x")
+	case reflect.Slice:
+		// One more element, itself changed where it can be.
+		e := reflect.New(v.Type().Elem()).Elem()
+		perturb(e)
+		v.Set(reflect.Append(v, e))
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			if v.Field(i).CanSet() && perturb(v.Field(i)) {

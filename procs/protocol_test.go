@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -68,10 +69,10 @@ func TestDecoderLongLines(t *testing.T) {
 				if got.Type != want.Type || got.ID != want.ID || got.Version != want.Version || got.PID != want.PID {
 					t.Fatalf("message %d: got %+v, want %+v", i, got, want)
 				}
-				if want.Job != nil && (got.Job == nil || *got.Job != *want.Job) {
+				if want.Job != nil && (got.Job == nil || !reflect.DeepEqual(*got.Job, *want.Job)) {
 					t.Fatalf("message %d: job did not round-trip (input %d bytes)", i, len(want.Job.Input))
 				}
-				if want.Result != nil && (got.Result == nil || *got.Result != *want.Result) {
+				if want.Result != nil && (got.Result == nil || !reflect.DeepEqual(*got.Result, *want.Result)) {
 					t.Fatalf("message %d: result %+v, want %+v", i, got.Result, want.Result)
 				}
 			}

@@ -496,7 +496,9 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 	for id, t := range w.inflight {
 		delete(w.inflight, id)
 		d.release(t)
-		dirs[filepath.Dir(t.job.Output)] = true
+		for _, out := range t.job.Outputs() {
+			dirs[filepath.Dir(out)] = true
+		}
 		timedOut := t.timedOut
 		t.timedOut = false
 		if t.finished {

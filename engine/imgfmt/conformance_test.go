@@ -17,8 +17,6 @@ import (
 	"testing"
 
 	xtiff "golang.org/x/image/tiff"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // The TIFF and BMP conformance test: every variant is made by a reference
@@ -232,7 +230,7 @@ func checkConformance(t *testing.T, c confCase, data []byte, ref image.Image) fl
 	if c.colourOnly {
 		got = opaqueCopy(got)
 	}
-	p := raster.PSNR(got, ref)
+	p := psnr(got, ref)
 	if p < c.min {
 		t.Errorf("%s: PSNR %.1f dB against %s, want >= %.0f", c.name, p, c.ref, c.min)
 	}

@@ -100,7 +100,8 @@ func TestDecodeHEICMatchesHeifConvert(t *testing.T) {
 		t.Skip("-short: the heif-enc/heif-convert matrix is skipped (TestDecodeHEICRepoFiles still runs)")
 	}
 	photo := filepath.Join(repoTestdata, "formats", "leaf-baseline.jpg")
-	for name, v := range heifVariants(t, heifEncode(t, photo, "-q", "60")) {
+	data := heifEncode(t, photo, "-q", "60")
+	for name, v := range heifVariants(t, data) {
 		compareWithHeifConvert(t, HEIC, name, v, heifMinDB)
 	}
 	// A portrait photo stored sideways with an EXIF orientation 6 that
@@ -110,7 +111,6 @@ func TestDecodeHEICMatchesHeifConvert(t *testing.T) {
 	// heif-enc 1.15 writes no nclx box (its --matrix_coefficients and
 	// --full_range_flag do not reach the file), so add one: both decoders
 	// must then read the same samples as BT.709, limited or full range.
-	data := heifEncode(t, photo, "-q", "60")
 	for name, nclx := range map[string][]byte{
 		"nclx BT.709 limited range": {0, 1, 0, 1, 0, 1, 0},
 		"nclx BT.709 full range":    {0, 1, 0, 1, 0, 1, 0x80},

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/zlib"
 	"io"
+
+	"github.com/imgpar/imgpar/engine/imgfmt/jpegseg"
 )
 
 // Meta is the metadata imgpar carries from an input to its output.
@@ -72,37 +74,21 @@ func jpegMeta(data []byte) Meta {
 	type part struct{ seq, count int }
 	var parts [][]byte
 	var seqs []part
-	off := 2
-	for off+4 <= len(data) {
-		if data[off] != 0xFF {
+	// Metadata precedes the first scan; a walk error ends the search with
+	// what was found before it.
+	for s, err := range jpegseg.Segments(data) {
+		if err != nil || s.Marker == jpegseg.SOS || s.Marker == jpegseg.EOI {
 			break
 		}
-		marker := data[off+1]
-		if marker == 0xFF { // fill byte
-			off++
-			continue
-		}
-		if marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) {
-			off += 2
-			continue
-		}
-		if marker == 0xDA || marker == 0xD9 {
-			break
-		}
-		length := int(be16(data[off+2:]))
-		if length < 2 || off+2+length > len(data) {
-			break
-		}
-		payload := data[off+4 : off+2+length]
+		payload := s.Payload(data)
 		switch {
-		case marker == 0xE1 && m.EXIF == nil && bytes.HasPrefix(payload, exifPrefix):
+		case s.Marker == jpegseg.APP1 && m.EXIF == nil && bytes.HasPrefix(payload, exifPrefix):
 			m.EXIF = payload[len(exifPrefix):]
-		case marker == 0xE2 && bytes.HasPrefix(payload, iccPrefix) && len(payload) >= len(iccPrefix)+2:
+		case s.Marker == jpegseg.APP2 && bytes.HasPrefix(payload, iccPrefix) && len(payload) >= len(iccPrefix)+2:
 			p := payload[len(iccPrefix):]
 			seqs = append(seqs, part{int(p[0]), int(p[1])})
 			parts = append(parts, p[2:])
 		}
-		off += 2 + length
 	}
 	m.ICC = assembleICC(parts, func(i int) (int, int) { return seqs[i].seq, seqs[i].count })
 	return m

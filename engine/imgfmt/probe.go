@@ -7,6 +7,8 @@ import (
 	"image"
 	"io"
 	"sync"
+
+	"github.com/imgpar/imgpar/engine/imgfmt/jpegseg"
 )
 
 // Errors that Probe, ReadMeta and DecodeMax wrap, for callers that classify
@@ -14,8 +16,9 @@ import (
 var (
 	// ErrUnknownFormat: the bytes are not any known image format.
 	ErrUnknownFormat = errors.New("not a recognised image format")
-	// ErrTruncated: the file ends inside its header.
-	ErrTruncated = errors.New("truncated")
+	// ErrTruncated: the file ends inside its header. It is the JPEG
+	// walk's error of the same name, so that either matches.
+	ErrTruncated = jpegseg.ErrTruncated
 	// ErrUnsupported: a valid file that imgpar cannot read (HEIC with
 	// alpha, BigTIFF, a JPEG whose height is defined later by a DNL marker, ...).
 	ErrUnsupported = errors.New("unsupported")
@@ -225,76 +228,36 @@ func (p *probeReader) at(off int64, n int) ([]byte, error) {
 	return buf, nil
 }
 
-// jpegMaxSkip bounds the stray bytes Probe skips between JPEG segments.
-const jpegMaxSkip = 64 << 10
-
-// isSOF reports whether a JPEG marker starts a frame (SOF0..SOF15 except
-// DHT, JPG and DAC).
-func isSOF(m byte) bool {
-	return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC
+// ReadAt serves the walk of jpegseg.SegmentsAt: from the first block if it
+// holds the bytes, else from the file.
+func (p *probeReader) ReadAt(b []byte, off int64) (int, error) {
+	if off >= 0 && off+int64(len(b)) <= int64(len(p.head)) {
+		return copy(b, p.head[off:]), nil
+	}
+	if p.r == nil {
+		return 0, io.EOF
+	}
+	return p.r.ReadAt(b, off)
 }
 
 func probeJPEG(p *probeReader) (Header, error) {
 	h := Header{Orientation: 1}
-	off := int64(2)
 	exifSeen := false
-	skipped := 0
-	for seg := 0; ; seg++ {
-		if seg > probeMaxSegments || off > probeMaxOffset {
+	seg := 0
+	for s, err := range jpegseg.SegmentsAt(p, p.size) {
+		if err != nil {
+			return h, err
+		}
+		if seg++; seg > probeMaxSegments || s.Offset > probeMaxOffset {
 			return h, fmt.Errorf("no frame header (SOF) within the first %d segments or %d MiB", probeMaxSegments, probeMaxOffset>>20)
 		}
-		b, err := p.at(off, 2)
-		if err != nil {
-			return h, err
-		}
-		if b[0] != 0xFF {
-			// Like libjpeg and image/jpeg, skip extraneous bytes up to
-			// the next 0xFF, within a budget.
-			if skipped >= jpegMaxSkip {
-				return h, fmt.Errorf("bad marker 0x%02X%02X at offset %d", b[0], b[1], off)
-			}
-			chunk, err := p.at(off, int(min(4096, p.size-off)))
-			if err != nil {
-				return h, err
-			}
-			i := bytes.IndexByte(chunk, 0xFF)
-			if i < 0 {
-				i = len(chunk)
-			}
-			off += int64(i)
-			skipped += i
-			continue
-		}
-		marker := b[1]
-		off += 2
-		for marker == 0xFF { // fill bytes
-			b, err := p.at(off, 1)
-			if err != nil {
-				return h, err
-			}
-			marker = b[0]
-			off++
-		}
 		switch {
-		case marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7):
-			continue // standalone markers
-		case marker == 0xD9:
+		case s.Marker == jpegseg.EOI:
 			return h, errors.New("end of image before any frame header (SOF)")
-		case marker == 0xDA:
+		case s.Marker == jpegseg.SOS:
 			return h, errors.New("scan data (SOS) before any frame header (SOF)")
-		case marker == 0x00:
-			return h, fmt.Errorf("bad marker 0xFF00 at offset %d", off-2)
-		}
-		b, err = p.at(off, 2)
-		if err != nil {
-			return h, err
-		}
-		length := int64(be16(b))
-		if length < 2 {
-			return h, fmt.Errorf("bad segment length %d at offset %d", length, off)
-		}
-		if isSOF(marker) {
-			sof, err := p.at(off+2, 6)
+		case jpegseg.IsSOF(s.Marker):
+			sof, err := p.at(s.Start(), 6)
 			if err != nil {
 				return h, err
 			}
@@ -302,10 +265,10 @@ func probeJPEG(p *probeReader) (Header, error) {
 			h.Height = int(be16(sof[1:]))
 			h.Width = int(be16(sof[3:]))
 			h.Components = int(sof[5])
-			h.SOF = marker
-			h.Progressive = marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE
+			h.SOF = s.Marker
+			h.Progressive = s.Marker == 0xC2 || s.Marker == 0xC6 || s.Marker == 0xCA || s.Marker == 0xCE
 			if n := min(h.Components, 4); n > 0 {
-				if comps, err := p.at(off+8, 3*n); err == nil {
+				if comps, err := p.at(s.Start()+6, 3*n); err == nil {
 					for i := 0; i < n; i++ {
 						h.Sampling[i] = comps[3*i+1]
 					}
@@ -318,9 +281,8 @@ func probeJPEG(p *probeReader) (Header, error) {
 				return h, errors.New("zero width")
 			}
 			return h, nil
-		}
-		if marker == 0xE1 && !exifSeen && length >= 2+6+8 {
-			payload, err := p.at(off+2, int(length-2))
+		case s.Marker == jpegseg.APP1 && !exifSeen && s.Length >= 2+6+8:
+			payload, err := p.at(s.Start(), s.Length-2)
 			if err != nil {
 				return h, err
 			}
@@ -329,8 +291,8 @@ func probeJPEG(p *probeReader) (Header, error) {
 				h.Orientation = exifOrientation(payload[len(exifPrefix):])
 			}
 		}
-		off += length
 	}
+	return h, errors.New("end of image before any frame header (SOF)") // not reached: the walk ends at EOI or an error
 }
 
 func probePNG(p *probeReader) (Header, error) {

@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // needTool skips the test when a reference tool is not installed (.ci/run
@@ -173,7 +171,7 @@ func checkPSNR(t testing.TB, name string, got, want image.Image, minDB float64) 
 		t.Errorf("%s: decoded %v, reference %v", name, got.Bounds().Size(), want.Bounds().Size())
 		return
 	}
-	db := raster.PSNR(got, want)
+	db := psnr(got, want)
 	t.Logf("%s: %.2f dB against the reference decoder (threshold %.0f dB)", name, db, minDB)
 	if db < minDB {
 		t.Errorf("%s: PSNR %.2f dB against the reference decoder, want >= %.0f dB", name, db, minDB)

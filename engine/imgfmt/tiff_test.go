@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	xtiff "golang.org/x/image/tiff"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // TestEncodeTIFFSamples checks that TIFF output carries an alpha channel
@@ -68,7 +66,7 @@ func TestEncodeTIFFSamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if p := raster.PSNR(tt.img, back); !math.IsInf(p, 1) {
+		if p := psnr(tt.img, back); !math.IsInf(p, 1) {
 			t.Errorf("%s: round trip PSNR %.1f dB, want identical", tt.name, p)
 		}
 		if tiff2rgba != "" && tt.bps == 8 {
@@ -85,7 +83,7 @@ func TestEncodeTIFFSamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p := raster.PSNR(tt.img, refImg); !math.IsInf(p, 1) {
+			if p := psnr(tt.img, refImg); !math.IsInf(p, 1) {
 				t.Errorf("%s: libtiff reads our file at %.1f dB, want identical", tt.name, p)
 			}
 		}

@@ -12,8 +12,6 @@ import (
 
 	"github.com/gen2brain/webp"
 	xwebp "golang.org/x/image/webp"
-
-	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // Every WebP decode must be identical to libwebp's own (dwebp): imgpar
@@ -63,7 +61,7 @@ func TestDecodeWebPMatchesDwebp(t *testing.T) {
 			want := readPNM(t, pam)
 			checkPSNR(t, c.name, got, want, c.minDB)
 			if old, err := xwebp.Decode(bytes.NewReader(data)); err == nil {
-				t.Logf("%s: golang.org/x/image/webp scores %.2f dB", c.name, raster.PSNR(old, want))
+				t.Logf("%s: golang.org/x/image/webp scores %.2f dB", c.name, psnr(old, want))
 			}
 		})
 	}

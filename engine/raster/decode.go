@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/jpeg"
 
+	"github.com/imgpar/imgpar/engine/imgfmt/jpegseg"
 	"github.com/imgpar/imgpar/engine/internal/jpegn"
 )
 
@@ -116,72 +117,42 @@ type frameHeader struct {
 // parses it.
 func jpegFrame(data []byte) (frameHeader, error) {
 	var fh frameHeader
-	if len(data) < 4 || data[0] != 0xFF || data[1] != 0xD8 {
-		return fh, errNoFrame
-	}
-	i := 2
-	for i+4 <= len(data) {
-		if data[i] != 0xFF {
-			return fh, errNoFrame
+	for s, err := range jpegseg.Segments(data) {
+		if err != nil || s.Skipped > 0 || s.Marker == jpegseg.SOS || s.Marker == jpegseg.EOI {
+			return fh, errNoFrame // no frame before the scan or the end, or a damaged header
 		}
-		m := data[i+1]
-		switch {
-		case m == 0xFF: // fill byte
-			i++
+		if !jpegseg.IsSOF(s.Marker) {
 			continue
-		case m == 0x01 || (m >= 0xD0 && m <= 0xD8): // no length
-			i += 2
-			continue
-		case m == 0xDA || m == 0xD9: // scan or end before any frame
+		}
+		p := s.Payload(data)
+		if len(p) < 6 {
 			return fh, errNoFrame
 		}
-		n := int(data[i+2])<<8 | int(data[i+3])
-		if n < 2 {
-			return fh, errNoFrame
-		}
-		if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
-			if i+10 > len(data) {
+		fh.marker = s.Marker
+		fh.precision = int(p[0])
+		fh.height = int(p[1])<<8 | int(p[2])
+		fh.width = int(p[3])<<8 | int(p[4])
+		fh.ncomp = int(p[5])
+		for c := 0; c < min(fh.ncomp, 4); c++ {
+			j := 6 + 3*c
+			if j+3 > len(p) {
 				return fh, errNoFrame
 			}
-			fh.marker = m
-			fh.precision = int(data[i+4])
-			fh.height = int(data[i+5])<<8 | int(data[i+6])
-			fh.width = int(data[i+7])<<8 | int(data[i+8])
-			fh.ncomp = int(data[i+9])
-			for c := 0; c < min(fh.ncomp, 4); c++ {
-				j := i + 10 + 3*c
-				if j+3 > len(data) {
-					return fh, errNoFrame
-				}
-				fh.h[c], fh.v[c] = max(int(data[j+1]>>4), 1), max(int(data[j+1]&15), 1)
-			}
-			return fh, nil
+			fh.h[c], fh.v[c] = max(int(p[j+1]>>4), 1), max(int(p[j+1]&15), 1)
 		}
-		i += 2 + n
+		return fh, nil
 	}
 	return fh, errNoFrame
 }
 
-// DecodeJPEGMemory estimates, from the frame header alone, how many bytes
-// DecodeJPEGScaled(data, denom) allocates: the decoder's pixel planes (at the reduced
-// size), the whole-image coefficient buffers of a progressive JPEG (2 bytes per
-// coefficient in the jpegn fork at any scale: 90 MB for a 5120x2880 4:4:4
-// progressive photo; 4 in image/jpeg) and
-// the copy of the input the decoder keeps. A scheduler can budget memory with it
-// before decoding anything.
-func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
-	fh, err := jpegFrame(data)
-	if err != nil {
-		return 0, fmt.Errorf("jpeg header: %w", err)
-	}
-	if fh.width == 0 || fh.height == 0 || fh.ncomp < 1 || fh.ncomp > 4 {
-		return 0, fmt.Errorf("jpeg header: bad frame %dx%d with %d components", fh.width, fh.height, fh.ncomp)
-	}
-	return fh.decodeMemory(int64(len(data)), denom), nil
-}
-
-// JPEGDecodeMemory is DecodeJPEGMemory for a caller that has already read the
-// frame header (a planner probing many files): sof is the SOFn marker
+// JPEGDecodeMemory estimates, from the frame header alone, how many bytes
+// DecodeJPEGScaled(data, denom) allocates: the decoder's pixel planes (at the
+// reduced size), the whole-image coefficient buffers of a progressive JPEG (2
+// bytes per coefficient in the jpegn fork at any scale: 90 MB for a 5120x2880
+// 4:4:4 progressive photo; 4 in image/jpeg) and the copy of the input the
+// decoder keeps. A scheduler can budget memory with it before decoding
+// anything. The caller has read the frame header (a planner probing many
+// files, with imgfmt.Probe): sof is the SOFn marker
 // (0xC0 baseline, 0xC2 progressive, ...), sampling holds each component's
 // H<<4|V, fileSize is the size of the JPEG data.
 func JPEGDecodeMemory(sof byte, precision, width, height int, sampling []byte, fileSize int64, denom int) int64 {

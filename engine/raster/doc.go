@@ -18,7 +18,7 @@
 // data (it may return a partial image without an error), so callers that must
 // reject such files check the stream first. ResizeScaled maps the output onto
 // the exact extent of the original image, since a scaled decode's last row and
-// column are partial pixels. DecodeJPEGMemory tells from the header alone how
+// column are partial pixels. JPEGDecodeMemory tells from the frame header alone how
 // much a decode will allocate (a progressive JPEG holds all its coefficients).
 //
 // # Planes

@@ -50,6 +50,9 @@ type Options struct {
 	Warn func(string)
 	// Command starts a worker; default procs.SelfCommand.
 	Command procs.CommandFunc
+	// Srcset, if set, is where the index of the image sets is written at
+	// the end (BuildSrcset).
+	Srcset string
 }
 
 // Plan plans a batch that this process will run: engine.BuildPlan, with
@@ -106,6 +109,11 @@ func Run(soft, hard context.Context, plan *engine.Plan, o Options) (*Report, err
 			c.warn(serr.Error())
 		}
 	}
+	if o.Srcset != "" {
+		if serr := WriteSrcset(o.Srcset, BuildSrcset(plan, c.files(), o.OutDir)); serr != nil {
+			c.warn("--srcset: " + serr.Error())
+		}
+	}
 	return BuildReport(plan, c.files(), stats, time.Since(start), nprocs, o.Threads), err
 }
 
@@ -124,7 +132,9 @@ func sweepTemps(outDir string, plan *engine.Plan) {
 func outputDirs(plan *engine.Plan) []string {
 	dirs := make([]string, 0, len(plan.Jobs))
 	for _, j := range plan.Jobs {
-		dirs = append(dirs, filepath.Dir(j.Output))
+		for _, out := range j.Outputs() {
+			dirs = append(dirs, filepath.Dir(out))
+		}
 	}
 	return dirs
 }
@@ -203,10 +213,8 @@ func (c *collector) jobDone(i int, job *engine.Job, res engine.Result) {
 // fileDone is the one place a finished file is recorded.
 func (c *collector) fileDone(k int, f File) {
 	c.out[k], c.outSet[k] = f, true
-	if f.Result.OK && c.o.Manifest != nil {
-		if err := c.o.Manifest.Record(&f.Job, c.o.OutDir, f.Result); err != nil {
-			c.warn("manifest: " + err.Error())
-		}
+	if c.o.Manifest != nil {
+		c.record(f)
 	}
 	if c.o.OnFile != nil {
 		c.o.OnFile(f)
@@ -214,6 +222,30 @@ func (c *collector) fileDone(k int, f File) {
 	// Kept for the report, which needs neither the input's hash (the
 	// manifest has it) nor an inline answer: 80 bytes a file less.
 	c.out[k].Result.SHA256, c.out[k].Result.Output = "", ""
+}
+
+// record enters a finished file's outputs in the manifest: its output, or
+// each rendition of a set that was written (a set with a failed rendition
+// keeps the others; the next run makes only what is missing).
+func (c *collector) record(f File) {
+	if len(f.Job.Renditions) == 0 {
+		if f.Result.OK {
+			if err := c.o.Manifest.Record(&f.Job, c.o.OutDir, f.Result); err != nil {
+				c.warn("manifest: " + err.Error())
+			}
+		}
+		return
+	}
+	for i, rr := range f.Result.Renditions {
+		if rr.Error != nil || i >= len(f.Job.Renditions) || f.Job.Renditions[i].Output != rr.Output {
+			continue
+		}
+		rj := f.Job.RenditionJob(i)
+		if err := c.o.Manifest.Record(&rj, c.o.OutDir, engine.Result{OK: true, BytesOut: rr.Bytes, SHA256: f.Result.SHA256}); err != nil {
+			c.warn("manifest: " + err.Error())
+			return
+		}
+	}
 }
 
 // files are the answers for every input file that has one.

@@ -47,6 +47,14 @@ type Report struct {
 	Shard                 string              `json:"shard,omitempty"`
 	Failures              []engine.Failure    `json:"failures"`
 	Workers               []procs.WorkerStats `json:"workers"`
+
+	// Renditions counts the outputs of image sets written by this run (of
+	// files that failed too: a set keeps its renditions that were made),
+	// RenditionsUpToDate those a set already had; SkippedSizes says, per
+	// input, which sizes of the set it did not get and why.
+	Renditions         int           `json:"renditions,omitempty"`
+	RenditionsUpToDate int           `json:"renditions_up_to_date,omitempty"`
+	SkippedSizes       []engine.Skip `json:"skipped_sizes,omitempty"`
 }
 
 // File is the final answer for one input file: a job of the plan, or a
@@ -71,6 +79,12 @@ func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.D
 		SkippedDirs:        plan.SkippedDirs,
 		Procs:              max(nprocs, 1),
 		Threads:            max(nthreads, 1),
+		RenditionsUpToDate: plan.RenditionsUpToDate,
+	}
+	for _, s := range plan.Sets {
+		if s.Skipped != "" {
+			r.SkippedSizes = append(r.SkippedSizes, engine.Skip{Path: s.Input, Reason: s.Skipped})
+		}
 	}
 	if r.Workers == nil {
 		r.Workers = []procs.WorkerStats{}
@@ -86,6 +100,11 @@ func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.D
 	}
 	for _, f := range files {
 		res := f.Result
+		for _, rr := range res.Renditions {
+			if rr.Error == nil {
+				r.Renditions++
+			}
+		}
 		if res.OK {
 			r.OK++
 			r.BytesIn += res.BytesIn
@@ -154,8 +173,33 @@ func (r *Report) WriteSummary(w io.Writer) {
 	for _, d := range r.SkippedDirs {
 		fmt.Fprintf(w, "        not read: %s: %s\n", d.Path, d.Reason)
 	}
+	r.writeSets(w)
 	for _, f := range r.Failures {
 		fmt.Fprintf(w, "  failed: %s\n", f.Error)
+	}
+}
+
+// maxSizeLines bounds the lines of skipped sizes in the summary; --json
+// and --report list them all.
+const maxSizeLines = 10
+
+// writeSets prints the renditions of image sets: how many, and the inputs
+// that did not get every size.
+func (r *Report) writeSets(w io.Writer) {
+	if r.Renditions == 0 && r.RenditionsUpToDate == 0 && len(r.SkippedSizes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "        renditions: %d written", r.Renditions)
+	if r.RenditionsUpToDate > 0 {
+		fmt.Fprintf(w, ", %d up to date", r.RenditionsUpToDate)
+	}
+	fmt.Fprintln(w)
+	for i, s := range r.SkippedSizes {
+		if i == maxSizeLines {
+			fmt.Fprintf(w, "        sizes skipped for %d more inputs (--json lists them)\n", len(r.SkippedSizes)-i)
+			break
+		}
+		fmt.Fprintf(w, "        sizes skipped: %s: %s\n", s.Path, s.Reason)
 	}
 }
 
@@ -242,6 +286,9 @@ func MergeReports(rs []*Report) *Report {
 		m.BytesOut += r.BytesOut
 		m.Numbers += r.Numbers
 		m.Procs += r.Procs
+		m.Renditions += r.Renditions
+		m.RenditionsUpToDate += r.RenditionsUpToDate
+		m.SkippedSizes = append(m.SkippedSizes, r.SkippedSizes...)
 		m.Threads = max(m.Threads, r.Threads)
 		m.Failures = append(m.Failures, r.Failures...)
 		m.Workers = append(m.Workers, r.Workers...)

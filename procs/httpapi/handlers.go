@@ -277,6 +277,11 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 	if errors.As(err, &oe) {
 		return spec, fmt.Errorf("%s=%s: %s", oe.Option, oe.Value, oe.Reason)
 	}
+	if err == nil && spec.IsSet() {
+		// Sets are imgpar process's (--format webp,jpeg): one upload
+		// answers with one image.
+		return spec, fmt.Errorf("format=%q: one image per request; give one format (sets of renditions are imgpar process --format a,b)", o.Format)
+	}
 	return spec, err
 }
 

@@ -236,6 +236,10 @@ func TestImageSpecQuery(t *testing.T) {
 		{"fit=stretch", false, nil},
 		{"format=heic", false, nil},
 		{"size=3", false, nil},
+		// One image per request: a list of formats (a set, for imgpar
+		// process) is refused, and so is a list of widths.
+		{"format=webp,jpeg", false, nil},
+		{"width=320,640", false, nil},
 	} {
 		r, _ := http.NewRequest(http.MethodPost, "/upload?"+tc.query, nil)
 		spec, err := s.imageSpec(r)

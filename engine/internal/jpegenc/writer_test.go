@@ -84,6 +84,7 @@ func BenchmarkEncode(b *testing.B) {
 		{"fork", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, StandardTables: true}) }},
 		{"optimized", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80}) }},
 		{"progressive", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, Progressive: true}) }},
+		{"trellis", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, Trellis: true}) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var buf bytes.Buffer

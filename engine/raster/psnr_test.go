@@ -6,6 +6,10 @@ import (
 	"math"
 )
 
+// PSNR is the tests' image metric; it is test code (deadcode: nothing in
+// imgpar itself needs it). imgfmt's and engine's tests, which cannot see
+// it, compute the same figure from image/draw's conversion (their psnr).
+//
 // PSNR returns the peak signal-to-noise ratio in dB between two images of the same
 // size, computed over 8-bit R, G and B as a viewer sees them (YCbCr converted to
 // RGB, colour premultiplied by alpha); when either image has transparency, alpha

@@ -1,0 +1,312 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/imgpar/imgpar/engine/imgfmt"
+)
+
+// Responsive image sets: a spec with a list of sizes and formats
+// (ImageSpec.Sizes, Formats) makes one job per input that decodes it once,
+// shrunk on load as far as its largest rendition allows, and writes every
+// rendition from the decoded planes: each size resampled once, then
+// encoded in each format. Sizes that would enlarge the input are skipped
+// (unless enlarging is allowed); when all of them would, the input's own
+// size is the one size kept, so that every input has a rendition.
+
+// DefaultSetName is the output name template of a set.
+const DefaultSetName = "{dir}/{name}-{width}.{ext}"
+
+// Rendition is one output of a set job.
+type Rendition struct {
+	Output   string          `json:"output"`
+	Geometry imgfmt.Geometry `json:"geometry"`
+	Format   imgfmt.Format   `json:"format"`
+	// Width and Height are the planned output size.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+// RenditionResult is the answer for one rendition of a set job.
+type RenditionResult struct {
+	Output string        `json:"output"`
+	Format imgfmt.Format `json:"format"`
+	Width  int           `json:"width,omitempty"`
+	Height int           `json:"height,omitempty"`
+	Bytes  int64         `json:"bytes,omitempty"`
+	Error  *JobError     `json:"error,omitempty"`
+}
+
+// SetPlan is what the plan decided for one input of a set: every
+// rendition it names (up to date or to be made, in job order) and the
+// sizes it skipped.
+type SetPlan struct {
+	Input      string
+	Renditions []Rendition
+	// Skipped describes the sizes left out ("1280w, 1920w: larger than
+	// the 1000x750 source"); "" when none were.
+	Skipped string
+}
+
+// Outputs are the files a job writes: its Output, or its renditions'.
+func (j *Job) Outputs() []string {
+	if len(j.Renditions) == 0 {
+		return []string{j.Output}
+	}
+	out := make([]string, len(j.Renditions))
+	for i, r := range j.Renditions {
+		out[i] = r.Output
+	}
+	return out
+}
+
+// RenditionJob is rendition i of a set job as a job of its own (the input,
+// the output, the rendition's plain spec): what the manifest records and
+// checks for each output.
+func (j *Job) RenditionJob(i int) Job {
+	r := j.Renditions[i]
+	spec := j.Image.Rendition(r.Geometry, r.Format)
+	return Job{Kind: j.Kind, Input: j.Input, Output: r.Output, Image: &spec}
+}
+
+// setSize is one size of a set as planned for one input.
+type setSize struct {
+	g    imgfmt.Geometry
+	w, h int
+}
+
+// planSizes gives the sizes of set spec that an input with header h gets,
+// and describes those it does not: sizes that would enlarge it (unless the
+// geometry allows enlarging) and sizes that come out as another's.
+func planSizes(spec *ImageSpec, h imgfmt.Header) (keep []setSize, skipped string) {
+	dw, dh := h.DisplaySize()
+	if spec.NoRotate {
+		dw, dh = h.Width, h.Height
+	}
+	var larger, same []string
+	for _, g := range spec.Sizes {
+		_, _, w, ht := g.Plan(dw, dh)
+		ge := g
+		ge.Enlarge = true
+		if _, _, ew, eh := ge.Plan(dw, dh); !g.Enlarge && (ew != w || eh != ht) {
+			larger = append(larger, sizeName(g))
+			continue
+		}
+		if slices.ContainsFunc(keep, func(s setSize) bool { return s.w == w && s.h == ht }) {
+			same = append(same, sizeName(g))
+			continue
+		}
+		keep = append(keep, setSize{g, w, ht})
+	}
+	var why []string
+	if len(larger) > 0 {
+		why = append(why, fmt.Sprintf("%s larger than the %dx%d source (--enlarge makes them)", strings.Join(larger, ", "), dw, dh))
+	}
+	if len(keep) == 0 {
+		// Every size would enlarge: the source's own size stands in.
+		keep = append(keep, setSize{imgfmt.Geometry{}, dw, dh})
+		why = append(why, fmt.Sprintf("made at the source's own size, %dx%d, instead", dw, dh))
+	}
+	if len(same) > 0 {
+		why = append(why, fmt.Sprintf("%s the same size as another", strings.Join(same, ", ")))
+	}
+	return keep, strings.Join(why, "; ")
+}
+
+// sizeName names a size for messages: 1280w, 600h, 800x600^, 50%.
+func sizeName(g imgfmt.Geometry) string {
+	switch {
+	case g.Percent > 0:
+		return strconv.FormatFloat(g.Percent, 'f', -1, 64) + "%"
+	case g.Height == 0:
+		return strconv.Itoa(g.Width) + "w"
+	case g.Width == 0:
+		return strconv.Itoa(g.Height) + "h"
+	}
+	return fmt.Sprintf("%dx%d", g.Width, g.Height)
+}
+
+// estimateSet is the memory estimate of a set job: the input decoded for
+// its largest size, and the largest rendition with the hungriest of the
+// set's encoders (renditions are made one after another).
+func estimateSet(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, w, ht int) {
+	keep, _ := planSizes(&spec, h)
+	for _, s := range keep {
+		if s.w*s.h > w*ht {
+			w, ht = s.w, s.h
+		}
+	}
+	var enc int64
+	for _, f := range spec.Formats {
+		enc = max(enc, encoderBytes(f, w, ht))
+	}
+	return estimateImageBytes(h, fileSize, w, ht) + enc, w, ht
+}
+
+// addSet plans one input of a set spec: names every rendition (checked
+// like any output: inside the output directory, no conflicts, not over its
+// input), and makes a job of those the manifest does not have.
+func (b *planner) addSet(i int, in Input, cl class, mine bool) error {
+	p, o, outAbs, guard := b.p, &b.o, b.outAbs, b.guard
+	spec := o.Image.ForInput(cl.format)
+	est, w, h := estimateSet(spec, cl.header, in.Size)
+	keep, skipped := planSizes(&spec, cl.header)
+	job := Job{Kind: KindImage, Input: in.Path, Image: &spec, EstBytes: est}
+	var all []Rendition
+	for _, s := range keep {
+		for k, f := range spec.Formats {
+			ext := f.Ext()
+			if o.Image.Formats[k] == "" {
+				ext = imgfmt.ExtFor(f, in.Path)
+			}
+			out, err := safeJoin(outAbs, expandName(o.Name, in.Rel, ext, string(f), s.w, s.h))
+			if err != nil {
+				p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
+				return nil
+			}
+			if !guard.inside(outAbs, out) {
+				p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
+				return nil
+			}
+			if prev, ok := b.owner(out); ok {
+				if o.OnConflict != "suffix" || int(prev) == i {
+					return &ConflictError{Inputs: [2]string{b.c.Input(int(prev)).Path, in.Path}, Output: out}
+				}
+				out = uniqueName(out, func(c string) bool { _, ok := b.owner(c); return ok })
+			}
+			ost, ostErr := os.Stat(out)
+			if b.sameFile(out, ost, ostErr, in) && !o.InPlace {
+				return &OverwriteError{Output: out}
+			}
+			b.own(out, i, mine)
+			all = append(all, Rendition{Output: out, Geometry: s.g, Format: f, Width: s.w, Height: s.h})
+		}
+	}
+	if !mine {
+		return nil
+	}
+	p.Sets = append(p.Sets, SetPlan{Input: in.Path, Renditions: all, Skipped: skipped})
+	job.Renditions = all
+	if o.Manifest != nil {
+		var todo []Rendition
+		for k := range all {
+			rj := job.RenditionJob(k)
+			if !o.Manifest.UpToDateStamp(&rj, o.OutDir, in.Stamp, nil) {
+				todo = append(todo, all[k])
+			}
+		}
+		p.RenditionsUpToDate += len(all) - len(todo)
+		job.Renditions = todo
+	}
+	if len(job.Renditions) == 0 {
+		p.UpToDate++
+		return nil
+	}
+	p.Jobs = append(p.Jobs, job)
+	p.Sizes = append(p.Sizes, in.Size)
+	p.Dims = append(p.Dims, [2]int{w, h})
+	return nil
+}
+
+// runSet makes a set job's renditions from one decode. Each is written
+// atomically (temp file and rename), so a worker killed mid-set leaves
+// whole renditions and no partial one; the job's answer, which records
+// them, comes only once all are written, and a requeued job makes them
+// all again.
+func runSet(ctx context.Context, job Job) Result {
+	spec := job.Image
+	data, err := os.ReadFile(job.Input)
+	if err != nil {
+		return ioError("read", job.Input, err)
+	}
+	d, err := decodeImage(ctx, data, spec, func(h imgfmt.Header) []imgfmt.Geometry {
+		// The sizes of the whole set, not only those still to make, so
+		// that a rendition's pixels do not depend on which others a run
+		// makes with it.
+		keep, _ := planSizes(spec, h)
+		gs := make([]imgfmt.Geometry, len(keep))
+		for i, s := range keep {
+			gs[i] = s.g
+		}
+		return gs
+	})
+	if err != nil {
+		return imageError(job.Input, err)
+	}
+	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data)}
+	var img image.Image
+	for i, r := range job.Renditions {
+		rr := RenditionResult{Output: r.Output, Format: r.Format}
+		if err := ctx.Err(); err != nil {
+			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Output).Error
+		} else {
+			if i == 0 || r.Geometry != job.Renditions[i-1].Geometry {
+				img = d.resample(r.Geometry, spec.Filter)
+			}
+			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, img, job.Input, r, spec)
+		}
+		if rr.Error != nil && res.OK {
+			res.OK, res.Error = false, rr.Error
+		}
+		if i == 0 {
+			res.Width, res.Height = rr.Width, rr.Height
+		}
+		res.BytesOut += rr.Bytes
+		res.Renditions = append(res.Renditions, rr)
+	}
+	return res
+}
+
+// writeRendition encodes one rendition from the resampled pixels img
+// (shared with the set's other formats of that size) and writes it.
+func writeRendition(d *decodedImage, img image.Image, input string, r Rendition, set *ImageSpec) (w, h int, n int64, jerr *JobError) {
+	spec := set.Rendition(r.Geometry, r.Format)
+	if len(d.icc) > 0 {
+		img = ownPixels(img) // the colour conversion may work in place
+	}
+	out, meta, err := d.finish(img, &spec)
+	if err != nil {
+		return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Output, err).Error
+	}
+	n, err = WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return 0, 0, 0, FailFile(CodeIO, input, "write %s: %v", r.Output, pe.Err).Error
+		}
+		return 0, 0, 0, FailFile(CodeIO, input, "%s: encode %s: %v", r.Output, r.Format, err).Error
+	}
+	b := out.Bounds()
+	return b.Dx(), b.Dy(), n, nil
+}
+
+// ownPixels copies the pixel types a colour conversion changes in place.
+func ownPixels(img image.Image) image.Image {
+	switch m := img.(type) {
+	case *image.Gray:
+		c := *m
+		c.Pix = slices.Clone(m.Pix)
+		return &c
+	case *image.NRGBA:
+		c := *m
+		c.Pix = slices.Clone(m.Pix)
+		return &c
+	case *image.RGBA:
+		c := *m
+		c.Pix = slices.Clone(m.Pix)
+		return &c
+	case *image.Paletted:
+		c := *m
+		c.Palette = slices.Clone(m.Palette)
+		return &c
+	}
+	return img
+}

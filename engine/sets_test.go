@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/imgpar/imgpar/engine/imgfmt"
+)
+
+// setJob is the job a plan makes of spec for the file at path: every kept
+// size in every format, written under dir.
+func setJob(t *testing.T, path, dir string, spec ImageSpec) Job {
+	t.Helper()
+	data := readFile(t, path)
+	h, err := imgfmt.ProbeBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := Job{Kind: KindImage, Input: path, Image: &spec}
+	keep, _ := planSizes(&spec, h)
+	for _, s := range keep {
+		for _, f := range spec.Formats {
+			out := filepath.Join(dir, fmt.Sprintf("%s-%d.%s", filepath.Base(path), s.w, f.Ext()))
+			job.Renditions = append(job.Renditions, Rendition{Output: out, Geometry: s.g, Format: f, Width: s.w, Height: s.h})
+		}
+	}
+	return job
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A set's renditions, made from one decode at the scale of the largest,
+// stay within the fidelity bounds of TestFidelityAgainstReference against
+// the slow reference (full-size decode, imaging's float Lanczos3) at every
+// size, are of the planned sizes, and the largest is byte for byte what a
+// run asking for that size alone writes.
+//
+// With IMGPAR_CORPUS=DIR it checks every JPEG there at 320, 640 and 1280
+// (issue 15's benchmark set) against the corpus bound (min >= 35 dB).
+func TestSetRenditionsFidelity(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/photos/*.jpg")
+	files = files[:min(3, len(files))] // the sizes matter more than the photos; keep the suite short
+	widths, minPSNR := []int{800, 300, 97}, 38.0
+	if dir := os.Getenv("IMGPAR_CORPUS"); dir != "" {
+		files, _ = filepath.Glob(filepath.Join(dir, "*.jpg"))
+		widths, minPSNR = []int{320, 640, 1280}, 35
+	}
+	if len(files) == 0 {
+		t.Fatal("no photos")
+	}
+	spec, err := NewImageSpec(ImageOptions{Widths: widths, Format: "png,jpeg"})
+	if err != nil || !spec.IsSet() {
+		t.Fatalf("spec %+v, %v", spec, err)
+	}
+	dir := t.TempDir()
+	var psnrs []float64
+	for _, p := range files {
+		data := readFile(t, p)
+		job := setJob(t, p, dir, spec)
+		res := Execute(context.Background(), job, 1)
+		if !res.OK || len(res.Renditions) != len(job.Renditions) {
+			t.Fatalf("%s: %+v", p, res)
+		}
+		full, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest := job.Renditions[0]
+		for i, r := range job.Renditions {
+			rr := res.Renditions[i]
+			out := readFile(t, r.Output)
+			if rr.Output != r.Output || rr.Bytes != int64(len(out)) || rr.Width != r.Width || rr.Height != r.Height {
+				t.Errorf("%s: answer %+v for %+v (%d bytes written)", r.Output, rr, r, len(out))
+			}
+			if r.Width > largest.Width {
+				largest = r
+			}
+			if r.Format != imgfmt.PNG {
+				if c, err := jpeg.DecodeConfig(bytes.NewReader(out)); err != nil || c.Width != r.Width || c.Height != r.Height {
+					t.Errorf("%s: %+v, %v; want %dx%d", r.Output, c, err, r.Width, r.Height)
+				}
+				continue
+			}
+			img, err := png.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := img.Bounds()
+			if b.Dx() != r.Width || b.Dy() != r.Height {
+				t.Errorf("%s: %dx%d, want %dx%d", r.Output, b.Dx(), b.Dy(), r.Width, r.Height)
+				continue
+			}
+			ref := imaging.Resize(full, b.Dx(), b.Dy(), imaging.Lanczos)
+			psnr := psnr(img, ref)
+			psnrs = append(psnrs, psnr)
+			if psnr < minPSNR {
+				t.Errorf("%s: PSNR %.1f dB against the reference, want >= %.0f", r.Output, psnr, minPSNR)
+			}
+		}
+		one := spec.Rendition(largest.Geometry, imgfmt.PNG)
+		img, meta, err := TransformImage(context.Background(), data, &one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := encodeImage(&buf, img, meta, &one); err != nil {
+			t.Fatal(err)
+		}
+		if set := readFile(t, largest.Output[:len(largest.Output)-len(filepath.Ext(largest.Output))]+".png"); !bytes.Equal(set, buf.Bytes()) {
+			t.Errorf("%s: the set's largest PNG (%d bytes) differs from a run of that size alone (%d bytes)", p, len(set), buf.Len())
+		}
+	}
+	sort.Float64s(psnrs)
+	t.Logf("PSNR over %d PNG renditions: min %.1f dB, median %.1f dB", len(psnrs), psnrs[0], psnrs[len(psnrs)/2])
+	if med := psnrs[len(psnrs)/2]; med < 42 {
+		t.Errorf("median PSNR %.1f dB, want >= 42", med)
+	}
+}
+
+// The memory estimate of a set covers its largest rendition with the
+// hungriest encoder, and is at least that of each rendition alone.
+func TestEstimateSet(t *testing.T) {
+	data := readTestdata(t, "photos/boats-lake-landscape-420.jpg") // 1440x900
+	h, err := imgfmt.ProbeBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := NewImageSpec(ImageOptions{Widths: []int{200, 800, 3000}, Format: "jpeg,webp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, w, ht, err := EstimateImage(set, h, int64(len(data)))
+	if err != nil || w != 800 || ht != 500 {
+		t.Fatalf("estimate %d for %dx%d, %v; want the 800x500 rendition (3000 is skipped)", est, w, ht, err)
+	}
+	for _, width := range []int{200, 800} {
+		for _, f := range []string{"jpeg", "webp"} {
+			one, _ := NewImageSpec(ImageOptions{Width: new(width), Format: f})
+			e1, _, _, _ := EstimateImage(one, h, int64(len(data)))
+			if e1 > est {
+				t.Errorf("%dw %s alone: estimate %d, more than the set's %d", width, f, e1, est)
+			}
+		}
+	}
+}
+
+// Sizes that would enlarge the input are skipped, those that come out as
+// another's too; when all would enlarge, the input's own size stands in.
+func TestPlanSizes(t *testing.T) {
+	h := imgfmt.Header{Width: 640, Height: 400}
+	for _, tc := range []struct {
+		opts ImageOptions
+		want []int // widths kept
+		why  string
+	}{
+		{ImageOptions{Widths: []int{320, 640, 1280}}, []int{320, 640}, "1280w larger than the 640x400 source (--enlarge makes them)"},
+		{ImageOptions{Widths: []int{320, 1280}, Enlarge: true}, []int{320, 1280}, ""},
+		{ImageOptions{Widths: []int{1000, 2000}}, []int{640}, "1000w, 2000w larger than the 640x400 source (--enlarge makes them); made at the source's own size, 640x400, instead"},
+		{ImageOptions{Resize: "320x>,800x>,1000x>"}, []int{320, 640}, "1000w the same size as another"},
+		{ImageOptions{Heights: []int{100, 800}}, []int{160}, "800h larger than the 640x400 source (--enlarge makes them)"},
+	} {
+		spec, err := NewImageSpec(tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep, why := planSizes(&spec, h)
+		var got []int
+		for _, s := range keep {
+			got = append(got, s.w)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) || why != tc.why {
+			t.Errorf("%+v: kept %v, %q; want %v, %q", tc.opts, got, why, tc.want, tc.why)
+		}
+	}
+}
