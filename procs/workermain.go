@@ -26,6 +26,7 @@ func WorkerMain(ctx context.Context, exec ExecFunc) int {
 		fmt.Fprintf(os.Stderr, "imgpar worker: %v\n", err)
 		return 2
 	}
+	gcTune.enable()
 	if err := WorkerLoop(ctx, os.Stdin, out, exec); err != nil {
 		fmt.Fprintf(os.Stderr, "imgpar worker %d: %v\n", os.Getpid(), err)
 		return 2

@@ -13,7 +13,7 @@ import (
 // benchImage is an 800x450 *image.YCbCr (what the resize stage hands to
 // the encoder): the centre of a real photo from testdata/photos when
 // present, else the synthetic photoLike image.
-func benchImage(b *testing.B) image.Image {
+func benchImage(b testing.TB) image.Image {
 	b.Helper()
 	data, err := os.ReadFile(filepath.Join(repoTestdata, "photos", "boats-lake-landscape-420.jpg"))
 	if err == nil {
@@ -109,7 +109,8 @@ func BenchmarkReadMeta(b *testing.B) {
 }
 
 // BenchmarkEncodeTiny shows the fixed cost of one WebAssembly encode (a
-// module instance per call inside gen2brain's encoders).
+// module instance per call inside gen2brain/avif's encoder; a reused one
+// for WebP, see BenchmarkWebPInstance).
 func BenchmarkEncodeTiny(b *testing.B) {
 	if err := InitCodecs(); err != nil {
 		b.Fatal(err)

@@ -23,20 +23,24 @@
 // the full table of variants and refusals.
 //
 // WebP is decoded by golang.org/x/image/webp with libwebp's colour
-// conversion (webpdec.go) and encoded by github.com/gen2brain/webp; AVIF is
-// decoded and encoded by github.com/gen2brain/avif, HEIC decoded by
-// github.com/gen2brain/heic. These run libwebp, libavif and libheif as
-// WebAssembly
-// under wazero when built with -tags nodynamic (as imgpar's release binaries
-// are; without the tag they first try a system libwebp.so/libavif.so).
-// Compiling the modules costs CPU time once per process (about 0.5 s for
-// WebP and 1-2 s for AVIF; the HEIC decoder, libheif with libde265, took
-// 7 s on a busy 2-core machine), so a worker calls InitCodec for its output
-// format at start-up, and only when that format is WebP or AVIF; decoders
-// are compiled on the first file that needs them. The modules
-// are wired to the os.Stdout and os.Stderr values in force when they are
-// initialised, so a worker that points os.Stdout elsewhere should do so
-// before the first WebP or AVIF encode.
+// conversion (webpdec.go) and encoded by libwebp compiled to WebAssembly
+// (the module github.com/gen2brain/webp ships, run by webpenc.go, always:
+// no system library is looked for); AVIF is decoded and encoded by
+// github.com/gen2brain/avif, HEIC decoded by github.com/gen2brain/heic,
+// libavif and libheif as WebAssembly under wazero when built with -tags
+// nodynamic (as imgpar's release binaries are; without the tag they first
+// try a system libavif.so). Compiling the modules costs CPU time once per
+// process (about 0.5 s for WebP and 1-2 s for AVIF; the HEIC decoder,
+// libheif with libde265, took 7 s on a busy 2-core machine), so a worker
+// compiles its output format's encoder on its first file, and only when
+// that format is WebP or AVIF; decoders are compiled on the first file
+// that needs them. The WebP encoder's machine code is kept in a cache
+// directory (wasmcache.go: os.UserCacheDir()/imgpar/wasm, or
+// $IMGPAR_WASM_CACHE; "off" for none), so later processes load it in
+// about 50 ms instead, and its module instances are reused across files.
+// The modules are wired to the os.Stdout and os.Stderr values in force
+// when they are initialised, so a worker that points os.Stdout elsewhere
+// should do so before the first WebP or AVIF encode.
 //
 // No function in this package panics on hostile input: malformed files are
 // reported as errors that name the format and the problem on one line.

@@ -65,8 +65,10 @@ var heicModule = sync.OnceValues(func() (*heicRuntime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("heic: the libheif module: %w", err)
 	}
-	r := &heicRuntime{rt: wazero.NewRuntime(ctx)}
-	if r.cm, err = r.rt.CompileModule(ctx, wasm); err != nil {
+	// Through the WebP encoder's compilation cache: compiling libheif
+	// costs each worker seconds.
+	r := &heicRuntime{}
+	if r.rt, r.cm, err = compileWasm(ctx, wasm, wasmCacheDir()); err != nil {
 		return nil, fmt.Errorf("heic: compiling libheif: %w", err)
 	}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {

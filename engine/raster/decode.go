@@ -148,9 +148,10 @@ func jpegFrame(data []byte) (frameHeader, error) {
 // JPEGDecodeMemory estimates, from the frame header alone, how many bytes
 // DecodeJPEGScaled(data, denom) allocates: the decoder's pixel planes (at the
 // reduced size), the whole-image coefficient buffers of a progressive JPEG (2
-// bytes per coefficient in the jpegn fork at any scale: 90 MB for a 5120x2880
-// 4:4:4 progressive photo; 4 in image/jpeg) and the copy of the input the
-// decoder keeps. A scheduler can budget memory with it before decoding
+// bytes per coefficient in the jpegn fork, which keeps at 1/denom only the
+// (8/denom)^2 of each block its IDCT reads and a bit for each other: 90 MB for
+// a 5120x2880 4:4:4 progressive photo at full size, 28 MB at 1/2; 4 bytes per
+// coefficient in image/jpeg) and the copy of the input the decoder keeps. A scheduler can budget memory with it before decoding
 // anything. The caller has read the frame header (a planner probing many
 // files, with imgfmt.Probe): sof is the SOFn marker
 // (0xC0 baseline, 0xC2 progressive, ...), sampling holds each component's
@@ -191,7 +192,12 @@ func (fh frameHeader) decodeMemory(fileSize int64, denom int) int64 {
 	total := overhead + blocks*64/(d*d) // pixel planes
 	if progressive {
 		if fh.jpegnCan() {
-			total += blocks * 64 * 2 // coefficients: int16 in imgpar's jpegn fork
+			// coefficients: int16 in imgpar's jpegn fork, and at 1/d only
+			// the (8/d)^2 the scaled IDCT reads, plus a word of bits a block
+			total += blocks * 64 / (d * d) * 2
+			if d > 1 {
+				total += blocks * 8
+			}
 		} else {
 			total += blocks * 64 * 4 // coefficients: int32 in image/jpeg
 		}

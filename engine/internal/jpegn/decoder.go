@@ -20,6 +20,14 @@ type component struct {
 	dcPred             int     // DC prediction value for differential coding.
 	pixels             []byte  // Decoded pixel data for this component (used in baseline).
 	coeffs             []int16 // Stores DCT coefficients for progressive mode (natural order); int16 as libjpeg's JCOEF (imgpar fork: halves progressive memory).
+	// coefN is how many coefficients of each block coeffs keeps: 64, or
+	// at 1/2, 1/4, 1/8 scale only the 16, 4 or 1 the scaled IDCT reads
+	// (imgpar fork), laid out by decoder.keep; nz then has one word per
+	// block with a bit per natural position set once the coefficient the
+	// stream put there is non-zero, for the positions not kept: all a
+	// refinement scan needs to know of them.
+	coefN int
+	nz    []uint64
 }
 
 // decoder holds the state of the JPEG decoding process.
@@ -56,6 +64,9 @@ type decoder struct {
 	adobeTransformValid bool                      // True if APP14 Adobe marker was found.
 	adobeTransform      uint8                     // Adobe color transform: 0=Unknown(RGB/CMYK), 1=YCbCr, 2=YCCK.
 	scaleDenom          int                       // IDCT scaling denominator: 1 (no scaling), 2 (1/2), 4 (1/4), 8 (1/8).
+	keep                *[64]int8                 // Progressive: where a block's natural position is kept in coeffs, -1 if not (imgpar fork).
+	fullCoeffs          bool                      // Tests: keep all 64 coefficients of every block at any scale.
+	nzDummy             uint64                    // The nz word of blocks that keep all 64 coefficients.
 
 }
 
@@ -921,7 +932,11 @@ func (d *decoder) decodeSOF(configOnly bool) error {
 		if !configOnly {
 			if d.isProgressive {
 				// Progressive: Allocate coefficient buffer based on actual component dimensions
-				coeffSize := c.nBlocksX * c.nBlocksY * 64
+				// A scaled decode keeps only the coefficients its IDCT
+				// reads, and a bit for each other one (imgpar fork): a
+				// quarter of the memory at 1/2.
+				d.keep, c.coefN = keepTable(d.scaleDenom, d.fullCoeffs)
+				coeffSize := c.nBlocksX * c.nBlocksY * c.coefN
 
 				if coeffSize <= 0 && (d.width > 0 && d.height > 0) {
 					return ErrOutOfMemory
@@ -930,6 +945,9 @@ func (d *decoder) decodeSOF(configOnly bool) error {
 				if coeffSize > 0 {
 					// initialize to zero, required for progressive decoding.
 					c.coeffs = make([]int16, coeffSize)
+					if c.coefN < 64 {
+						c.nz = make([]uint64, c.nBlocksX*c.nBlocksY)
+					}
 				}
 
 				// c.pixels will be allocated in postProcessProgressive.

@@ -291,10 +291,11 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 	dcBlocks:
 		for by := 0; by < c.blocksPerCol; by++ {
 			for bx := 0; bx < c.blocksPerLine; bx++ {
-				coeffOffset := (by*c.nBlocksX + bx) * 64
+				// DC is kept at the start of every block's store.
+				coeffOffset := (by*c.nBlocksX + bx) * c.coefN
 
 				// Bounds check
-				if coeffOffset+64 > len(c.coeffs) {
+				if c.coefN == 0 || coeffOffset+c.coefN > len(c.coeffs) {
 					break dcBlocks
 				}
 
@@ -357,9 +358,9 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 						}
 
 						blockIndex := by*c.nBlocksX + bx
-						coeffOffset := blockIndex * 64
+						coeffOffset := blockIndex * c.coefN
 
-						if coeffOffset+64 > len(c.coeffs) {
+						if c.coefN == 0 || coeffOffset+c.coefN > len(c.coeffs) {
 							continue
 						}
 
@@ -523,10 +524,11 @@ func (d *decoder) decodeScanProgressiveAC(nCompScan int, scanComp [4]int, ss, se
 acBlocks:
 	for by := 0; by < c.blocksPerCol; by++ {
 		for bx := 0; bx < c.blocksPerLine; bx++ {
-			coeffOffset := (by*c.nBlocksX + bx) * 64
+			// The block's raster index; blockStore finds its coefficients.
+			coeffOffset := by*c.nBlocksX + bx
 
 			// Bounds check for coefficient buffer
-			if coeffOffset+64 > len(c.coeffs) {
+			if c.coefN == 0 || (coeffOffset+1)*c.coefN > len(c.coeffs) {
 				break acBlocks
 			}
 
@@ -592,13 +594,12 @@ func pastEnd(k int) int {
 
 // decodeBlockACFirst handles the first pass (Ah=0) AC coefficient decoding.
 func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockIndex, remainingBlocks int) {
-	// Check bounds before accessing coeffs
-	if offset+64 > len(c.coeffs) {
+	coefs, ok := d.blockStore(c, offset)
+	if !ok {
 		return
 	}
 
 	acHuff := d.acHuff[c.acTabSel]
-	coefs := c.coeffs[offset : offset+64 : offset+64]
 
 	for k := ss; k <= se; {
 		// Fastest path, as in decodeBlock: a code and its magnitude in one
@@ -612,10 +613,10 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 					d.bufBits -= int(e & 0xFF)
 					k += int(e>>8) & 0xFF
 					if k > se {
-						coefs[zz[pastEnd(k)]] = int16((e >> 16) << al)
+						coefs.set(zz[pastEnd(k)], int16((e>>16)<<al))
 						return
 					}
-					coefs[zz[k]] = int16((e >> 16) << al)
+					coefs.set(zz[k], int16((e>>16)<<al))
 					k++
 
 					continue
@@ -679,11 +680,10 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 		}
 
 		if k > se {
-			coefs[zz[pastEnd(k)]] = int16(val << al)
+			coefs.set(zz[pastEnd(k)], int16(val<<al))
 			return
 		}
-		nat := zz[k]
-		coefs[nat] = int16(val << al)
+		coefs.set(zz[k], int16(val<<al))
 
 		k++
 	}
@@ -691,14 +691,13 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 
 // decodeBlockACRefine handles the refinement pass (Ah>0) AC coefficient decoding.
 func (d *decoder) decodeBlockACRefine(c *component, offset, ss, se, al, blockIndex, remainingBlocks int) {
-	// Check bounds before accessing coeffs
-	if offset+64 > len(c.coeffs) {
+	coefs, ok := d.blockStore(c, offset)
+	if !ok {
 		return
 	}
 
 	acHuff := d.acHuff[c.acTabSel]
 	delta := int32(1 << al)
-	coefs := c.coeffs[offset : offset+64 : offset+64]
 
 	if err := d.refineBlock(coefs, acHuff, int32(ss), int32(se), delta, blockIndex, remainingBlocks, false); err != nil {
 		// Error handling (e.g., if refineBlock returned an error, though currently it only returns nil)
@@ -707,7 +706,7 @@ func (d *decoder) decodeBlockACRefine(c *component, offset, ss, se, al, blockInd
 }
 
 // refineBlock implements progressive AC refinement working directly on coefficient slice.
-func (d *decoder) refineBlock(coefs []int16, t *huffTable, zigStart, zigEnd, delta int32, blockIndex, remainingBlocks int, trace bool) error {
+func (d *decoder) refineBlock(coefs blockStore, t *huffTable, zigStart, zigEnd, delta int32, blockIndex, remainingBlocks int, trace bool) error {
 	zig := zigStart
 
 	// This block is not in an EOB run, so decode its coefficient data.
@@ -782,7 +781,7 @@ loop:
 		nz := val0
 		for zig <= zigEnd {
 			u := zz[zig]
-			if coefs[u] == 0 {
+			if !coefs.nonZero(u) {
 				if nz == 0 {
 					// Found target zero position - place coefficient here
 					break
@@ -793,13 +792,8 @@ loop:
 				// image/jpeg, a correction bit for a bit already set (only a
 				// damaged stream sends one) is read and ignored.
 				// getBit() returns 0 gracefully if markerHit or EOF
-				bit := d.getBit()
-				if bit != 0 && coefs[u]&int16(delta) == 0 {
-					if coefs[u] >= 0 {
-						coefs[u] += int16(delta)
-					} else {
-						coefs[u] -= int16(delta)
-					}
+				if d.getBit() != 0 {
+					coefs.refine(u, int16(delta))
 					refinements++
 				}
 			}
@@ -808,14 +802,14 @@ loop:
 
 		if zig > zigEnd {
 			if z != 0 {
-				coefs[zz[pastEnd(int(zig))]] = int16(z)
+				coefs.set(zz[pastEnd(int(zig))], int16(z))
 			}
 			break loop
 		}
 
 		// Set new coefficient if we have one
 		if z != 0 {
-			coefs[zz[zig]] = int16(z)
+			coefs.set(zz[zig], int16(z))
 		}
 
 		zig++
@@ -825,15 +819,10 @@ loop:
 	// This refinement must happen before the EOB run takes effect for the subsequent blocks.
 	for zig <= zigEnd {
 		u := zz[zig]
-		if coefs[u] != 0 {
+		if coefs.nonZero(u) {
 			// getBit() returns 0 gracefully if markerHit or EOF
-			bit := d.getBit()
-			if bit != 0 && coefs[u]&int16(delta) == 0 {
-				if coefs[u] >= 0 {
-					coefs[u] += int16(delta)
-				} else {
-					coefs[u] -= int16(delta)
-				}
+			if d.getBit() != 0 {
+				coefs.refine(u, int16(delta))
 				refinements++
 			}
 		}
@@ -845,25 +834,19 @@ loop:
 
 // refineBlockEOB refines existing non-zero coefficients in a block during EOB run processing
 func (d *decoder) refineBlockEOB(c *component, offset, ss, se, al int) {
-	if offset+64 > len(c.coeffs) {
+	coefs, ok := d.blockStore(c, offset)
+	if !ok {
 		return
 	}
-
-	coefs := c.coeffs[offset : offset+64 : offset+64]
-	delta := int32(1 << al)
+	delta := int16(1 << al)
 
 	// Refine existing non-zero coefficients in the spectral range
 	// getBit() returns 0 gracefully if markerHit or EOF
 	for k := ss; k <= se; k++ {
 		nat := zz[k]
-		if coefs[nat] != 0 {
-			bit := d.getBit()
-			if bit != 0 && coefs[nat]&int16(delta) == 0 {
-				if coefs[nat] >= 0 {
-					coefs[nat] += int16(delta)
-				} else {
-					coefs[nat] -= int16(delta)
-				}
+		if coefs.nonZero(nat) {
+			if d.getBit() != 0 {
+				coefs.refine(nat, delta)
 			}
 		}
 	}
@@ -915,18 +898,29 @@ func (d *decoder) postProcessProgressive() error {
 
 				// Use simple linear coefficient indexing
 				blockIndex := by*c.nBlocksX + bx
-				coeffOffset := blockIndex * 64
+				coeffOffset := blockIndex * c.coefN
 
 				// Bounds check for coefficient buffer
-				if coeffOffset+64 > len(c.coeffs) {
+				if coeffOffset+c.coefN > len(c.coeffs) {
 					continue
 				}
 
 				// Clear work block and dequantize
 				// Branchless dequant; writing all 64 also zero-fills, no clear needed.
-				coefs := c.coeffs[coeffOffset : coeffOffset+64]
-				for k := 0; k < 64; k++ {
-					d.block[k] = int32(coefs[k]) * int32(qt[k])
+				coefs := c.coeffs[coeffOffset : coeffOffset+c.coefN]
+				if c.coefN == 64 {
+					for k := 0; k < 64; k++ {
+						d.block[k] = int32(coefs[k]) * int32(qt[k])
+					}
+				} else {
+					// Only the kept top-left n x n; the scaled IDCT
+					// reads nothing else.
+					n := scaleN[d.scaleDenom]
+					for r := 0; r < n; r++ {
+						for k := r * 8; k < r*8+n; k++ {
+							d.block[k] = int32(coefs[d.keep[k]]) * int32(qt[k])
+						}
+					}
 				}
 
 				// Apply IDCT to pixel buffer
@@ -946,7 +940,7 @@ func (d *decoder) postProcessProgressive() error {
 		}
 
 		// Free coefficients to save memory
-		c.coeffs = nil
+		c.coeffs, c.nz = nil, nil
 	}
 
 	return nil
