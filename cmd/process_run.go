@@ -1,10 +1,12 @@
 package cmd
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,6 +64,14 @@ func checkProcessFlags(c *cobra.Command, o *processOptions) (processSettings, er
 func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error) {
 	stderr, stdout := c.ErrOrStderr(), c.OutOrStdout()
 	start := time.Now()
+	// The primary's heap is mostly long-lived (the inputs, the plan, the
+	// manifest: ~600 bytes per input) with little garbage, so collecting at
+	// 50% growth instead of Go's 100% cuts its peak by about a fifth on a
+	// large library (docs/scaling.md) for little CPU. GOGC set by the user
+	// wins; the workers are not affected.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	set, err := checkProcessFlags(c, o)
 	if err != nil {
 		return 0, err
@@ -113,7 +123,10 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		}
 		return max(dryRun(stdout, plan), emptyCode(empty, o.failOnEmpty)), nil
 	}
-	if !empty {
+	// A re-run with nothing to do does not probe the output directory
+	// with a temp file: it leaves the directory as it found it, mtime and
+	// all.
+	if !empty && (len(plan.Jobs) > 0 || !isDir(o.out)) {
 		if err := checkOutDir(o.out); err != nil {
 			return 0, usageError{err}
 		}
@@ -176,7 +189,9 @@ func renderReport(stdout, stderr io.Writer, o *processOptions, report *batch.Rep
 }
 
 // dryRun prints what a run would write and returns the exit code.
-func dryRun(w io.Writer, plan *engine.Plan) int {
+func dryRun(out io.Writer, plan *engine.Plan) int {
+	w := bufio.NewWriter(out) // a line per input: one write per 4 KiB, not per line
+	defer w.Flush()
 	for i, j := range plan.Jobs {
 		if j.IsPart() {
 			continue
@@ -221,6 +236,11 @@ func resolveShard(flag string) (engine.Shard, error) {
 		return engine.ParseShard(flag)
 	}
 	return engine.ShardFromEnv(os.Getenv)
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // checkOutDir makes the output directory and proves it writable.

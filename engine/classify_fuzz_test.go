@@ -91,7 +91,7 @@ func FuzzClassify(f *testing.F) {
 		}
 
 		// The planner over the same file: one job, one failure or one skip.
-		c := &Collected{Inputs: []Input{{Path: path, Rel: name, Size: int64(len(data))}}}
+		c := collectedOf(t, Input{Path: path, Rel: name})
 		p, err := BuildPlan(c, PlanOptions{OutDir: filepath.Join(dir, "out"), Image: mustSpec(t, ImageOptions{Width: new(64), MaxPixels: new(int64(maxPixels))}),
 			Numbers: NumbersSpec{Op: "double"}})
 		if err != nil {

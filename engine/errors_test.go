@@ -30,7 +30,7 @@ func TestPlanErrorsAreTyped(t *testing.T) {
 	}
 	checkUsage(t, err)
 
-	one := &Collected{Inputs: []Input{{Path: filepath.Join(in, "a.jpg"), Rel: "a.jpg", Size: int64(len(photo))}}}
+	one := collectedOf(t, Input{Path: filepath.Join(in, "a.jpg"), Rel: "a.jpg"})
 	_, err = BuildPlan(one, PlanOptions{OutDir: in, Image: jpeg})
 	var ow *OverwriteError
 	if !errors.As(err, &ow) {

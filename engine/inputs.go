@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -18,6 +19,10 @@ type Input struct {
 	Path string // as opened
 	Rel  string // path relative to the PATH it was found under, slash-separated
 	Size int64
+	// Stamp is the stat the walk took (the symlink's target for a
+	// symlink): a re-run decides from it, without opening the file,
+	// whether the input changed since the manifest recorded it.
+	Stamp Stamp
 }
 
 // Failure is an input that could not be processed, with a one-line reason
@@ -36,12 +41,77 @@ type Skip struct {
 // ErrUsage marks errors in what the user asked for (exit code 2).
 var ErrUsage = errors.New("usage")
 
-// Collected is what CollectInputs found.
+// Collected is what CollectInputs found. The inputs are kept compact (a
+// library of a million files is a million of them): a base name, the
+// directory it was found in (shared by every file of that directory) and
+// its stamp; Input(i) spells one out.
 type Collected struct {
-	Inputs      []Input
 	Failures    []Failure // unreadable entries, missing paths named on stdin
 	Skipped     []Skip    // files left alone on purpose (see walkSkip)
 	SkippedDirs []Skip    // directories not walked: the output, earlier outputs
+
+	dirs  []inputDir
+	files []inputFile
+}
+
+// inputDir is a directory a walk took files from.
+type inputDir struct {
+	path string // as opened (the PATH argument joined with rel)
+	abs  string
+	rel  string // relative to the PATH argument, slash-separated
+}
+
+// inputFile is one input: name in dirs[dir], or for a file named on the
+// command line (dir namedArg) or stdin (dir namedStdin) the path as named.
+type inputFile struct {
+	name string
+	dir  int32
+	st   Stamp
+}
+
+const (
+	namedArg   = -1
+	namedStdin = -2
+)
+
+// Len is the number of inputs.
+func (c *Collected) Len() int { return len(c.files) }
+
+// Input spells out the i-th input.
+func (c *Collected) Input(i int) Input {
+	f := &c.files[i]
+	in := Input{Size: f.st.Size, Stamp: f.st}
+	switch f.dir {
+	case namedArg:
+		in.Path, in.Rel = f.name, filepath.ToSlash(filepath.Base(f.name))
+	case namedStdin:
+		in.Path, in.Rel = f.name, filepath.ToSlash(stdinRel(f.name))
+	default:
+		d := &c.dirs[f.dir]
+		in.Path, in.Rel = filepath.Join(d.path, f.name), path.Join(d.rel, f.name)
+	}
+	return in
+}
+
+// Inputs spells out every input (for tests and small runs).
+func (c *Collected) Inputs() []Input {
+	out := make([]Input, c.Len())
+	for i := range out {
+		out[i] = c.Input(i)
+	}
+	return out
+}
+
+// abs is the absolute path of the i-th input, the key of seen.
+func (c *Collected) abs(i int) string {
+	f := &c.files[i]
+	if f.dir >= 0 {
+		return filepath.Join(c.dirs[f.dir].abs, f.name)
+	}
+	if a, err := filepath.Abs(f.name); err == nil {
+		return a
+	}
+	return f.name
 }
 
 // CollectOptions say what CollectInputs takes.
@@ -70,7 +140,7 @@ type CollectOptions struct {
 // imgpar's own files (.imgpar-*).
 func CollectInputs(paths []string, stdin io.Reader, o CollectOptions) (*Collected, error) {
 	c := &Collected{}
-	w := &walker{c: c, o: o, seen: map[string]bool{}}
+	w := &walker{c: c, o: o, seen: map[uint64]int32{}, seed: maphash.MakeSeed()}
 	if o.OutDir != "" {
 		w.outAbs, _ = filepath.Abs(o.OutDir)
 		if st, err := os.Stat(o.OutDir); err == nil && st.IsDir() {
@@ -90,18 +160,23 @@ func CollectInputs(paths []string, stdin io.Reader, o CollectOptions) (*Collecte
 		if _, err := os.Lstat(p); err != nil {
 			return nil, fmt.Errorf("%w: %s: no such file or directory", ErrUsage, p)
 		}
-		w.named(p, filepath.Base(p))
+		w.named(p, false)
 	}
 	return c, nil
 }
 
 // walker collects the inputs of one run.
 type walker struct {
-	c       *Collected
-	o       CollectOptions
-	seen    map[string]bool // absolute paths taken, so that no input is taken twice
-	outAbs  string
-	outInfo os.FileInfo // the output directory, if it exists
+	c *Collected
+	o CollectOptions
+	// seen: the inputs taken, by a hash of their absolute paths, so that no
+	// input is taken twice; a hash shared by two paths (checked against the
+	// path) sends the second one to seenSlow.
+	seen     map[uint64]int32
+	seenSlow map[string]bool
+	seed     maphash.Seed
+	outAbs   string
+	outInfo  os.FileInfo // the output directory, if it exists
 }
 
 // readList takes the paths listed on stdin.
@@ -121,7 +196,7 @@ func (w *walker) readList(r io.Reader) error {
 			}
 		}
 		if item != "" {
-			w.named(item, stdinRel(item))
+			w.named(item, true)
 		}
 		if err != nil {
 			return nil
@@ -132,7 +207,7 @@ func (w *walker) readList(r io.Reader) error {
 // named takes a path the user named: a file by its kind, a directory walked
 // (even when it is an earlier output or the output directory itself: the
 // user named it).
-func (w *walker) named(p, rel string) {
+func (w *walker) named(p string, stdin bool) {
 	st, err := os.Stat(p) // follows a symlink named explicitly
 	if err != nil {
 		w.fail(p, err)
@@ -145,7 +220,7 @@ func (w *walker) named(p, rel string) {
 		case !st.Mode().IsRegular():
 			w.skip(p, ReasonNotRegular)
 		default:
-			w.take(p, "", rel, st.Size())
+			w.take(p, stdin, StampOf(st))
 		}
 		return
 	}
@@ -172,9 +247,10 @@ func (w *walker) walk(dir, abs, rel string) {
 			}
 		}
 	}
+	di := int32(-1) // this directory in c.dirs, once it has an input
 	for _, e := range ents {
 		name := e.Name()
-		p, pabs, prel := filepath.Join(dir, name), filepath.Join(abs, name), path.Join(rel, name)
+		p, pabs := filepath.Join(dir, name), filepath.Join(abs, name)
 		typ := e.Type()
 		var info fs.FileInfo // of the symlink's target
 		if typ&fs.ModeSymlink != 0 {
@@ -194,7 +270,7 @@ func (w *walker) walk(dir, abs, rel string) {
 				w.c.SkippedDirs = append(w.c.SkippedDirs, Skip{Path: p, Reason: ReasonOutputDir})
 				continue
 			}
-			w.walk(p, pabs, prel)
+			w.walk(p, pabs, path.Join(rel, name))
 			continue
 		}
 		if !typ.IsRegular() {
@@ -216,7 +292,14 @@ func (w *walker) walk(dir, abs, rel string) {
 				continue
 			}
 		}
-		w.take(p, pabs, prel, info.Size())
+		if w.taken(pabs) {
+			continue
+		}
+		if di < 0 {
+			di = int32(len(w.c.dirs))
+			w.c.dirs = append(w.c.dirs, inputDir{path: dir, abs: abs, rel: filepath.ToSlash(rel)})
+		}
+		w.c.files = append(w.c.files, inputFile{name: name, dir: di, st: StampOf(info)})
 	}
 }
 
@@ -237,19 +320,44 @@ func (w *walker) isOutDir(p, abs string) bool {
 	return err == nil && os.SameFile(st, w.outInfo)
 }
 
-func (w *walker) take(p, abs, rel string, size int64) {
-	if abs == "" {
-		if a, err := filepath.Abs(p); err == nil {
-			abs = a
-		} else {
-			abs = p
-		}
+// take takes the file p that the user named (on the command line, or on
+// stdin when stdin is set).
+func (w *walker) take(p string, stdin bool, st Stamp) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
 	}
-	if w.seen[abs] {
+	if w.taken(abs) {
 		return
 	}
-	w.seen[abs] = true
-	w.c.Inputs = append(w.c.Inputs, Input{Path: p, Rel: filepath.ToSlash(rel), Size: size})
+	dir := int32(namedArg)
+	if stdin {
+		dir = namedStdin
+	}
+	w.c.files = append(w.c.files, inputFile{name: p, dir: dir, st: st})
+}
+
+// taken reports whether the input at abs was taken already, and if not
+// notes it as the next input.
+func (w *walker) taken(abs string) bool {
+	h := maphash.String(w.seed, abs)
+	next := int32(len(w.c.files))
+	i, ok := w.seen[h]
+	if !ok {
+		w.seen[h] = next
+		return false
+	}
+	if w.c.abs(int(i)) == abs {
+		return true
+	}
+	if w.seenSlow == nil {
+		w.seenSlow = map[string]bool{}
+	}
+	if w.seenSlow[abs] {
+		return true
+	}
+	w.seenSlow[abs] = true
+	return false
 }
 
 func (w *walker) skip(p, why string) { w.c.Skipped = append(w.c.Skipped, Skip{Path: p, Reason: why}) }

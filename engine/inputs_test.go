@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -85,7 +86,7 @@ func photoFolder(t *testing.T) string {
 
 func rels(c *Collected) []string {
 	var r []string
-	for _, in := range c.Inputs {
+	for _, in := range c.Inputs() {
 		r = append(r, in.Rel)
 	}
 	return r
@@ -207,8 +208,8 @@ func TestCollectStdinLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Inputs) != 2 || c.Inputs[1].Path != odd || len(c.Failures) != 0 {
-		t.Errorf("NUL-separated list: inputs %+v failures %v", c.Inputs, c.Failures)
+	if c.Len() != 2 || c.Input(1).Path != odd || len(c.Failures) != 0 {
+		t.Errorf("NUL-separated list: inputs %+v failures %v", c.Inputs(), c.Failures)
 	}
 	// The same list read as lines is refused with a hint, not taken as one
 	// path.
@@ -221,7 +222,49 @@ func TestCollectStdinLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Inputs) != 2 {
-		t.Errorf("line list: inputs %+v", c.Inputs)
+	if c.Len() != 2 {
+		t.Errorf("line list: inputs %+v", c.Inputs())
+	}
+}
+
+// collectedOf builds what CollectInputs would have found for ins (each the
+// only file of its directory; Rel's base name is Path's): Size and Stamp
+// are stat'ed.
+func collectedOf(t testing.TB, ins ...Input) *Collected {
+	t.Helper()
+	c := &Collected{}
+	for _, in := range ins {
+		st, err := StatStamp(in.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if path.Base(in.Rel) != filepath.Base(in.Path) {
+			t.Fatalf("collectedOf: %s and %s differ in base name", in.Path, in.Rel)
+		}
+		abs, _ := filepath.Abs(filepath.Dir(in.Path))
+		c.dirs = append(c.dirs, inputDir{path: filepath.Dir(in.Path), abs: abs, rel: path.Dir(in.Rel)})
+		c.files = append(c.files, inputFile{name: filepath.Base(in.Path), dir: int32(len(c.dirs) - 1), st: st})
+	}
+	return c
+}
+
+// A file reached twice (a folder named twice, a file and its folder, a
+// subfolder and its parent) is one input, taken where it was met first;
+// inputs spell out with the path as opened, the relative path and the stat.
+func TestCollectTakesEachFileOnce(t *testing.T) {
+	dir := photoFolder(t)
+	one := filepath.Join(dir, "2024-06-01", "IMG_0001.jpg")
+	sub := filepath.Join(dir, "2024-07-15")
+	c, err := CollectInputs([]string{one, sub, dir, dir}, nil, CollectOptions{OutDir: filepath.Join(dir, "out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"IMG_0001.jpg", "IMG_0002.jpg"}; !slices.Equal(rels(c), want) {
+		t.Errorf("inputs %q, want %q", rels(c), want)
+	}
+	in := c.Input(1)
+	st, err := os.Stat(in.Path)
+	if err != nil || in.Path != filepath.Join(sub, "IMG_0002.jpg") || in.Size != st.Size() || in.Stamp != StampOf(st) {
+		t.Errorf("input %+v: path, size or stamp differ from the file's (%v)", in, err)
 	}
 }

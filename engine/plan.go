@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"hash/maphash"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -85,6 +87,12 @@ type class struct {
 // outputs and checks that no two inputs write the same output. The error is
 // a usage error (exit 2): conflicting outputs, or an output that would
 // overwrite its input.
+//
+// An input the manifest knows, unchanged by its stamp, is planned from
+// what the manifest recorded, without opening it: a re-run over a library
+// costs a stat per input and one per output. Inputs are classified a
+// window at a time, so that what is kept per input is its job, not its
+// classification.
 func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	if o.Name == "" && o.Image.IsSet() {
 		o.Name = DefaultSetName
@@ -112,115 +120,268 @@ func BuildPlan(c *Collected, o PlanOptions) (*Plan, error) {
 	}
 	p.Found = len(c.Failures)
 
-	classes := make([]class, len(c.Inputs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range c.Inputs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int) {
-			defer func() { <-sem; wg.Done() }()
-			classes[i] = classify(c.Inputs[i].Path, o.Image.MaxPixels)
-		}(i)
-	}
-	wg.Wait()
-
 	outAbs, err := filepath.Abs(o.OutDir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: output directory %s: %v", ErrUsage, o.OutDir, err)
 	}
-	guard := newRootGuard(outAbs)
-	owners := map[string]string{}
-	for i, in := range c.Inputs {
-		cl := classes[i]
-		mine := o.Shard.Has(in.Rel)
-		switch {
-		case cl.err != "":
-			p.Found++
-			if mine {
-				p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
+	b := &planner{p: p, c: c, o: o, outAbs: outAbs, guard: newRootGuard(outAbs),
+		owners: map[string]int32{}, specs: map[imgfmt.Format]*ImageSpec{}, hashes: map[imgfmt.Format]string{}, seed: maphash.MakeSeed()}
+	b.cwd, _ = os.Getwd()
+	// The fast path names outputs from what the manifest recorded; a name
+	// made of the output's size ({width}) waits for the header.
+	// Sets (renditions planned from the header) are classified always.
+	fast := o.Manifest != nil && !o.Image.IsSet() && !strings.Contains(o.Name, "{width}") && !strings.Contains(o.Name, "{height}")
+	const window = 256
+	ins := make([]Input, window)
+	classes := make([]class, window)
+	known := make([]*ManifestEntry, window)
+	for start := 0; start < c.Len(); start += window {
+		n := min(window, c.Len()-start)
+		var todo []int
+		for k := range n {
+			ins[k], known[k], classes[k] = c.Input(start+k), nil, class{}
+			if fast && !isNumbersName(ins[k].Path) {
+				if e, ok := o.Manifest.Known(ins[k].Path, ins[k].Stamp); ok && e.Format != "" && e.Spec == b.specHash(e.Format) {
+					known[k] = &e
+					continue
+				}
 			}
-			continue
-		case cl.kind == "":
-			if mine {
-				p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: ReasonUnsupported})
-			}
-			continue
+			todo = append(todo, k)
 		}
-		p.Found++
-		if cl.kind == KindImage && o.Image.IsSet() {
-			if err := p.addSet(&o, in, cl, mine, outAbs, guard, owners); err != nil {
+		classifyAll(ins, classes, todo, o.Image.MaxPixels)
+		for k := range n {
+			if err := b.add(start+k, ins[k], classes[k], known[k]); err != nil {
 				return nil, err
 			}
-			continue
 		}
-		job := Job{Kind: cl.kind, Input: in.Path}
-		var ext string
-		var w, h int
-		switch cl.kind {
-		case KindImage:
-			spec := o.Image.ForInput(cl.format)
-			est, ow, oh, err := EstimateImage(spec, cl.header, in.Size)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
-			}
-			w, h = ow, oh
-			job.Image = &spec
-			job.EstBytes = est
-			ext = spec.Format.Ext()
-			if o.Image.Format == "" {
-				ext = imgfmt.ExtFor(spec.Format, in.Path)
-			}
-		case KindNumbers:
-			spec := o.Numbers
-			job.Numbers = &spec
-			ext = numbersOutExt(in.Path)
-			job.EstBytes = 64 << 20
-		}
-		var format string
-		if job.Image != nil {
-			format = string(job.Image.Format)
-		}
-		rel := expandName(o.Name, in.Rel, ext, format, w, h)
-		out, err := safeJoin(outAbs, rel)
-		if err != nil {
-			p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
-			continue
-		}
-		if !guard.inside(outAbs, out) {
-			p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
-			continue
-		}
-		if prev, ok := owners[out]; ok {
-			if o.OnConflict != "suffix" {
-				return nil, &ConflictError{Inputs: [2]string{prev, in.Path}, Output: out}
-			}
-			out = uniqueName(out, owners)
-		}
-		if sameFile(out, in.Path) && !o.InPlace {
-			return nil, &OverwriteError{Output: out}
-		}
-		owners[out] = in.Path
-		if !mine {
-			continue // another shard's input: named above only so that all shards agree
-		}
-		job.Output = out
-		if o.Manifest != nil && o.Manifest.UpToDate(&job, o.OutDir) {
-			p.UpToDate++
-			continue
-		}
-		if job.Kind == KindNumbers && splitNumbers(p, job, in.Size, o.SplitParts, o.Owner) {
-			continue
-		}
-		p.Jobs = append(p.Jobs, job)
-		p.Sizes = append(p.Sizes, in.Size)
-		p.Dims = append(p.Dims, [2]int{w, h})
 	}
 	// Every message is one line, even for a file name with a line break.
 	for i := range p.Failures {
 		p.Failures[i].Error = OneLine(p.Failures[i].Error)
 	}
 	return p, nil
+}
+
+// classifyAll classifies ins[k] for every k in todo, 8 at a time (the files
+// are opened and their headers read: on a network file system, latency).
+func classifyAll(ins []Input, classes []class, todo []int, maxPixels int64) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(8, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				classes[k] = classify(ins[k].Path, maxPixels)
+			}
+		}()
+	}
+	for _, k := range todo {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+}
+
+// planner is BuildPlan's state.
+type planner struct {
+	p      *Plan
+	c      *Collected
+	o      PlanOptions
+	outAbs string
+	cwd    string
+	guard  *rootGuard
+	// owners: the outputs of this shard's inputs (every input when not
+	// sharded) -> input index; others: the outputs of other shards' inputs,
+	// by a 64-bit hash (a compact structure: a shard keeps little for the
+	// inputs it does not run; two names sharing a hash, about n²/2⁶⁵,
+	// would be taken for a conflict, never missed).
+	owners map[string]int32
+	others map[uint64]int32
+	seed   maphash.Seed
+	// specs: one ImageSpec per output format, shared by every job of it.
+	specs   map[imgfmt.Format]*ImageSpec
+	hashes  map[imgfmt.Format]string
+	numbers *NumbersSpec
+}
+
+// owner returns the input that writes out already, if any.
+func (b *planner) owner(out string) (int32, bool) {
+	if i, ok := b.owners[out]; ok {
+		return i, true
+	}
+	if b.others != nil {
+		i, ok := b.others[maphash.String(b.seed, out)]
+		return i, ok
+	}
+	return 0, false
+}
+
+// specHash is the manifest's hash of the image settings for an input
+// whose output had format recorded (with --format same, the output format
+// follows the input's, which is unchanged).
+func (b *planner) specHash(recorded string) string {
+	f := imgfmt.Format(recorded)
+	if b.o.Image.Format != "" {
+		f = b.o.Image.Format
+	}
+	if h, ok := b.hashes[f]; ok {
+		return h
+	}
+	h := specHash(&Job{Kind: KindImage, Image: b.imageSpec(f)})
+	b.hashes[f] = h
+	return h
+}
+
+// own notes out as written by input i (of this shard when mine).
+func (b *planner) own(out string, i int, mine bool) {
+	if mine {
+		b.owners[out] = int32(i)
+		return
+	}
+	if b.others == nil {
+		b.others = map[uint64]int32{}
+	}
+	b.others[maphash.String(b.seed, out)] = int32(i)
+}
+
+func (b *planner) imageSpec(f imgfmt.Format) *ImageSpec {
+	if s, ok := b.specs[f]; ok {
+		return s
+	}
+	s := b.o.Image
+	s.Format = f
+	b.specs[f] = &s
+	return &s
+}
+
+// add plans input i: cl is its classification, or known what the manifest
+// recorded for it (then cl is empty).
+func (b *planner) add(i int, in Input, cl class, known *ManifestEntry) error {
+	p, o := b.p, b.o
+	mine := o.Shard.Has(in.Rel)
+	if known == nil {
+		switch {
+		case cl.err != "":
+			p.Found++
+			if mine {
+				p.Failures = append(p.Failures, Failure{Path: in.Path, Error: in.Path + ": " + cl.err})
+			}
+			return nil
+		case cl.kind == "":
+			if mine {
+				p.Skipped = append(p.Skipped, Skip{Path: in.Path, Reason: ReasonUnsupported})
+			}
+			return nil
+		}
+	}
+	p.Found++
+	if known == nil && cl.kind == KindImage && o.Image.IsSet() {
+		return b.addSet(i, in, cl, mine)
+	}
+	job := Job{Kind: cl.kind, Input: in.Path}
+	var ext string
+	var w, h int
+	switch {
+	case known != nil:
+		job.Kind = KindImage
+		f := imgfmt.Format(known.Format)
+		if o.Image.Format != "" {
+			f = o.Image.Format
+		}
+		job.Image = b.imageSpec(f)
+		ext = f.Ext()
+		if o.Image.Format == "" {
+			ext = imgfmt.ExtFor(f, in.Path)
+		}
+		w, h = known.Width, known.Height
+	case cl.kind == KindImage:
+		spec := b.imageSpec(o.Image.ForInput(cl.format).Format)
+		est, ow, oh, err := EstimateImage(*spec, cl.header, in.Size)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUsage, err)
+		}
+		w, h = ow, oh
+		job.Image = spec
+		job.EstBytes = est
+		ext = spec.Format.Ext()
+		if o.Image.Format == "" {
+			ext = imgfmt.ExtFor(spec.Format, in.Path)
+		}
+	case cl.kind == KindNumbers:
+		if b.numbers == nil {
+			spec := o.Numbers
+			b.numbers = &spec
+		}
+		job.Numbers = b.numbers
+		ext = numbersOutExt(in.Path)
+		job.EstBytes = 64 << 20
+	}
+	var format string
+	if job.Image != nil {
+		format = string(job.Image.Format)
+	}
+	rel := expandName(o.Name, in.Rel, ext, format, w, h)
+	out, err := safeJoin(b.outAbs, rel)
+	if err != nil {
+		p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: %v", in.Path, err)})
+		return nil
+	}
+	if !b.guard.inside(b.outAbs, out) {
+		p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
+		return nil
+	}
+	if prev, ok := b.owner(out); ok {
+		if o.OnConflict != "suffix" {
+			return &ConflictError{Inputs: [2]string{b.c.Input(int(prev)).Path, in.Path}, Output: out}
+		}
+		out = uniqueName(out, func(c string) bool { _, ok := b.owner(c); return ok })
+	}
+	ost, ostErr := os.Stat(out) // one stat of the output: is it the input, is it current
+	if b.sameFile(out, ost, ostErr, in) && !o.InPlace {
+		return &OverwriteError{Output: out}
+	}
+	b.own(out, i, mine)
+	if !mine {
+		return nil // another shard's input: named above only so that all shards agree
+	}
+	job.Output = out
+	if o.Manifest != nil {
+		var fi fs.FileInfo
+		if ostErr == nil {
+			fi = ost
+		}
+		if ostErr == nil && o.Manifest.UpToDateStamp(&job, o.OutDir, in.Stamp, fi) {
+			p.UpToDate++
+			return nil
+		}
+	}
+	if known != nil {
+		// The manifest knew the input, but its output is gone or stale, or
+		// the input changed: plan it afresh, classified like any other.
+		delete(b.owners, out)
+		p.Found--
+		return b.add(i, in, classify(in.Path, o.Image.MaxPixels), nil)
+	}
+	if job.Kind == KindNumbers && splitNumbers(p, job, in.Size, o.SplitParts, o.Owner) {
+		return nil
+	}
+	p.Jobs = append(p.Jobs, job)
+	p.Sizes = append(p.Sizes, in.Size)
+	p.Dims = append(p.Dims, [2]int{w, h})
+	return nil
+}
+
+// sameFile reports whether out (ost, err: its stat) is the input in.
+func (b *planner) sameFile(out string, ost fs.FileInfo, err error, in Input) bool {
+	if err != nil {
+		return out == absFrom(b.cwd, in.Path)
+	}
+	if same, known := sameFileStamp(ost, in.Stamp); known {
+		return same
+	}
+	ist, err := os.Stat(in.Path)
+	return err == nil && os.SameFile(ost, ist)
 }
 
 // ConflictError: two inputs would write one output (a usage error).
@@ -256,7 +417,7 @@ func classify(p string, maxPixels int64) class {
 		return class{kind: KindNumbers, named: true}
 	}
 	named, isNamed := imgfmt.FormatFromExt(p)
-	f, err := os.Open(p)
+	f, err := openInput(p)
 	if err != nil {
 		return class{err: "cannot read: " + describeErr(err), named: isNamed}
 	}
@@ -361,9 +522,40 @@ func expandName(t, rel, ext, format string, w, h int) string {
 	if name == "" {
 		name = file
 	}
-	r := strings.NewReplacer("{dir}", strings.TrimSuffix(dir, "/"), "{name}", name, "{ext}", ext, "{format}", format,
-		"{width}", strconv.Itoa(w), "{height}", strconv.Itoa(h))
-	return strings.TrimPrefix(path.Clean("/"+r.Replace(t)), "/")
+	// By hand rather than with a strings.Replacer: a plan names every
+	// input of a library, and a Replacer costs kilobytes to build.
+	var b strings.Builder
+	b.Grow(len(t) + len(rel) + len(ext) + 1)
+	b.WriteByte('/')
+	for rest := t; rest != ""; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i:]
+		switch {
+		case strings.HasPrefix(rest, "{dir}"):
+			b.WriteString(strings.TrimSuffix(dir, "/"))
+		case strings.HasPrefix(rest, "{name}"):
+			b.WriteString(name)
+		case strings.HasPrefix(rest, "{ext}"):
+			b.WriteString(ext)
+		case strings.HasPrefix(rest, "{format}"):
+			b.WriteString(format)
+		case strings.HasPrefix(rest, "{width}"):
+			b.WriteString(strconv.Itoa(w))
+		case strings.HasPrefix(rest, "{height}"):
+			b.WriteString(strconv.Itoa(h))
+		default:
+			b.WriteByte('{')
+			rest = rest[1:]
+			continue
+		}
+		rest = rest[strings.IndexByte(rest, '}')+1:]
+	}
+	return strings.TrimPrefix(path.Clean(b.String()), "/")
 }
 
 // safeJoin joins rel under root and refuses anything that would land
@@ -430,26 +622,15 @@ func (g *rootGuard) inside(outAbs, out string) bool {
 	return ok
 }
 
-func uniqueName(out string, taken map[string]string) string {
+func uniqueName(out string, taken func(string) bool) string {
 	ext := filepath.Ext(out)
 	base := strings.TrimSuffix(out, ext)
 	for i := 1; ; i++ {
 		c := fmt.Sprintf("%s_%d%s", base, i, ext)
-		if _, ok := taken[c]; !ok {
+		if !taken(c) {
 			return c
 		}
 	}
-}
-
-func sameFile(a, b string) bool {
-	sa, err := os.Stat(a)
-	if err != nil {
-		aa, _ := filepath.Abs(a)
-		bb, _ := filepath.Abs(b)
-		return aa == bb
-	}
-	sb, err := os.Stat(b)
-	return err == nil && os.SameFile(sa, sb)
 }
 
 // fail records a failure of this shard's input.

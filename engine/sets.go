@@ -154,16 +154,17 @@ func estimateSet(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, w,
 // addSet plans one input of a set spec: names every rendition (checked
 // like any output: inside the output directory, no conflicts, not over its
 // input), and makes a job of those the manifest does not have.
-func (p *Plan) addSet(o *PlanOptions, in Input, cl class, mine bool, outAbs string, guard *rootGuard, owners map[string]string) error {
+func (b *planner) addSet(i int, in Input, cl class, mine bool) error {
+	p, o, outAbs, guard := b.p, &b.o, b.outAbs, b.guard
 	spec := o.Image.ForInput(cl.format)
 	est, w, h := estimateSet(spec, cl.header, in.Size)
 	keep, skipped := planSizes(&spec, cl.header)
 	job := Job{Kind: KindImage, Input: in.Path, Image: &spec, EstBytes: est}
 	var all []Rendition
 	for _, s := range keep {
-		for i, f := range spec.Formats {
+		for k, f := range spec.Formats {
 			ext := f.Ext()
-			if o.Image.Formats[i] == "" {
+			if o.Image.Formats[k] == "" {
 				ext = imgfmt.ExtFor(f, in.Path)
 			}
 			out, err := safeJoin(outAbs, expandName(o.Name, in.Rel, ext, string(f), s.w, s.h))
@@ -175,16 +176,17 @@ func (p *Plan) addSet(o *PlanOptions, in Input, cl class, mine bool, outAbs stri
 				p.fail(mine, Failure{Path: in.Path, Error: fmt.Sprintf("%s: output %s: a symlink in the output directory leads outside it", in.Path, out)})
 				return nil
 			}
-			if prev, ok := owners[out]; ok {
-				if o.OnConflict != "suffix" || prev == in.Path {
-					return &ConflictError{Inputs: [2]string{prev, in.Path}, Output: out}
+			if prev, ok := b.owner(out); ok {
+				if o.OnConflict != "suffix" || int(prev) == i {
+					return &ConflictError{Inputs: [2]string{b.c.Input(int(prev)).Path, in.Path}, Output: out}
 				}
-				out = uniqueName(out, owners)
+				out = uniqueName(out, func(c string) bool { _, ok := b.owner(c); return ok })
 			}
-			if sameFile(out, in.Path) && !o.InPlace {
+			ost, ostErr := os.Stat(out)
+			if b.sameFile(out, ost, ostErr, in) && !o.InPlace {
 				return &OverwriteError{Output: out}
 			}
-			owners[out] = in.Path
+			b.own(out, i, mine)
 			all = append(all, Rendition{Output: out, Geometry: s.g, Format: f, Width: s.w, Height: s.h})
 		}
 	}
@@ -195,10 +197,10 @@ func (p *Plan) addSet(o *PlanOptions, in Input, cl class, mine bool, outAbs stri
 	job.Renditions = all
 	if o.Manifest != nil {
 		var todo []Rendition
-		for i := range all {
-			rj := job.RenditionJob(i)
-			if !o.Manifest.UpToDate(&rj, o.OutDir) {
-				todo = append(todo, all[i])
+		for k := range all {
+			rj := job.RenditionJob(k)
+			if !o.Manifest.UpToDateStamp(&rj, o.OutDir, in.Stamp, nil) {
+				todo = append(todo, all[k])
 			}
 		}
 		p.RenditionsUpToDate += len(all) - len(todo)

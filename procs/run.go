@@ -82,6 +82,9 @@ type Stats struct {
 	Restarts    int
 	Interrupted bool
 	Workers     []WorkerStats
+	// Elapsed is Run's wall time: from starting the workers to the last
+	// answer (the time spent processing, without planning).
+	Elapsed time.Duration
 }
 
 // WorkerStats describe one worker slot over the run (its processes, if it
@@ -159,8 +162,11 @@ func Run(ctx, hard context.Context, jobs []engine.Job, opts Options) ([]Outcome,
 		sort.SliceStable(d.queue, func(a, b int) bool { return d.queue[a].job.EstBytes > d.queue[b].job.EstBytes })
 	}
 	d.remaining = len(jobs)
+	start := time.Now()
 	err := d.loop(ctx)
-	return d.outcomes, d.stats(), err
+	st := d.stats()
+	st.Elapsed = time.Since(start)
+	return d.outcomes, st, err
 }
 
 func newDispatcher(opts Options, hard context.Context) *dispatcher {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"sync"
 
 	"github.com/imgpar/imgpar/engine/imgfmt/jpegseg"
 )
@@ -127,7 +128,19 @@ func Probe(r io.ReaderAt, size int64) (Header, error) {
 	if err != nil {
 		return Header{}, err
 	}
+	defer p.release()
 	return probe(p)
+}
+
+// headPool recycles the 64 KiB head buffers of Probe: a plan probes every
+// input of a library, and the Header it returns keeps nothing of them.
+var headPool = sync.Pool{New: func() any { b := make([]byte, probeHeadLen); return &b }}
+
+func (p *probeReader) release() {
+	if p.pooled != nil {
+		headPool.Put(p.pooled)
+		p.pooled, p.head = nil, nil
+	}
 }
 
 // ProbeBytes is Probe for a file already in memory; it copies nothing.
@@ -177,9 +190,10 @@ func probe(p *probeReader) (Header, error) {
 // probeReader serves small reads from a cached first block of the file and
 // reads anything beyond it directly.
 type probeReader struct {
-	r    io.ReaderAt
-	size int64
-	head []byte
+	r      io.ReaderAt
+	size   int64
+	head   []byte
+	pooled *[]byte // head's buffer, from headPool
 }
 
 func newProbeReader(r io.ReaderAt, size int64) (*probeReader, error) {
@@ -187,13 +201,15 @@ func newProbeReader(r io.ReaderAt, size int64) (*probeReader, error) {
 		return nil, fmt.Errorf("probe: negative file size %d", size)
 	}
 	n := min(size, probeHeadLen)
-	head := make([]byte, n)
+	buf := headPool.Get().(*[]byte)
+	head := (*buf)[:n]
 	if n > 0 {
 		if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+			headPool.Put(buf)
 			return nil, fmt.Errorf("probe: read header: %w", err)
 		}
 	}
-	return &probeReader{r: r, size: size, head: head}, nil
+	return &probeReader{r: r, size: size, head: head, pooled: buf}, nil
 }
 
 // at returns n bytes at off, or an error wrapping ErrTruncated if the file

@@ -145,7 +145,7 @@ func outputDirs(plan *engine.Plan) []string {
 type collector struct {
 	plan    *engine.Plan
 	o       Options
-	results []engine.Result
+	results map[int]engine.Result // answers of the parts of split files, until assembled
 	done    []bool
 	groupOf map[int]int // job index -> index in plan.Groups
 	left    []int       // parts not yet answered, per group
@@ -158,7 +158,7 @@ func newCollector(plan *engine.Plan, o Options) *collector {
 	c := &collector{
 		plan:    plan,
 		o:       o,
-		results: make([]engine.Result, len(plan.Jobs)),
+		results: map[int]engine.Result{},
 		done:    make([]bool, len(plan.Jobs)),
 		groupOf: map[int]int{},
 		left:    make([]int, len(plan.Groups)),
@@ -191,18 +191,22 @@ func (c *collector) event(e procs.Event) {
 }
 
 func (c *collector) jobDone(i int, job *engine.Job, res engine.Result) {
-	c.done[i], c.results[i] = true, res
+	c.done[i] = true
 	gi, part := c.groupOf[i]
 	if !part {
 		c.fileDone(c.fileOf[i], File{Job: *job, Result: res})
 		return
 	}
+	c.results[i] = res
 	if c.left[gi]--; c.left[gi] > 0 {
 		return
 	}
 	// The last part: assemble now, so that the file is recorded as it is
 	// complete, like any other.
 	fj, fr := c.plan.Assemble(c.plan.Groups[gi], func(ji int) engine.Result { return c.results[ji] })
+	for _, ji := range c.plan.Groups[gi].Jobs {
+		delete(c.results, ji)
+	}
 	c.fileDone(len(c.out)-len(c.plan.Groups)+gi, File{Job: fj, Result: fr})
 }
 
@@ -215,6 +219,9 @@ func (c *collector) fileDone(k int, f File) {
 	if c.o.OnFile != nil {
 		c.o.OnFile(f)
 	}
+	// Kept for the report, which needs neither the input's hash (the
+	// manifest has it) nor an inline answer: 80 bytes a file less.
+	c.out[k].Result.SHA256, c.out[k].Result.Output = "", ""
 }
 
 // record enters a finished file's outputs in the manifest: its output, or

@@ -25,19 +25,28 @@ type Report struct {
 	SkippedDirs []engine.Skip `json:"skipped_dirs,omitempty"`
 	// NotStarted counts the jobs an interrupted run never handed out:
 	// neither done nor failed.
-	NotStarted  int                 `json:"not_started"`
-	Restarts    int                 `json:"restarts"`
-	Interrupted bool                `json:"interrupted"`
-	DurationMs  int64               `json:"duration_ms"`
-	FilesPerSec float64             `json:"files_per_sec"`
-	BytesIn     int64               `json:"bytes_in"`
-	BytesOut    int64               `json:"bytes_out"`
-	Numbers     int64               `json:"numbers"`
-	Procs       int                 `json:"procs"`
-	Threads     int                 `json:"threads"`
-	Shard       string              `json:"shard,omitempty"`
-	Failures    []engine.Failure    `json:"failures"`
-	Workers     []procs.WorkerStats `json:"workers"`
+	NotStarted  int  `json:"not_started"`
+	Restarts    int  `json:"restarts"`
+	Interrupted bool `json:"interrupted"`
+	// DurationMs is the whole run (listing, planning, processing, the
+	// manifest); ProcessingMs the part of it the workers ran jobs, from
+	// starting them to the last answer (0 when there was nothing to do).
+	DurationMs   int64 `json:"duration_ms"`
+	ProcessingMs int64 `json:"processing_ms"`
+	// RunFilesPerSec is files processed (ok and failed) over the whole
+	// run: what a re-run that redid 1% of a library achieved.
+	// ProcessingFilesPerSec is the same files over ProcessingMs: how fast
+	// the workers went while they had work.
+	RunFilesPerSec        float64             `json:"run_files_per_sec"`
+	ProcessingFilesPerSec float64             `json:"processing_files_per_sec"`
+	BytesIn               int64               `json:"bytes_in"`
+	BytesOut              int64               `json:"bytes_out"`
+	Numbers               int64               `json:"numbers"`
+	Procs                 int                 `json:"procs"`
+	Threads               int                 `json:"threads"`
+	Shard                 string              `json:"shard,omitempty"`
+	Failures              []engine.Failure    `json:"failures"`
+	Workers               []procs.WorkerStats `json:"workers"`
 
 	// Renditions counts the outputs of image sets written by this run (of
 	// files that failed too: a set keeps its renditions that were made),
@@ -64,6 +73,7 @@ func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.D
 		Restarts:           st.Restarts,
 		Interrupted:        st.Interrupted,
 		DurationMs:         elapsed.Milliseconds(),
+		ProcessingMs:       st.Elapsed.Milliseconds(),
 		SkippedUnsupported: len(plan.Skipped),
 		SkippedUpToDate:    plan.UpToDate,
 		SkippedDirs:        plan.SkippedDirs,
@@ -116,10 +126,20 @@ func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.D
 	r.Failed = len(r.Failures)
 	r.Skipped = r.SkippedUnsupported + r.SkippedUpToDate
 	r.Total = r.OK + r.Failed + r.NotStarted + r.Skipped
-	if secs := elapsed.Seconds(); secs > 0 {
-		r.FilesPerSec = float64(r.OK+r.Failed) / secs
-	}
+	r.setRates()
 	return r
+}
+
+// setRates computes the two rates from the counts and times.
+func (r *Report) setRates() {
+	n := float64(r.OK + r.Failed)
+	r.RunFilesPerSec, r.ProcessingFilesPerSec = 0, 0
+	if r.DurationMs > 0 {
+		r.RunFilesPerSec = n / (float64(r.DurationMs) / 1000)
+	}
+	if r.ProcessingMs > 0 {
+		r.ProcessingFilesPerSec = n / (float64(r.ProcessingMs) / 1000)
+	}
 }
 
 // WriteSummary prints the short human summary: counts, time, rate, bytes,
@@ -137,7 +157,11 @@ func (r *Report) WriteSummary(w io.Writer) {
 	if r.SkippedUpToDate > 0 {
 		fmt.Fprintf(w, " (%d up to date)", r.SkippedUpToDate)
 	}
-	fmt.Fprintf(w, " of %d in %s (%.1f files/s)\n", r.Total, fmtDuration(time.Duration(r.DurationMs)*time.Millisecond), r.FilesPerSec)
+	fmt.Fprintf(w, " of %d in %s", r.Total, fmtDuration(time.Duration(r.DurationMs)*time.Millisecond))
+	if r.OK+r.Failed > 0 {
+		fmt.Fprintf(w, " (%.1f files/s over the run, %.1f files/s processing)", r.RunFilesPerSec, r.ProcessingFilesPerSec)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "        %s in -> %s out", FormatBytes(r.BytesIn), FormatBytes(r.BytesOut))
 	if r.Numbers > 0 {
 		fmt.Fprintf(w, ", %d numbers", r.Numbers)
@@ -257,6 +281,7 @@ func MergeReports(rs []*Report) *Report {
 		m.Restarts += r.Restarts
 		m.Interrupted = m.Interrupted || r.Interrupted
 		m.DurationMs = max(m.DurationMs, r.DurationMs)
+		m.ProcessingMs = max(m.ProcessingMs, r.ProcessingMs)
 		m.BytesIn += r.BytesIn
 		m.BytesOut += r.BytesOut
 		m.Numbers += r.Numbers
@@ -272,9 +297,7 @@ func MergeReports(rs []*Report) *Report {
 		}
 	}
 	sort.SliceStable(m.Failures, func(a, b int) bool { return m.Failures[a].Path < m.Failures[b].Path })
-	if m.DurationMs > 0 {
-		m.FilesPerSec = float64(m.OK+m.Failed) / (float64(m.DurationMs) / 1000)
-	}
+	m.setRates()
 	sort.Strings(shards)
 	m.Shard = strings.Join(shards, ",")
 	return m

@@ -51,6 +51,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		row("numbers", r.Numbers)
 	}
 	row("time", fmtDuration(time.Duration(r.DurationMs)*time.Millisecond))
+	if r.OK+r.Failed > 0 {
+		row("time processing", fmtDuration(time.Duration(r.ProcessingMs)*time.Millisecond))
+		row("files/s over the run", fmt.Sprintf("%.1f", r.RunFilesPerSec))
+		row("files/s processing", fmt.Sprintf("%.1f", r.ProcessingFilesPerSec))
+	}
 	row("workers", fmt.Sprintf("%d × %d threads", r.Procs, r.Threads))
 	row("worker restarts", r.Restarts)
 	if r.Shard != "" {

@@ -10,7 +10,8 @@ import (
 )
 
 func TestWriteMarkdown(t *testing.T) {
-	r := &Report{Total: 60, OK: 3, Failed: 57, BytesIn: 3 << 20, BytesOut: 1 << 20, Procs: 2, Threads: 1, Shard: "1/2"}
+	r := &Report{Total: 60, OK: 3, Failed: 57, BytesIn: 3 << 20, BytesOut: 1 << 20, Procs: 2, Threads: 1, Shard: "1/2",
+		DurationMs: 4000, ProcessingMs: 1500, RunFilesPerSec: 15, ProcessingFilesPerSec: 40}
 	r.Failures = append(r.Failures, engine.Failure{Path: "a|b`c.jpg", Error: "a|b`c.jpg: <script>\nsecond line"})
 	for i := range 56 {
 		r.Failures = append(r.Failures, engine.Failure{Path: fmt.Sprintf("f%02d.jpg", i), Error: "bad"})
@@ -24,6 +25,9 @@ func TestWriteMarkdown(t *testing.T) {
 		"### ❌ imgpar: done, 3 ok, 57 failed, 0 skipped\n",
 		"| out / in | 33.3% |\n",
 		"| workers | 2 × 1 threads |\n",
+		"| time processing | 1.50s |\n",
+		"| files/s over the run | 15.0 |\n",
+		"| files/s processing | 40.0 |\n",
 		"| shard | 1/2 |\n",
 		"| `a\\|b'c.jpg` | a\\|b`c.jpg: &lt;script&gt; second line |\n",
 		"| … | 7 more failures: see the JSON report |\n",

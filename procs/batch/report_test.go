@@ -31,7 +31,7 @@ func TestBuildReport(t *testing.T) {
 	for i, r := range results {
 		files = append(files, File{Job: plan.Jobs[i], Result: r})
 	}
-	st := procs.Stats{Restarts: 3, Workers: []procs.WorkerStats{{PID: 10, Jobs: 4, Restarts: 3, PeakRSSBytes: 1 << 20}}}
+	st := procs.Stats{Restarts: 3, Elapsed: 500 * time.Millisecond, Workers: []procs.WorkerStats{{PID: 10, Jobs: 4, Restarts: 3, PeakRSSBytes: 1 << 20}}}
 	r := BuildReport(plan, files, st, 2*time.Second, 2, 3)
 
 	want := map[string]int{
@@ -51,8 +51,10 @@ func TestBuildReport(t *testing.T) {
 	if r.BytesIn != 3000 || r.BytesOut != 800 || r.Numbers != 7 {
 		t.Errorf("bytes in/out, numbers = %d/%d/%d, want 3000/800/7", r.BytesIn, r.BytesOut, r.Numbers)
 	}
-	if r.DurationMs != 2000 || r.FilesPerSec != 3 { // (2 ok + 4 failed) / 2 s
-		t.Errorf("duration %d ms, %.2f files/s; want 2000 ms, 3 files/s", r.DurationMs, r.FilesPerSec)
+	// (2 ok + 4 failed) over the 2 s run, and over the 0.5 s of processing.
+	if r.DurationMs != 2000 || r.ProcessingMs != 500 || r.RunFilesPerSec != 3 || r.ProcessingFilesPerSec != 12 {
+		t.Errorf("duration %d ms, processing %d ms, %.2f files/s over the run, %.2f processing; want 2000, 500, 3, 12",
+			r.DurationMs, r.ProcessingMs, r.RunFilesPerSec, r.ProcessingFilesPerSec)
 	}
 	var paths []string
 	for _, f := range r.Failures {
@@ -74,7 +76,7 @@ func TestBuildReport(t *testing.T) {
 
 func TestBuildReportEmpty(t *testing.T) {
 	r := BuildReport(&engine.Plan{}, nil, procs.Stats{Interrupted: true}, 0, 0, 0)
-	if r.Total != 0 || r.FilesPerSec != 0 || !r.Interrupted || r.Procs != 1 || r.Threads != 1 {
+	if r.Total != 0 || r.RunFilesPerSec != 0 || r.ProcessingFilesPerSec != 0 || !r.Interrupted || r.Procs != 1 || r.Threads != 1 {
 		t.Errorf("report = %+v", r)
 	}
 	b, err := json.Marshal(r)
@@ -91,12 +93,12 @@ func TestBuildReportEmpty(t *testing.T) {
 
 func TestWriteSummary(t *testing.T) {
 	r := &Report{Total: 5, OK: 3, Failed: 1, Skipped: 1, SkippedUpToDate: 1, Restarts: 2, Procs: 2, Threads: 2,
-		DurationMs: 1500, FilesPerSec: 2.7, BytesIn: 3 << 20, BytesOut: 512 << 10, Interrupted: true,
+		DurationMs: 1500, ProcessingMs: 500, RunFilesPerSec: 2.7, ProcessingFilesPerSec: 8, BytesIn: 3 << 20, BytesOut: 512 << 10, Interrupted: true,
 		Failures: []engine.Failure{{Path: "x.jpg", Error: "x.jpg: not a JPEG"}}}
 	var b bytes.Buffer
 	r.WriteSummary(&b)
 	out := b.String()
-	for _, s := range []string{"interrupted: 3 ok, 1 failed, 1 skipped (1 up to date) of 5 in 1.50s", "3.0 MiB in -> 512.0 KiB out",
+	for _, s := range []string{"interrupted: 3 ok, 1 failed, 1 skipped (1 up to date) of 5 in 1.50s (2.7 files/s over the run, 8.0 files/s processing)", "3.0 MiB in -> 512.0 KiB out",
 		"2 procs x 2 threads, 2 worker restarts", "failed: x.jpg: not a JPEG"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("summary lacks %q:\n%s", s, out)
@@ -120,15 +122,15 @@ func TestFormatBytes(t *testing.T) {
 }
 
 func TestMergeReports(t *testing.T) {
-	a := &Report{Total: 3, OK: 2, Failed: 1, Restarts: 1, DurationMs: 1000, BytesIn: 10, Procs: 2, Threads: 2, Shard: "2/2",
+	a := &Report{Total: 3, OK: 2, Failed: 1, Restarts: 1, DurationMs: 1000, ProcessingMs: 700, BytesIn: 10, Procs: 2, Threads: 2, Shard: "2/2",
 		Failures: []engine.Failure{{Path: "z.jpg", Error: "z.jpg: bad"}}, Workers: []procs.WorkerStats{{PID: 1}}}
-	b := &Report{Total: 5, OK: 4, Skipped: 1, SkippedUpToDate: 1, DurationMs: 3000, BytesIn: 5, Procs: 1, Threads: 4, Shard: "1/2",
+	b := &Report{Total: 5, OK: 4, Skipped: 1, SkippedUpToDate: 1, DurationMs: 3000, ProcessingMs: 2000, BytesIn: 5, Procs: 1, Threads: 4, Shard: "1/2",
 		Interrupted: true, Failures: []engine.Failure{{Path: "a.jpg", Error: "a.jpg: bad"}}, Workers: []procs.WorkerStats{{PID: 2}}}
 	m := MergeReports([]*Report{a, b})
 	if m.Total != 8 || m.OK != 6 || m.Failed != 1 || m.Skipped != 1 || m.SkippedUpToDate != 1 || m.Restarts != 1 || m.BytesIn != 15 {
 		t.Errorf("counts: %+v", m)
 	}
-	if m.DurationMs != 3000 || m.FilesPerSec != 7.0/3 || m.Procs != 3 || m.Threads != 4 || !m.Interrupted {
+	if m.DurationMs != 3000 || m.ProcessingMs != 2000 || m.RunFilesPerSec != 7.0/3 || m.ProcessingFilesPerSec != 3.5 || m.Procs != 3 || m.Threads != 4 || !m.Interrupted {
 		t.Errorf("run figures: %+v", m)
 	}
 	if m.Shard != "1/2,2/2" || len(m.Workers) != 2 || len(m.Failures) != 2 || m.Failures[0].Path != "a.jpg" {
