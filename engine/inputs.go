@@ -93,15 +93,6 @@ func (c *Collected) Input(i int) Input {
 	return in
 }
 
-// Inputs spells out every input (for tests and small runs).
-func (c *Collected) Inputs() []Input {
-	out := make([]Input, c.Len())
-	for i := range out {
-		out[i] = c.Input(i)
-	}
-	return out
-}
-
 // abs is the absolute path of the i-th input, the key of seen.
 func (c *Collected) abs(i int) string {
 	f := &c.files[i]

@@ -254,20 +254,11 @@ func stampMatches(e ManifestEntry, st Stamp) bool {
 	return true
 }
 
-// UpToDate reports whether the output of job is current: recorded for the
-// same input and settings, still present, and the input unchanged (same size
-// and mtime, or, when the mtime differs, the same content hash). It stats
-// the input; a plan that has its stamp already calls UpToDateStamp.
-func (m *Manifest) UpToDate(job *Job, outDir string) bool {
-	st, err := StatStamp(job.Input)
-	if err != nil {
-		return false
-	}
-	return m.UpToDateStamp(job, outDir, st, nil)
-}
-
-// UpToDateStamp is UpToDate for an input whose stamp st the caller took,
-// and the output's FileInfo when the caller has it (nil: stat it). The input
+// UpToDateStamp reports whether the output of job is current: recorded for
+// the same input and settings, still present, and the input unchanged (same
+// size and stamp, or, when the stamp differs, the same content hash). st is
+// the input's stamp the caller took, out the output's FileInfo when the
+// caller has it (nil: stat it). The input
 // is opened only when its stamp differs from the recorded one with the same
 // size: then its content hash decides, and a match is recorded (the next
 // run decides by the stamp again).
