@@ -106,6 +106,33 @@ func fastPathInputs(t *testing.T) map[string][]byte {
 	return files
 }
 
+// addTestdataSeeds seeds f with the repository's test JPEGs under 200 KiB,
+// valid and damaged (not the bomb).
+func addTestdataSeeds(f *testing.F) {
+	for _, dir := range []string{"photos", "bad"} {
+		m, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", dir, "*.jp*g"))
+		for _, p := range m {
+			if b, err := os.ReadFile(p); err == nil && len(b) < 200<<10 && !strings.Contains(p, "bomb") {
+				f.Add(b)
+			}
+		}
+	}
+}
+
+// sameDecode fails t unless decode(false), named a, and decode(true), named
+// b, give the same error and, without one, the same pixels.
+func sameDecode(t *testing.T, what, a, b string, decode func(bool) (image.Image, error)) {
+	t.Helper()
+	imgA, errA := safely(func() (image.Image, error) { return decode(false) })
+	imgB, errB := safely(func() (image.Image, error) { return decode(true) })
+	if fmt.Sprint(errA) != fmt.Sprint(errB) {
+		t.Fatalf("%s: %s error %v, %s error %v", what, a, errA, b, errB)
+	}
+	if errA == nil && !samePixels(imgA, imgB) {
+		t.Fatalf("%s: %s and %s decode different pixels", what, a, b)
+	}
+}
+
 // The fast path decodes every input, valid or not, at every scale exactly
 // as the code-by-code path does: same pixels, same errors.
 func TestFastVLCMatchesSlow(t *testing.T) {
@@ -115,14 +142,8 @@ func TestFastVLCMatchesSlow(t *testing.T) {
 	}
 	for name, data := range files {
 		for _, denom := range []int{1, 2, 4, 8} {
-			fast, err1 := safely(func() (image.Image, error) { return decodeVLC(data, denom, false) })
-			slow, err2 := safely(func() (image.Image, error) { return decodeVLC(data, denom, true) })
-			if fmt.Sprint(err1) != fmt.Sprint(err2) {
-				t.Fatalf("%s 1/%d: fast error %v, slow error %v", name, denom, err1, err2)
-			}
-			if err1 == nil && !samePixels(fast, slow) {
-				t.Fatalf("%s 1/%d: fast path decodes different pixels", name, denom)
-			}
+			sameDecode(t, fmt.Sprintf("%s 1/%d", name, denom), "fast", "slow",
+				func(slow bool) (image.Image, error) { return decodeVLC(data, denom, slow) })
 		}
 	}
 }
@@ -130,27 +151,14 @@ func TestFastVLCMatchesSlow(t *testing.T) {
 // FuzzFastVLCMatchesSlow: on any input, the fast path and the code-by-code
 // path agree (pixels and errors) at every scale.
 func FuzzFastVLCMatchesSlow(f *testing.F) {
-	for _, dir := range []string{"photos", "bad"} {
-		m, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", dir, "*.jp*g"))
-		for _, p := range m {
-			if b, err := os.ReadFile(p); err == nil && len(b) < 200<<10 && !strings.Contains(p, "bomb") {
-				f.Add(b)
-			}
-		}
-	}
+	addTestdataSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if cfg, err := DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
 			return
 		}
 		for _, denom := range []int{1, 8} {
-			fast, err1 := safely(func() (image.Image, error) { return decodeVLC(data, denom, false) })
-			slow, err2 := safely(func() (image.Image, error) { return decodeVLC(data, denom, true) })
-			if fmt.Sprint(err1) != fmt.Sprint(err2) {
-				t.Fatalf("1/%d: fast error %v, slow error %v", denom, err1, err2)
-			}
-			if err1 == nil && !samePixels(fast, slow) {
-				t.Fatalf("1/%d: fast path decodes different pixels", denom)
-			}
+			sameDecode(t, fmt.Sprintf("1/%d", denom), "fast", "slow",
+				func(slow bool) (image.Image, error) { return decodeVLC(data, denom, slow) })
 		}
 	})
 }
