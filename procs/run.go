@@ -489,6 +489,9 @@ func (d *dispatcher) workerExited(ctx context.Context, w *workerProc, err error)
 	if s.cur == w {
 		s.cur = nil
 	}
+	if p := exitPeakRSS(w.cmd.ProcessState); p > s.peakRSS {
+		s.peakRSS = p
+	}
 	reason := exitReason(w, err)
 	dirs := map[string]bool{}
 	var requeue []*task

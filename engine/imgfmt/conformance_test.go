@@ -138,7 +138,7 @@ func TestConformanceTools(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the tool-made conformance matrix")
 	}
-	magick, err := exec.LookPath("convert")
+	magick, err := lookTool("convert")
 	if err != nil {
 		t.Skip("ImageMagick convert not installed (Debian: imagemagick); skipping the tool-made conformance matrix")
 	}
@@ -317,7 +317,7 @@ func confTool(t *testing.T, tool string, args []string) {
 		}
 		cmd = exec.Command(py, "-c", "from PIL import Image\n"+args[0])
 	default:
-		path, err := exec.LookPath(tool)
+		path, err := lookTool(tool)
 		if err != nil {
 			t.Skipf("%s not installed; skipping", tool)
 		}

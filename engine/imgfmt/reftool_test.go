@@ -19,11 +19,27 @@ import (
 // installs them from Debian packages; a fresh machine may not have them).
 func needTool(t testing.TB, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
+	p, err := lookTool(name)
 	if err != nil {
 		t.Skipf("%s (Debian package %s) not installed: skipping the comparison with it", name, pkg)
 	}
 	return p
+}
+
+// lookTool finds a reference tool on PATH. For ImageMagick's convert it also
+// asks the program what it is: some machines put a stand-in named convert
+// on PATH that only turns a PNG into a PPM, and a test must skip there, not
+// fail on the stand-in's refusal.
+func lookTool(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err != nil || name != "convert" {
+		return p, err
+	}
+	out, err := exec.Command(p, "-version").Output()
+	if err != nil || !bytes.HasPrefix(out, []byte("Version: ImageMagick")) {
+		return "", fmt.Errorf("%s is not ImageMagick", p)
+	}
+	return p, nil
 }
 
 // runTool runs a reference tool and fails the test with its output when it

@@ -184,7 +184,7 @@ func matrixCjpeg(t *testing.T, full bool) {
 	if !haveDjpeg {
 		t.Log("djpeg is not installed: comparing with image/jpeg only")
 	}
-	_, convErr := exec.LookPath("convert")
+	convErr := imageMagick()
 
 	var sizes [][2]int
 	for w := 1; w <= 67; w++ {
@@ -524,4 +524,18 @@ func decodePNM(data []byte) (image.Image, error) {
 		return m, nil
 	}
 	return nil, fmt.Errorf("pnm: magic %q", magic)
+}
+
+// imageMagick reports whether convert on PATH is ImageMagick's: some
+// machines put a stand-in named convert there that converts nothing but a
+// PNG to a PPM.
+func imageMagick() error {
+	p, err := exec.LookPath("convert")
+	if err != nil {
+		return err
+	}
+	if out, err := exec.Command(p, "-version").Output(); err != nil || !bytes.HasPrefix(out, []byte("Version: ImageMagick")) {
+		return fmt.Errorf("%s is not ImageMagick", p)
+	}
+	return nil
 }
