@@ -455,10 +455,11 @@ func waitIdle(t *testing.T, pid int, bound time.Duration) time.Time {
 // worker is killed after a short grace and replaced, and the kill is not a
 // crash of the job (no retry; the next request is served).
 func TestServeCancelAVIF(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "2GiB", "--request-timeout", "4s")
-	// Big enough that the encode outlasts the 4 s timeout on an idle
-	// machine too (1200x1200 took under 4 s there: 2400x2400 is 4x the work).
-	img := noisePNG(t, 2400, 2400)
+	s := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "2GiB", "--request-timeout", "2s", "--max-upload", "128MiB")
+	// Big enough that the encode outlasts the 2 s timeout several times
+	// over on a fast idle machine too (2400x2400 took under 4 s on one;
+	// 4000x4000 is 2.8x the work).
+	img := noisePNG(t, 4000, 4000)
 	for _, how := range []string{"client leaves", "request timeout"} {
 		kids := s.workers()
 		if len(kids) != 1 {
