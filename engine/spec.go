@@ -31,7 +31,8 @@ const (
 //	1  until the colour management, libwebp's WebP colour conversion and
 //	   the BMP/TIFF/GIF decoder fixes of issue #12 (the spec alone)
 //	2  those, plus HEIC alpha and the BigTIFF ICC profile
-const OutputRevision = 2
+//	3  an input profile that is sRGB by colour is no longer embedded
+const OutputRevision = 3
 
 // ImageOptions are image settings as a front end receives them: the flags
 // of `imgpar process`, the query parameters of `imgpar serve`. A nil
