@@ -67,7 +67,8 @@ type ImageOptions struct {
 	// limit; nil is imgfmt.DefaultMaxPixels.
 	MaxPixels *int64
 	// Colorspace "srgb" converts colour-managed input to sRGB and tags it;
-	// "" keeps the input's profile where the output can carry it.
+	// "" keeps the input's profile where the output can carry it, unless
+	// the profile is sRGB (left out; KeepMetadata keeps it too).
 	Colorspace string
 	// Widths and Heights make a set (responsive images): one rendition per
 	// value, each fitted as Width (or Height) alone would be, with Height
