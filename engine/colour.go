@@ -17,7 +17,11 @@ import (
 //     libvips' fallback profile).
 //   - By default an RGB or grey input's profile is kept and its pixels are
 //     left alone whenever the output format carries a profile (JPEG, PNG,
-//     WebP, AVIF, TIFF).
+//     WebP, AVIF, TIFF), unless the profile is sRGB by colour
+//     (imgfmt.SRGBEquivalent): then the output is untagged, as sharp's,
+//     which every reader takes as sRGB, so the same pixels mean the same
+//     colours and the 0.5-20 KB profile is saved. --keep-metadata keeps
+//     even an sRGB profile byte for byte.
 //   - When the profile will not reach the output (GIF, BMP, --strip), or
 //     with --colorspace srgb, the pixels are converted to sRGB after the
 //     resize (fewer pixels; a per-pixel transform commutes with geometry
@@ -72,6 +76,9 @@ func outputColour(img image.Image, icc []byte, spec *ImageSpec) (image.Image, []
 		return img, tag(), nil
 	}
 	if !wantSRGB && !spec.Strip && f.CarriesICC() {
+		if !spec.KeepMetadata && imgfmt.SRGBEquivalent(icc) {
+			return img, nil, nil
+		}
 		return img, icc, nil
 	}
 	out, _, err := imgfmt.ToSRGB(img, icc)

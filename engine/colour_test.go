@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -340,4 +341,89 @@ func withICC(t *testing.T, jpegData, profile []byte) []byte {
 // colourSpec is the spec of a resize to width in format, with colorspace.
 func colourSpec(t testing.TB, width int, format, colorspace string) ImageSpec {
 	return mustSpec(t, ImageOptions{Width: &width, Format: format, Colorspace: colorspace})
+}
+
+// TestSRGBProfileNotEmbedded: a profile that is sRGB by colour (Debian
+// icc-profiles-free's sRGB.icc, embedded losslessly in the untagged photo)
+// is left out of every format that carries profiles, and the output is
+// byte for byte the untagged photo's: same pixels, no profile. Profiles
+// that are not sRGB (Adobe RGB, Display P3) are kept byte for byte;
+// --keep-metadata keeps even the sRGB one; a set's renditions follow the
+// same rule.
+func TestSRGBProfileNotEmbedded(t *testing.T) {
+	tagged := readTestdata(t, "icc/boats-srgb.jpg")
+	untagged := readTestdata(t, "icc/boats-srgb-untagged.jpg")
+	srgb := imgfmt.ReadMeta(imgfmt.JPEG, tagged).ICC
+	if len(srgb) != 6922 || !imgfmt.SRGBEquivalent(srgb) {
+		t.Fatalf("boats-srgb.jpg carries a %d-byte profile, sRGB %v; want icc-profiles-free's sRGB.icc", len(srgb), imgfmt.SRGBEquivalent(srgb))
+	}
+	adobe := readTestdata(t, "icc/boats-adobergb.jpg")
+	p3 := withICC(t, untagged, displayP3())
+	for _, format := range []string{"jpeg", "png", "webp", "avif", "tiff"} {
+		t.Run(format, func(t *testing.T) {
+			f, _ := imgfmt.ParseFormat(format)
+			spec := mustSpec(t, ImageOptions{Width: new(240), Format: format})
+			out := func(data []byte, spec ImageSpec) []byte {
+				img, meta := transform(t, data, spec)
+				b, _ := roundTrip(t, img, meta, spec)
+				return b
+			}
+			got, want := out(tagged, spec), out(untagged, spec)
+			if icc := imgfmt.ReadMeta(f, got).ICC; icc != nil {
+				t.Errorf("sRGB-tagged input: output carries a %d-byte profile", len(icc))
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("sRGB-tagged input: %d bytes, not the untagged input's %d", len(got), len(want))
+			}
+			for name, in := range map[string][]byte{"Adobe RGB": adobe, "Display P3": p3} {
+				inFormat, _ := imgfmt.Sniff(in)
+				src := imgfmt.ReadMeta(inFormat, in).ICC
+				if icc := imgfmt.ReadMeta(f, out(in, spec)).ICC; !bytes.Equal(icc, src) {
+					t.Errorf("%s input: output profile %d bytes, want the input's %d byte for byte", name, len(icc), len(src))
+				}
+			}
+			keep := spec
+			keep.KeepMetadata = true
+			kept := out(tagged, keep)
+			if icc := imgfmt.ReadMeta(f, kept).ICC; !bytes.Equal(icc, srgb) {
+				t.Errorf("--keep-metadata: output profile %d bytes, want the input's %d byte for byte", len(icc), len(srgb))
+			}
+			if f.CanDecode() {
+				a, err1 := imgfmt.DecodeMax(f, kept, imgfmt.DefaultMaxPixels)
+				b, err2 := imgfmt.DecodeMax(f, got, imgfmt.DefaultMaxPixels)
+				if err1 != nil || err2 != nil || psnr(a, b) != math.Inf(1) {
+					t.Errorf("--keep-metadata changed the pixels (%v, %v)", err1, err2)
+				}
+			}
+		})
+	}
+	t.Run("set", func(t *testing.T) {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "tagged.jpg")
+		if err := os.WriteFile(in, tagged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		spec, err := NewImageSpec(ImageOptions{Widths: []int{300, 120}, Format: "png,jpeg"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := setJob(t, in, dir, spec)
+		if res := Execute(context.Background(), job, 1); !res.OK {
+			t.Fatalf("%+v", res)
+		}
+		for _, r := range job.Renditions {
+			if icc := imgfmt.ReadMeta(r.Format, readFile(t, r.Output)).ICC; icc != nil {
+				t.Errorf("%s: carries a %d-byte profile", filepath.Base(r.Output), len(icc))
+			}
+		}
+	})
+}
+
+// displayP3 is a Display P3 profile with the colorants, adaptation and
+// sRGB curve of Apple's "Display P3" profile (none ships with Debian).
+func displayP3() []byte {
+	return icc.MatrixProfile("Display P3 (imgpar test)",
+		[3][3]float64{{0.515121, 0.241196, -0.001053}, {0.291977, 0.692245, 0.041885}, {0.157104, 0.066574, 0.784073}},
+		icc.ParaTag(3, 2.4, 1/1.055, 0.055/1.055, 1/12.92, 0.04045),
+		[9]float64{1.047882, 0.022918, -0.050217, 0.029586, 0.990478, -0.017075, -0.009247, 0.015075, 0.751678})
 }

@@ -31,7 +31,8 @@ const (
 //	1  until the colour management, libwebp's WebP colour conversion and
 //	   the BMP/TIFF/GIF decoder fixes of issue #12 (the spec alone)
 //	2  those, plus HEIC alpha and the BigTIFF ICC profile
-const OutputRevision = 2
+//	3  an input profile that is sRGB by colour is no longer embedded
+const OutputRevision = 3
 
 // ImageOptions are image settings as a front end receives them: the flags
 // of `imgpar process`, the query parameters of `imgpar serve`. A nil
@@ -66,7 +67,8 @@ type ImageOptions struct {
 	// limit; nil is imgfmt.DefaultMaxPixels.
 	MaxPixels *int64
 	// Colorspace "srgb" converts colour-managed input to sRGB and tags it;
-	// "" keeps the input's profile where the output can carry it.
+	// "" keeps the input's profile where the output can carry it, unless
+	// the profile is sRGB (left out; KeepMetadata keeps it too).
 	Colorspace string
 	// Widths and Heights make a set (responsive images): one rendition per
 	// value, each fitted as Width (or Height) alone would be, with Height

@@ -2,10 +2,12 @@ package imgfmt
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"io"
 	"sort"
+	"sync"
 
 	"github.com/imgpar/imgpar/engine/internal/icc"
 )
@@ -49,6 +51,44 @@ func transformFor(profile []byte) (*icc.Transform, error) {
 	}
 	return t, nil
 }
+
+// SRGBEquivalent reports whether an ICC profile describes sRGB by colour
+// (icc.SRGBEquivalent: converting to sRGB moves no 8-bit colour by more
+// than one level), so that an output tagged with it means what the same
+// output untagged means. A profile that cannot be read, CMYK and every
+// other kind icc cannot convert are not sRGB. The verdict costs about
+// 3 ms and is remembered per distinct profile, so a worker pays it once
+// per profile a batch carries.
+func SRGBEquivalent(profile []byte) bool {
+	if len(profile) == 0 {
+		return false
+	}
+	key := sha256.Sum256(profile)
+	srgbVerdicts.Lock()
+	v, ok := srgbVerdicts.m[key]
+	srgbVerdicts.Unlock()
+	if ok {
+		return v
+	}
+	p, err := icc.Parse(profile)
+	v = err == nil && icc.SRGBEquivalent(p)
+	srgbVerdicts.Lock()
+	if len(srgbVerdicts.m) >= maxSRGBVerdicts {
+		clear(srgbVerdicts.m) // a long-running serve seeing endless distinct profiles
+	}
+	srgbVerdicts.m[key] = v
+	srgbVerdicts.Unlock()
+	return v
+}
+
+// srgbVerdicts memoises SRGBEquivalent, a pure function of the profile's
+// bytes, per process.
+var srgbVerdicts = struct {
+	sync.Mutex
+	m map[[sha256.Size]byte]bool
+}{m: map[[sha256.Size]byte]bool{}}
+
+const maxSRGBVerdicts = 1024
 
 // SRGBProfile is the compact ICC v4 sRGB profile imgpar embeds in output it
 // converted to sRGB on request (--colorspace srgb). Do not modify it.

@@ -2,6 +2,8 @@ package imgfmt
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"image"
 	"os"
 	"os/exec"
@@ -104,4 +106,43 @@ func samePixels(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestSRGBEquivalentRemembered: verdicts on profile bytes (sRGB, Adobe RGB,
+// damaged, none), the same on a second call, which is answered from the
+// memo; the memo stays bounded however many distinct profiles pass.
+func TestSRGBEquivalentRemembered(t *testing.T) {
+	adobe, err := os.ReadFile("testdata/compatibleWithAdobeRGB1998.icc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := SRGBProfile()[:200]
+	for round := 0; round < 2; round++ {
+		for _, tc := range []struct {
+			name string
+			prof []byte
+			want bool
+		}{{"srgb", SRGBProfile(), true}, {"adobe", adobe, false}, {"cut short", cut, false}, {"none", nil, false}} {
+			if got := SRGBEquivalent(tc.prof); got != tc.want {
+				t.Errorf("round %d, %s: %v, want %v", round, tc.name, got, tc.want)
+			}
+		}
+	}
+	srgbVerdicts.Lock()
+	_, cached := srgbVerdicts.m[sha256.Sum256(SRGBProfile())]
+	srgbVerdicts.Unlock()
+	if !cached {
+		t.Error("the sRGB verdict was not remembered")
+	}
+	junk := make([]byte, 200)
+	for i := 0; i < maxSRGBVerdicts+10; i++ {
+		binary.BigEndian.PutUint32(junk, uint32(i))
+		SRGBEquivalent(junk)
+	}
+	srgbVerdicts.Lock()
+	n := len(srgbVerdicts.m)
+	srgbVerdicts.Unlock()
+	if n > maxSRGBVerdicts {
+		t.Errorf("%d verdicts remembered, bound %d", n, maxSRGBVerdicts)
+	}
 }

@@ -16,6 +16,9 @@ convert "$T/src.png" -resize 320x200 -profile "$P/sRGB.icc" -profile "$P/compati
   -define png:exclude-chunks=date,time,gAMA,cHRM,bKGD "$O/boats-adobergb.png"
 # The same pixels, untagged sRGB, for comparison (what a viewer should show for both above).
 convert "$T/src.png" -sampling-factor 2x2,1x1,1x1 -quality 85 "$O/boats-srgb-untagged.jpg"
+# That file with an sRGB profile added losslessly (jpegtran, libjpeg-turbo-progs >= 2.0):
+# the same DCT coefficients, so the same pixels, tagged.
+jpegtran -copy none -icc "$P/sRGB.icc" "$O/boats-srgb-untagged.jpg" > "$O/boats-srgb.jpg"
 
 # Profiles larger than one JPEG APP2 segment (max 65519 bytes of profile per segment).
 # Both are made with ArgyllCMS (Debian package argyll 2.3.1) from free data:

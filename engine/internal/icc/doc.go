@@ -1,6 +1,7 @@
 // Package icc is imgpar's colour management: it parses ICC v2 and v4
-// profiles (Parse) and converts 8-bit grey, RGB and CMYK pixels to sRGB
-// through them (NewTransform, Transform.Apply), in pure Go.
+// profiles (Parse), converts 8-bit grey, RGB and CMYK pixels to sRGB
+// through them (NewTransform, Transform.Apply), and tells a profile that
+// is sRGB by colour (SRGBEquivalent), in pure Go.
 //
 // What it reads: matrix/TRC RGB profiles (rXYZ/gXYZ/bXYZ with curv —
 // identity, gamma or table — or para curves of function types 0 to 4), grey

@@ -14,15 +14,15 @@ import (
 )
 
 // pillowCMS is a script that converts raw pixels with lcms2 through
-// Pillow's ImageCms: perceptual intent to lcms' built-in sRGB, what sharp
-// asks libvips (and so lcms) for.
+// Pillow's ImageCms to lcms' built-in sRGB: perceptual intent, what sharp
+// asks libvips (and so lcms) for, unless an intent is given.
 const pillowCMS = `
 import sys
 from PIL import Image, ImageCms
-prof, mode, n, inp, outp, flags = sys.argv[1:]
+prof, mode, n, inp, outp, flags, intent = sys.argv[1:]
 im = Image.frombytes(mode, (int(n), 1), open(inp, 'rb').read())
 out = ImageCms.profileToProfile(im, ImageCms.ImageCmsProfile(prof), ImageCms.createProfile('sRGB'),
-                                renderingIntent=0, outputMode='RGB', flags=int(flags))
+                                renderingIntent=int(intent), outputMode='RGB', flags=int(flags))
 open(outp, 'wb').write(out.tobytes())
 `
 
@@ -43,8 +43,16 @@ func pillowPython(t testing.TB) string {
 }
 
 // lcmsConvert converts pixels (mode "L", "RGB" or "CMYK", 0 = no ink)
-// with lcms2 and returns sRGB triples.
+// with lcms2, perceptual intent, and returns sRGB triples.
 func lcmsConvert(t *testing.T, py string, profile []byte, mode string, px []byte, flags int) []byte {
+	t.Helper()
+	return lcmsConvertIntent(t, py, profile, mode, px, flags, 0)
+}
+
+// lcmsConvertIntent is lcmsConvert with an ICC rendering intent (1:
+// relative colorimetric, with no black point compensation unless flags
+// ask for it).
+func lcmsConvertIntent(t *testing.T, py string, profile []byte, mode string, px []byte, flags, intent int) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	pf, in, out := filepath.Join(dir, "p.icc"), filepath.Join(dir, "in.raw"), filepath.Join(dir, "out.raw")
@@ -55,7 +63,7 @@ func lcmsConvert(t *testing.T, py string, profile []byte, mode string, px []byte
 	if err := os.WriteFile(in, px, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, "-c", pillowCMS, pf, mode, fmt.Sprint(len(px)/ch), in, out, fmt.Sprint(flags))
+	cmd := exec.Command(py, "-c", pillowCMS, pf, mode, fmt.Sprint(len(px)/ch), in, out, fmt.Sprint(flags), fmt.Sprint(intent))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("Pillow ImageCms: %v\n%s", err, b)
 	}

@@ -162,3 +162,20 @@ func SynthLut8CMYK() []byte {
 		{"A2B0", t},
 	})
 }
+
+// SynthSRGBCurve is an sRGB-primaries v4 profile whose three tone curves
+// are one 256-entry curv table of f (device 0..1 to linear 0..1): with f
+// the sRGB curve it is sRGB; small changes to f make the near misses
+// SRGBEquivalent must catch.
+func SynthSRGBCurve(desc string, f func(float64) float64) []byte {
+	m := srgbToXYZD50
+	var col [3][3]float64
+	for c := 0; c < 3; c++ {
+		col[c] = [3]float64{m[c], m[3+c], m[6+c]}
+	}
+	d65 := [3]float64{0.3127 / 0.3290, 1, (1 - 0.3127 - 0.3290) / 0.3290}
+	return MatrixProfile(desc, col, curvTable(256, f), bradford(d65, d50))
+}
+
+// SRGBDecode is the sRGB curve, encoded 0..1 to linear 0..1.
+func SRGBDecode(v float64) float64 { return srgbDecode(v) }

@@ -66,6 +66,14 @@ var perceptualBlack = [3]float64{0.00336, 0.0034731, 0.00287}
 // or malformed are refused with an error wrapping ErrUnsupported or
 // ErrMalformed.
 func NewTransform(p *Profile) (*Transform, error) {
+	t, _, err := newTransform(p, true)
+	return t, err
+}
+
+// newTransform builds the transform, with lcms' black point compensation
+// or without it (relative colorimetric, what a viewer that does not
+// compensate shows); bpc reports whether compensation changed anything.
+func newTransform(p *Profile, compensate bool) (t *Transform, bpc bool, err error) {
 	var in int
 	switch p.ColorSpace {
 	case "GRAY":
@@ -75,20 +83,23 @@ func NewTransform(p *Profile) (*Transform, error) {
 	case "CMYK":
 		in = 4
 	default:
-		return nil, unsupported("%s colour space", p.ColorSpace)
+		return nil, false, unsupported("%s colour space", p.ColorSpace)
 	}
 	switch p.Class {
 	case "link", "abst", "nmcl":
-		return nil, unsupported("%q device class", p.Class)
+		return nil, false, unsupported("%q device class", p.Class)
 	}
 	if p.PCS != "XYZ" && p.PCS != "Lab" {
-		return nil, unsupported("%q connection space", p.PCS)
+		return nil, false, unsupported("%q connection space", p.PCS)
 	}
 	toXYZ, matrixShaper, err := p.deviceToPCS(in)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	bp := p.blackPoint(in, toXYZ, matrixShaper)
+	var bp [3]float64
+	if compensate {
+		bp = p.blackPoint(in, toXYZ, matrixShaper)
+	}
 	// lcms forces black point compensation for the perceptual intent when
 	// the destination is a v4 profile, as its built-in sRGB is.
 	if bp != [3]float64{} {
@@ -108,7 +119,7 @@ func NewTransform(p *Profile) (*Transform, error) {
 		}
 		return lin
 	}
-	t := &Transform{in: in, name: p.ColorSpace}
+	t = &Transform{in: in, name: p.ColorSpace}
 	switch {
 	case in == 1:
 		t.gray = new([256]uint8)
@@ -122,7 +133,7 @@ func NewTransform(p *Profile) (*Transform, error) {
 		t.buildGrid(toSRGB)
 	}
 	t.identity = t.isIdentity()
-	return t, nil
+	return t, bp != [3]float64{}, nil
 }
 
 // deviceToPCS returns the device-to-PCS XYZ function: the A2B0 LUT if the
@@ -280,9 +291,10 @@ func to8(v float64) uint8 {
 // Channels is the number of input channels: 1 (grey), 3 (RGB), 4 (CMYK).
 func (t *Transform) Channels() int { return t.in }
 
-// Identity reports whether the transform leaves every colour within one
-// level of where it was: the profile is sRGB or as good as, and
-// converting would only cost time.
+// Identity reports whether the transform leaves every colour within
+// SRGBTolerance of where it was, on a coarse grid (every 15 levels; grey:
+// every level): the profile is sRGB or as good as, and converting would
+// only cost time. SRGBEquivalent checks a denser grid.
 func (t *Transform) Identity() bool { return t.identity }
 
 func (t *Transform) String() string { return fmt.Sprintf("%s to sRGB", t.name) }
@@ -293,7 +305,7 @@ func (t *Transform) isIdentity() bool {
 		return false
 	case 1:
 		for v := range t.gray {
-			if d := int(t.gray[v]) - v; d < -1 || d > 1 {
+			if !near(int(t.gray[v]), v) {
 				return false
 			}
 		}
@@ -302,11 +314,8 @@ func (t *Transform) isIdentity() bool {
 	for r := 0; r < 256; r += 15 {
 		for g := 0; g < 256; g += 15 {
 			for b := 0; b < 256; b += 15 {
-				o := t.rgb(uint8(r), uint8(g), uint8(b))
-				for k, v := range [3]int{r, g, b} {
-					if d := int(o[k]) - v; d < -1 || d > 1 {
-						return false
-					}
+				if !t.keeps(r, g, b) {
+					return false
 				}
 			}
 		}

@@ -66,11 +66,13 @@ func FuzzProfile(f *testing.F) {
 	f.Add(icc.SynthMAB())
 	f.Add(icc.SynthLut8CMYK())
 	f.Add(icc.SynthP3())
+	f.Add(icc.SRGBProfile())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if p, err := icc.Parse(b); err == nil {
 			if tr, err := icc.NewTransform(p); err == nil && tr.Channels() == 3 {
 				tr.RGB(1, 2, 3)
 			}
+			icc.SRGBEquivalent(p) // must not panic either
 		}
 	})
 }
