@@ -38,6 +38,7 @@ type processOptions struct {
 	quality       int
 	lossless      bool
 	progressive   bool
+	trellis       bool
 	pngLevel      int
 	background    string
 	noRotate      bool
@@ -133,6 +134,7 @@ the other is derived from it.
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
 	f.BoolVar(&o.progressive, "progressive", false, "progressive JPEG")
+	f.BoolVar(&o.trellis, "trellis", false, "JPEG: trellis quantisation, 2-5% smaller files with PSNR not lower, for 3-4x the encode time (docs/guide.md)")
 	f.IntVar(&o.pngLevel, "png-level", engine.DefaultPNGLevel, "PNG compression level 0-9 (-1: the encoder's default)")
 	f.StringVar(&o.background, "background", engine.DefaultBackground, "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
 	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")
@@ -175,6 +177,7 @@ func imageSpec(fs *pflag.FlagSet, o *processOptions) (engine.ImageSpec, error) {
 		Format:       o.format,
 		Lossless:     o.lossless,
 		Progressive:  o.progressive,
+		Trellis:      o.trellis,
 		PNGLevel:     &o.pngLevel,
 		Background:   o.background,
 		NoRotate:     o.noRotate,

@@ -44,7 +44,7 @@ func EstimateImage(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, 
 		dw, dh = h.Width, h.Height
 	}
 	_, _, w, ht = g.Plan(dw, dh)
-	est = estimateImageBytes(h, fileSize, w, ht) + encoderBytes(spec.Format, w, ht)
+	est = estimateImageBytes(h, fileSize, w, ht) + encoderBytes(spec.Format, spec.Trellis, w, ht)
 	return est, w, ht, nil
 }
 
@@ -54,10 +54,17 @@ func EstimateImage(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, 
 // working state: measured peak RSS of a worker encoding 1 to 4 MP images
 // was about 85 bytes a pixel for AVIF and 40 for WebP, plus some 30 MiB of
 // module state; these figures round that up. The Go encoders stream from
-// the image (accounted for by estimateImageBytes).
-func encoderBytes(f imgfmt.Format, w, h int) int64 {
+// the image (accounted for by estimateImageBytes), except JPEG with
+// trellis, which also holds the unquantised and the rounded coefficients,
+// two candidate files and their decodes (jpegenc's encodeTrellis: about
+// 24 bytes a pixel at 4:2:0).
+func encoderBytes(f imgfmt.Format, trellis bool, w, h int) int64 {
 	px := int64(w) * int64(h)
 	switch f {
+	case imgfmt.JPEG:
+		if trellis {
+			return px * 32
+		}
 	case imgfmt.AVIF:
 		return px*96 + 32<<20
 	case imgfmt.WebP:

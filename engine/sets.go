@@ -146,7 +146,7 @@ func estimateSet(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, w,
 	}
 	var enc int64
 	for _, f := range spec.Formats {
-		enc = max(enc, encoderBytes(f, w, ht))
+		enc = max(enc, encoderBytes(f, spec.Trellis, w, ht))
 	}
 	return estimateImageBytes(h, fileSize, w, ht) + enc, w, ht
 }

@@ -32,6 +32,10 @@ type EncodeOptions struct {
 	// Progressive writes a progressive JPEG (same pixels as the default
 	// baseline file, which has Huffman tables built for the image).
 	Progressive bool
+	// Trellis quantises JPEG coefficients by their bits and error
+	// (jpegenc.Options.Trellis): a smaller file whose PSNR against img is
+	// not lower than the default file's, for 3-4 times the encode time.
+	Trellis bool
 	// PNGLevel is the zlib level 0..9 (0 = stored, uncompressed), or -1 for
 	// the default, DefaultPNGZlibLevel. Rows are filtered adaptively as
 	// libpng and image/png do.
@@ -205,7 +209,7 @@ func encodeJPEG(w io.Writer, img image.Image, o EncodeOptions) error {
 		// right after SOI, EXIF first as the EXIF spec wants.
 		w = &insertWriter{w: w, at: 2, insert: meta}
 	}
-	return jpegenc.Encode(w, src, &jpegenc.Options{Quality: o.quality(), Progressive: o.Progressive})
+	return jpegenc.Encode(w, src, &jpegenc.Options{Quality: o.quality(), Progressive: o.Progressive, Trellis: o.Trellis})
 }
 
 // appendSegment appends a JPEG marker segment: FF marker, length, prefix,

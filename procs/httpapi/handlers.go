@@ -225,7 +225,7 @@ func parseRounds(n json.Number) (int, error) {
 }
 
 // uploadParams are the query parameters of POST /upload.
-var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true, "progressive": true}
+var uploadParams = map[string]bool{"width": true, "height": true, "fit": true, "format": true, "quality": true, "colorspace": true, "progressive": true, "trellis": true}
 
 // imageSpec builds the job's settings from the query: the options
 // imgpar process fills from its flags, with JPEG output by default as the
@@ -236,7 +236,7 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 	q := r.URL.Query()
 	for k := range q {
 		if !uploadParams[k] {
-			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace, progressive)", k)
+			return engine.ImageSpec{}, fmt.Errorf("unknown query parameter %q (want width, height, fit, format, quality, colorspace, progressive, trellis)", k)
 		}
 	}
 	num := func(name string) (*int, error) {
@@ -271,6 +271,13 @@ func (s *server) imageSpec(r *http.Request) (engine.ImageSpec, error) {
 		o.Progressive = true
 	default:
 		return engine.ImageSpec{}, fmt.Errorf("progressive=%q: want 1 or 0", v)
+	}
+	switch v := q.Get("trellis"); v {
+	case "", "0":
+	case "1":
+		o.Trellis = true
+	default:
+		return engine.ImageSpec{}, fmt.Errorf("trellis=%q: want 1 or 0", v)
 	}
 	spec, err := engine.NewImageSpec(o)
 	var oe *engine.OptionError

@@ -272,6 +272,23 @@ func TestImageSpecProgressive(t *testing.T) {
 	}
 }
 
+// trellis=1 asks for trellis quantisation, as imgpar process --trellis;
+// off by default, as there.
+func TestImageSpecTrellis(t *testing.T) {
+	s := &server{opts: Options{}.withDefaults()}
+	for query, want := range map[string]bool{"": false, "trellis=0": false, "trellis=1": true} {
+		r, _ := http.NewRequest(http.MethodPost, "/upload?"+query, nil)
+		spec, err := s.imageSpec(r)
+		if err != nil || spec.Trellis != want {
+			t.Errorf("%q: trellis %v, err %v; want %v", query, spec.Trellis, err, want)
+		}
+	}
+	r, _ := http.NewRequest(http.MethodPost, "/upload?trellis=yes", nil)
+	if _, err := s.imageSpec(r); err == nil {
+		t.Error("trellis=yes: no error")
+	}
+}
+
 func TestParseRounds(t *testing.T) {
 	for in, want := range map[string]int{"0": 0, "1000": 1000, "1e6": 1000000, "2.0": 2} {
 		if n, err := parseRounds(jsonNumber(in)); err != nil || n != want {

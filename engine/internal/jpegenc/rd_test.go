@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"image"
 	"image/draw"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
-// TestTrellisRD measures the rate-distortion trade of trellis quantisation
-// on the PNGs of IMGPAR_RD_DIR (e.g. imgpar's own 800 px outputs, `imgpar
-// process DIR --width 800 --format png`): total bytes, mean PSNR and mean
-// SSIM against the encoder's input, rounded at q78-88 and trellis at
-// q80-88, so that the two can be compared at equal PSNR or SSIM
-// (docs/benchmarks.md). It only reports.
+// TestTrellisRD measures Options.Trellis on the PNGs of IMGPAR_RD_DIR (e.g.
+// imgpar's own outputs, `imgpar process DIR --width 800 --format png`): at
+// each quality of IMGPAR_RD_Q (default 50,60,70,75,80,85,90,95) the bytes
+// against the rounded files', the PSNR change (RGB, against the encoder's
+// input, image/jpeg decoding) per image, the SSIM change (luma, 8x8
+// windows) and the encode time per image (docs/benchmarks.md). It only
+// reports.
 func TestTrellisRD(t *testing.T) {
 	dir := os.Getenv("IMGPAR_RD_DIR")
 	if dir == "" {
@@ -37,29 +41,55 @@ func TestTrellisRD(t *testing.T) {
 		draw.Draw(m, m.Bounds(), src, src.Bounds().Min, draw.Src)
 		imgs = append(imgs, m)
 	}
-	run := func(label string, o Options) {
-		total, sumPSNR, sumSSIM := 0, 0.0, 0.0
-		var took time.Duration
-		for _, m := range imgs {
-			var buf bytes.Buffer
-			t0 := time.Now()
-			if err := Encode(&buf, m, &o); err != nil {
+	qs := []int{50, 60, 70, 75, 80, 85, 90, 95}
+	if s := os.Getenv("IMGPAR_RD_Q"); s != "" {
+		qs = nil
+		for f := range strings.SplitSeq(s, ",") {
+			q, err := strconv.Atoi(f)
+			if err != nil {
 				t.Fatal(err)
 			}
-			took += time.Since(t0)
-			d := decodeStd(t, buf.Bytes())
-			total += buf.Len()
-			sumPSNR += psnr(m, d)
-			sumSSIM += lumaSSIM(m, d)
+			qs = append(qs, q)
 		}
-		n := float64(len(imgs))
-		t.Logf("%-12s q%d: %9d bytes, PSNR %.3f dB, SSIM %.5f (%d images, %v)", label, o.Quality, total, sumPSNR/n, sumSSIM/n, len(imgs), took)
 	}
-	for _, q := range []int{78, 80, 82, 84, 86, 88} {
-		run("rounded", Options{Quality: q})
-	}
-	for _, q := range []int{80, 82, 84, 86, 88} {
-		run("trellis", Options{Quality: q, Trellis: true})
+	n := float64(len(imgs))
+	for _, q := range qs {
+		type result struct {
+			bytes      int
+			psnr, ssim float64
+		}
+		run := func(o Options) ([]result, time.Duration) {
+			var took time.Duration
+			rs := make([]result, len(imgs))
+			for i, m := range imgs {
+				var buf bytes.Buffer
+				t0 := time.Now()
+				if err := Encode(&buf, m, &o); err != nil {
+					t.Fatal(err)
+				}
+				took += time.Since(t0)
+				d := decodeStd(t, buf.Bytes())
+				rs[i] = result{buf.Len(), psnr(m, d), lumaSSIM(m, d)}
+			}
+			return rs, took
+		}
+		var stats [2]int
+		base, tBase := run(Options{Quality: q})
+		tr, tTr := run(Options{Quality: q, Trellis: true, tune: trellisTune{stats: &stats}})
+		var bBase, bTr int
+		var sumD, sumS float64
+		minD, minS := math.Inf(1), math.Inf(1)
+		for i := range imgs {
+			bBase += base[i].bytes
+			bTr += tr[i].bytes
+			d, s := tr[i].psnr-base[i].psnr, tr[i].ssim-base[i].ssim
+			sumD += d
+			sumS += s
+			minD, minS = min(minD, d), min(minS, s)
+		}
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / n }
+		t.Logf("q%d: %d -> %d bytes (%.4f); PSNR %+.3f dB mean, %+.3f min; SSIM %+.5f mean, %+.5f min; trellis kept %d, rounded %d; %.1f -> %.1f ms per image",
+			q, bBase, bTr, float64(bTr)/float64(bBase), sumD/n, minD, sumS/n, minS, stats[0], stats[1], ms(tBase), ms(tTr))
 	}
 }
 

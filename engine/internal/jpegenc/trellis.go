@@ -15,31 +15,40 @@
 //
 // The conditions are the IJG licence, reproduced in LICENSE-IJG in this
 // directory. Changes in this Go port (imgpar, 2026): written for this
-// package's zig-zag block layout and int16 coefficients; the DC path is
-// searched along the order the blocks are coded in (the interleaved MCU
-// order), not along each block row; costs in float64 with every product
-// rounded on its own (no fused multiply-add), so the output is the same on
-// every platform. Of mozjpeg's settings one set is kept: DC trellis on, no
-// EOB-run optimisation, no delta-DC weight, one loop, each coefficient's
-// distortion weighted by 1/q^2 (mozjpeg's mode 1), and a constant lambda
-// (mozjpeg's lambda_log_scale2 = 0, lambda_log_scale1 = 10.25) instead of
-// cjpeg's default, which lowers lambda in busy blocks (scale1 14.75,
-// scale2 16.5): on imgpar's 800 px outputs the constant one saves 5% of the
-// bytes at equal PSNR and 3.5% at equal SSIM, cjpeg's default 0.6% and
-// 3.3% (docs/benchmarks.md, TestTrellisRD).
+// package's zig-zag block layout and int16 coefficients; costs in float64
+// with every product rounded on its own (no fused multiply-add), so the
+// output is the same on every platform. Of mozjpeg's settings one set is
+// kept: AC only (no DC trellis), no EOB-run optimisation, one loop, each
+// coefficient's distortion weighted by 1/q^2 (mozjpeg's mode 1), and a
+// constant lambda (mozjpeg's lambda_log_scale2 = 0, lambda_log_scale1 =
+// 10.25) instead of cjpeg's default, which lowers lambda in busy blocks
+// (scale1 14.75, scale2 16.5) and buys its bytes with PSNR.
+//
+// Not from mozjpeg: how the trellis is used (encodeTrellis). mozjpeg's
+// trellis at a quality's tables makes a file about 9% smaller and 0.1-0.2
+// dB worse; here the luma table is made 5% finer, each luma block keeps
+// either its rounded or its trellis coefficients, the trellis ones taken
+// where they save the most bits per unit of error within an error budget
+// below what rounding at the quality's own table gives, chroma is rounded
+// as without Trellis, and the file is decoded and checked against the
+// default file: never bigger, PSNR never lower (docs/benchmarks.md,
+// TestTrellisRD, TestTrellis).
 
 package jpegenc
 
-import "math"
-
-const (
-	// maxCoefBits bounds a quantised coefficient (libjpeg's MAX_COEF_BITS
-	// for 8-bit samples).
-	maxCoefBits = 10
-	// dcCandidates is how many DC values around the rounded one are tried
-	// (mozjpeg's DC_TRELLIS_CANDIDATES).
-	dcCandidates = 3
+import (
+	"bytes"
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"io"
+	"math"
+	"sort"
 )
+
+// maxCoefBits bounds a quantised coefficient (libjpeg's MAX_COEF_BITS for
+// 8-bit samples).
+const maxCoefBits = 10
 
 // trellisLambda prices distortion in bits per unit of squared error, the
 // error measured in forward DCT output units (8 per coefficient step) and
@@ -80,7 +89,7 @@ type trellisState struct {
 // forward DCT output scaled by 8, q = the quantisation table) that minimise
 // rate + lambda * distortion, the rate measured with the code lengths ac,
 // and stores them in dst[1:], which holds the rounded ones on entry.
-func (st *trellisState) trellisAC(dst, raw []int16, q *[blockSize]byte, invQ2 *[blockSize]float64, ac *codeLengths) {
+func (st *trellisState) trellisAC(dst, raw []int16, q *[blockSize]byte, invQ2 *[blockSize]float64, ac *codeLengths, lambda float64) {
 	dst, raw = dst[:blockSize], raw[:blockSize]
 	// dst holds the rounded coefficients: when every AC one is zero, so is
 	// every candidate (the trellis only tries values up to the rounded
@@ -95,8 +104,6 @@ func (st *trellisState) trellisAC(dst, raw []int16, q *[blockSize]byte, invQ2 *[
 	if !nonzero {
 		return
 	}
-	lambda := trellisLambda
-
 	st.zeroDist[0] = 0
 	st.cost[0] = 0
 	eobBits := float64(ac[0x00])
@@ -204,112 +211,11 @@ func bitsLen(v int) int {
 	return n
 }
 
-// dcNode is one DC candidate of one block in the DC path search.
-type dcNode struct {
-	v    int16
-	cost float64
-	back int8
-}
-
-// trellisDC chooses the DC values of a component's blocks, given in the
-// order they are coded (each block's DC is coded as the difference from the
-// one before): for every block the rounded value and its two neighbours
-// are tried, and the path of least rate + lambda * distortion is kept.
-func trellisDC(blocks [][]int16, raws [][]int16, q int, dc *codeLengths, nodes []dcNode) {
-	n := len(blocks)
-	if n == 0 {
-		return
-	}
-	nodes = nodes[:n*dcCandidates]
-	qs := 8 * q
-	lambdaDC := float64(trellisLambda / float64(q*q))
-	for b := range n {
-		r := int(raws[b][0])
-		x := r
-		if x < 0 {
-			x = -x
-		}
-		qval := (x + qs/2) / qs
-		for k := range dcCandidates {
-			c := qval - dcCandidates/2 + k
-			c = max(min(c, 1<<maxCoefBits-1), -(1<<maxCoefBits - 1))
-			d := c*qs - x
-			dist := float64(float64(d*d) * lambdaDC)
-			if r < 0 {
-				c = -c
-			}
-			node := &nodes[b*dcCandidates+k]
-			node.v = int16(c)
-			if b == 0 {
-				bits := bitsLen(abs(c))
-				node.cost = float64(bits+int(dc[bits])) + dist
-				node.back = -1
-				continue
-			}
-			for l := range dcCandidates {
-				prev := &nodes[(b-1)*dcCandidates+l]
-				bits := bitsLen(abs(c - int(prev.v)))
-				cost := float64(bits+int(dc[bits])) + dist + prev.cost
-				if l == 0 || cost < node.cost {
-					node.cost = cost
-					node.back = int8(l)
-				}
-			}
-		}
-	}
-	j := 0
-	for k := 1; k < dcCandidates; k++ {
-		if nodes[(n-1)*dcCandidates+k].cost < nodes[(n-1)*dcCandidates+j].cost {
-			j = k
-		}
-	}
-	for b := n - 1; b >= 0; b-- {
-		node := &nodes[b*dcCandidates+j]
-		blocks[b][0] = node.v
-		j = int(node.back)
-	}
-}
-
 func abs(v int) int {
 	if v < 0 {
 		return -v
 	}
 	return v
-}
-
-// trellis re-quantises every block of cs from its raw coefficients with
-// the code lengths of the tables specs (indexed as huffIndex), as mozjpeg
-// does after its first pass.
-func (e *encoder) trellis(cs []component, specs *[nHuffIndex]huffmanSpec) {
-	var invQ2 [nQuantIndex][blockSize]float64
-	for t := range invQ2 {
-		for i := range blockSize {
-			qq := float64(e.quant[t][i])
-			invQ2[t][i] = 1 / float64(qq*qq)
-		}
-	}
-	var st trellisState
-	var nodes []dcNode
-	for ci := range cs {
-		c := &cs[ci]
-		dcLen := lengthsOf(specs[2*int(c.q)])
-		acLen := lengthsOf(specs[2*int(c.q)+1])
-		// The blocks in the order their DC is coded.
-		order := codingOrder(cs, ci)
-		blocks := make([][]int16, len(order))
-		raws := make([][]int16, len(order))
-		for k, bi := range order {
-			i := bi * blockSize
-			blocks[k] = c.coef[i : i+blockSize : i+blockSize]
-			raws[k] = c.raw[i : i+blockSize : i+blockSize]
-			st.trellisAC(blocks[k], raws[k], &e.quant[c.q], &invQ2[c.q], &acLen)
-		}
-		if cap(nodes) < len(order)*dcCandidates {
-			nodes = make([]dcNode, len(order)*dcCandidates)
-		}
-		trellisDC(blocks, raws, int(e.quant[c.q][0]), &dcLen, nodes)
-	}
-	e.fixDummyBlocks(cs)
 }
 
 // codingOrder returns the indices (by*bw+bx) of component ci's blocks that
@@ -363,5 +269,288 @@ func (e *encoder) fixDummyBlocks(cs []component) {
 				}
 			}
 		}
+	}
+}
+
+// trellisTune holds the trellis's settings for tests (the zero value is
+// Options.Trellis).
+type trellisTune struct {
+	permille  int     // table scale (0: trellisPermille)
+	lambdaLog float64 // log2 lambda (0: trellisLambda)
+	// noCheck writes the first mix without decoding it and comparing it
+	// with the default file (to show that TestTrellis needs the check).
+	noCheck bool
+	// stats, when not nil, counts the files that kept the trellis
+	// ([0]) and those that fell back to rounding ([1]).
+	stats *[2]int
+}
+
+// trellisPermille is how much finer, in thousandths of the quality's
+// tables, the tables of a trellis-quantised file are.
+var trellisPermille = 950
+
+// trellisBudgets are the fractions of the error budget tried in turn.
+var trellisBudgets = []float64{0.75, 0.4}
+
+// encodeTrellis writes m as Options.Trellis does. Luma is quantised with
+// a table 5% finer than quality's, each block either rounded or trellis
+// quantised, the trellis ones chosen by bits saved per unit of added error
+// until the error reaches 3/4 of what rounding at quality's own table adds
+// beyond rounding at the finer one (mixCandidates, mix.apply). The file
+// is then decoded (image/jpeg) and kept only if it is smaller than the
+// rounded file at quality's tables (what Encode writes without Trellis)
+// and its PSNR against m is not lower; otherwise a smaller budget is
+// tried, and at last the rounded file is written.
+//
+// Chroma keeps quality's table and its rounded coefficients, so that its
+// error is the rounded file's whatever the decoder's chroma upsampling:
+// with chroma in the mix, image/jpeg (nearest-neighbour upsampling)
+// measured every file as no worse, but djpeg (libjpeg's smooth
+// upsampling) read some test photos up to 0.13 dB worse than their
+// rounded files.
+func (e *encoder) encodeTrellis(w io.Writer, m image.Image, quality int, opts Options) error {
+	tune := opts.tune
+	size := m.Bounds().Size()
+	e.lambda = trellisLambda
+	if tune.lambdaLog != 0 {
+		e.lambda = math.Exp2(tune.lambdaLog)
+	}
+	permille := trellisPermille
+	if tune.permille != 0 {
+		permille = tune.permille
+	}
+	orig := e.quant
+	e.setQuant(quantIndexLuminance, scaledQuant(quantIndexLuminance, quality, permille))
+	e.keepRaw = true
+	cs := e.transform(m)
+	// The rounded file at quality's tables.
+	rounded := encoder{dropUnused: e.dropUnused, dummyBlocks: e.dummyBlocks}
+	for i := range orig {
+		rounded.setQuant(quantIndex(i), orig[i])
+	}
+	csA := make([]component, len(cs))
+	for ci := range cs {
+		csA[ci] = cs[ci]
+		csA[ci].raw = nil
+		csA[ci].coef = make([]int16, len(cs[ci].coef))
+		for _, bi := range codingOrder(cs, ci) {
+			i := bi * blockSize
+			rounded.roundBlock(csA[ci].coef[i:i+blockSize], cs[ci].raw[i:i+blockSize], cs[ci].q)
+		}
+	}
+	rounded.fixDummyBlocks(csA)
+	var fileA bytes.Buffer
+	if err := rounded.writeFile(&fileA, csA, size, opts.Progressive, false); err != nil {
+		return err
+	}
+	csA = nil
+
+	mx := e.mixCandidates(cs, &orig[quantIndexLuminance])
+	for i := range cs {
+		cs[i].raw = nil
+	}
+	var ref *image.RGBA
+	var sseA int64 = -1
+	for _, frac := range trellisBudgets {
+		mx.apply(cs, frac)
+		var fileB bytes.Buffer
+		if err := e.writeFile(&fileB, cs, size, opts.Progressive, false); err != nil {
+			return err
+		}
+		if fileB.Len() >= fileA.Len() {
+			break // a smaller budget makes a bigger file
+		}
+		if tune.noCheck {
+			_, err := w.Write(fileB.Bytes())
+			return err
+		}
+		if ref == nil {
+			ref = toRGBA(m)
+			sseA = sseAgainst(ref, fileA.Bytes())
+		}
+		if sseB := sseAgainst(ref, fileB.Bytes()); sseB >= 0 && sseA >= 0 && sseB <= sseA {
+			if tune.stats != nil {
+				tune.stats[0]++
+			}
+			_, err := w.Write(fileB.Bytes())
+			return err
+		}
+		mx.undo(cs)
+	}
+	if tune.stats != nil {
+		tune.stats[1]++
+	}
+	_, err := w.Write(fileA.Bytes())
+	return err
+}
+
+// toRGBA returns m's pixels as an *image.RGBA with bounds at the origin.
+func toRGBA(m image.Image) *image.RGBA {
+	dst := image.NewRGBA(image.Rectangle{Max: m.Bounds().Size()})
+	draw.Draw(dst, dst.Rect, m, m.Bounds().Min, draw.Src)
+	return dst
+}
+
+// sseAgainst decodes the JPEG file b (image/jpeg) and returns its squared
+// error over R, G and B against ref, -1 if it does not decode.
+func sseAgainst(ref *image.RGBA, b []byte) int64 {
+	d, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil || d.Bounds().Size() != ref.Rect.Size() {
+		return -1
+	}
+	got := toRGBA(d)
+	var sum int64
+	p, q := ref.Pix, got.Pix[:len(ref.Pix)]
+	for i := 0; i+3 < len(p); i += 4 {
+		r, g, b := int64(p[i])-int64(q[i]), int64(p[i+1])-int64(q[i+1]), int64(p[i+2])-int64(q[i+2])
+		sum += r*r + g*g + b*b
+	}
+	return sum
+}
+
+// acBits is the number of bits the AC coefficients of blk take with the
+// code lengths ac.
+func acBits(blk []int16, ac *codeLengths) int {
+	blk = blk[:blockSize]
+	n, run := 0, 0
+	for zig := 1; zig < blockSize; zig++ {
+		v := int(blk[zig])
+		if v == 0 {
+			run++
+			continue
+		}
+		for run > 15 {
+			n += int(ac[0xf0])
+			run -= 16
+		}
+		s := bitsLen(abs(v))
+		n += int(ac[run<<4|s]) + s
+		run = 0
+	}
+	if run > 0 {
+		n += int(ac[0x00])
+	}
+	return n
+}
+
+// blockDist is the squared error of the quantised blk (table q) against
+// raw, in forward DCT units.
+func blockDist(blk, raw []int16, q *[blockSize]byte) int64 {
+	blk, raw = blk[:blockSize], raw[:blockSize]
+	var d int64
+	for zig := range blockSize {
+		x := int64(raw[zig]) - int64(blk[zig])*8*int64(q[zig])
+		d += x * x
+	}
+	return d
+}
+
+// mixCand is one block whose trellis AC coefficients save bits.
+type mixCand struct {
+	bi   int   // block index in the luma component
+	bits int64 // bits saved
+	dist int64 // squared error added
+}
+
+// mix is the trellis alternative of every luma block that has one, in
+// order of bits saved per unit of error added, and the error budget.
+type mix struct {
+	cands   []mixCand
+	trellis []int16 // the candidates' trellis blocks, 64 each
+	round   []int16 // and their rounded ones
+	applied []int   // candidates applied
+	budget  int64
+}
+
+// mixCandidates trellis quantises the AC coefficients of every luma block
+// of cs (rounded with e.quant; raw kept) with the Huffman code lengths of
+// the rounded coefficients and lists the blocks where that saves bits. The
+// budget is the error rounding at the table orig adds beyond rounding at
+// e.quant (errors in forward DCT units: the DCT is orthogonal, so they
+// are the pixels' up to a constant factor and the decoder's rounding).
+func (e *encoder) mixCandidates(cs []component, orig *[blockSize]byte) *mix {
+	specs := baselineSpecs(cs)
+	var invQ2 [blockSize]float64
+	q := &e.quant[quantIndexLuminance]
+	for i := range blockSize {
+		qq := float64(q[i])
+		invQ2[i] = 1 / float64(qq*qq)
+	}
+	var origE encoder
+	origE.setQuant(quantIndexLuminance, *orig)
+	var st trellisState
+	mx := &mix{}
+	var tmp, tr [blockSize]int16
+	c := &cs[0]
+	acLen := lengthsOf(specs[huffIndexLuminanceAC])
+	for _, bi := range codingOrder(cs, 0) {
+		i := bi * blockSize
+		blk, raw := c.coef[i:i+blockSize:i+blockSize], c.raw[i:i+blockSize:i+blockSize]
+		origE.roundBlock(tmp[:], raw, quantIndexLuminance)
+		dRound := blockDist(blk, raw, q)
+		mx.budget += blockDist(tmp[:], raw, orig) - dRound
+		copy(tr[:], blk)
+		st.trellisAC(tr[:], raw, q, &invQ2, &acLen, e.lambda)
+		saved := acBits(blk, &acLen) - acBits(tr[:], &acLen)
+		if saved <= 0 {
+			continue
+		}
+		mx.cands = append(mx.cands, mixCand{bi, int64(saved), blockDist(tr[:], raw, q) - dRound})
+		mx.trellis = append(mx.trellis, tr[:]...)
+		mx.round = append(mx.round, blk...)
+	}
+	// Sort by bits/dist descending (cross-multiplied: dist may be 0), ties
+	// in block order, each candidate's blocks going with it.
+	idx := make([]int, len(mx.cands))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := mx.cands[idx[a]], mx.cands[idx[b]]
+		return x.bits*y.dist > y.bits*x.dist
+	})
+	cands := make([]mixCand, len(idx))
+	trel := make([]int16, len(mx.trellis))
+	round := make([]int16, len(mx.round))
+	for k, i := range idx {
+		cands[k] = mx.cands[i]
+		copy(trel[k*blockSize:(k+1)*blockSize], mx.trellis[i*blockSize:(i+1)*blockSize])
+		copy(round[k*blockSize:(k+1)*blockSize], mx.round[i*blockSize:(i+1)*blockSize])
+	}
+	mx.cands, mx.trellis, mx.round = cands, trel, round
+	return mx
+}
+
+// apply gives the luma blocks of cs their trellis coefficients in order,
+// each while the error added stays within frac of the budget.
+func (mx *mix) apply(cs []component, frac float64) {
+	used, limit := int64(0), int64(frac*float64(mx.budget))
+	mx.applied = mx.applied[:0]
+	for k, c := range mx.cands {
+		if used+c.dist > limit {
+			continue
+		}
+		used += c.dist
+		i := c.bi * blockSize
+		copy(cs[0].coef[i:i+blockSize], mx.trellis[k*blockSize:(k+1)*blockSize])
+		mx.applied = append(mx.applied, k)
+	}
+}
+
+// undo gives the applied blocks back their rounded coefficients.
+func (mx *mix) undo(cs []component) {
+	for _, k := range mx.applied {
+		i := mx.cands[k].bi * blockSize
+		copy(cs[0].coef[i:i+blockSize], mx.round[k*blockSize:(k+1)*blockSize])
+	}
+	mx.applied = mx.applied[:0]
+}
+
+// roundBlock quantises the raw coefficients raw (zig-zag) with table t into
+// dst, rounding each to the nearest step, as transform does.
+func (e *encoder) roundBlock(dst, raw []int16, t quantIndex) {
+	dst, raw = dst[:blockSize], raw[:blockSize]
+	for zig := range blockSize {
+		dst[zig] = int16(divRecip(int32(raw[zig]), 8*int32(e.quant[t][zig]), e.recip[t][zig]))
 	}
 }

@@ -28,22 +28,23 @@
 //   - Options.Progressive: a progressive file (SOF2) with spectral selection
 //     only (progressive.go), equal to jpegtran's output with the same scan
 //     script (TestMatchesLibjpegOptimize) and decoding to the same pixels.
-//   - Options.Trellis (off by default): trellis quantisation ported from
-//     mozjpeg 4.x's quantize_trellis (trellis.go; IJG licence, LICENSE-IJG):
-//     each block's coefficients are chosen for bits + lambda * distortion,
-//     the bits counted with the Huffman tables of the rounded coefficients,
-//     then the tables are built again for the result. About 10% smaller
-//     files at the same quality for 0.2 dB of PSNR; at equal PSNR 5% and at
-//     equal SSIM 3.5% smaller, for 2.4 times the encode time
-//     (docs/benchmarks.md), which is why it is not the default.
-//     TestTrellisInfiniteLambda proves the bookkeeping (with distortion
-//     priced out of reach it keeps the rounded coefficients, ties apart);
-//     TestTrellis and TestTrellisDjpeg bound the PSNR cost and check
-//     determinism and that photos get smaller; TestTrellisRD measures.
+//   - Options.Trellis (off by default; imgpar's --trellis): trellis
+//     quantisation ported from mozjpeg 4.x's quantize_trellis (trellis.go;
+//     IJG licence, LICENSE-IJG), used on luma with a 5% finer table and an
+//     error budget so that the file is smaller than the default one and,
+//     checked by decoding it, no less faithful (encodeTrellis): 2.3-4.2%
+//     smaller at q50-95, for 3-4 times the encode time (docs/benchmarks.md),
+//     which is why it is not the default. TestTrellisInfiniteLambda proves
+//     the bookkeeping (with distortion priced out of reach it keeps the
+//     rounded coefficients, ties apart); TestTrellis checks bytes, PSNR and
+//     determinism, TestTrellisDjpeg libjpeg's decoding; TestTrellisRD
+//     measures.
 //
 // Memory: the quantised coefficients of the whole picture are kept (2 bytes
 // per coefficient, 3 bytes per pixel at 4:2:0) for the two passes; with
-// Trellis the unquantised ones too while it runs (as many bytes again).
+// Trellis also the unquantised and the default file's coefficients, the
+// trellis candidates, both files and their decodes (about 24 bytes per
+// pixel).
 package jpegenc
 
 import (
@@ -253,6 +254,8 @@ type encoder struct {
 	// keepRaw keeps the unquantised coefficients (component.raw) for
 	// trellis quantisation.
 	keepRaw bool
+	// lambda is the trellis's price of distortion (trellisLambda).
+	lambda float64
 }
 
 // divRecip returns div(a, 8*quant) using m = ceil(2^32 / (8*quant)):
@@ -790,6 +793,14 @@ func scale(dst *block, src *[4]block) {
 // initQuant scales the quantisation tables to quality (1-100) as libjpeg
 // does and precomputes their reciprocals.
 func (e *encoder) initQuant(quality int) {
+	for i := range e.quant {
+		e.setQuant(quantIndex(i), scaledQuant(quantIndex(i), quality, 1000))
+	}
+}
+
+// scaledQuant is table i scaled to quality as libjpeg does, then by
+// permille/1000 (rounded to nearest, clamped to 1-255).
+func scaledQuant(i quantIndex, quality, permille int) [blockSize]byte {
 	// Convert from a quality rating to a scaling factor.
 	var scale int
 	if quality < 50 {
@@ -797,20 +808,26 @@ func (e *encoder) initQuant(quality int) {
 	} else {
 		scale = 200 - quality*2
 	}
-	// Initialize the quantization tables.
-	for i := range e.quant {
-		for j := range e.quant[i] {
-			x := int(unscaledQuant[i][j])
-			x = (x*scale + 50) / 100
-			if x < 1 {
-				x = 1
-			} else if x > 255 {
-				x = 255
-			}
-			e.quant[i][j] = uint8(x)
-			d := uint64(8 * x)
-			e.recip[i][j] = (1<<32 + d - 1) / d
+	var t [blockSize]byte
+	for j := range t {
+		x := int(unscaledQuant[i][j])
+		x = (x*scale*permille + 50000) / 100000
+		if x < 1 {
+			x = 1
+		} else if x > 255 {
+			x = 255
 		}
+		t[j] = uint8(x)
+	}
+	return t
+}
+
+// setQuant makes t quantisation table i and precomputes its reciprocals.
+func (e *encoder) setQuant(i quantIndex, t [blockSize]byte) {
+	e.quant[i] = t
+	for j, x := range t {
+		d := uint64(8 * int(x))
+		e.recip[i][j] = (1<<32 + d - 1) / d
 	}
 }
 
@@ -829,13 +846,16 @@ type Options struct {
 	StandardTables bool
 	// Progressive writes a progressive JPEG (see progressiveScript).
 	Progressive bool
-	// Trellis chooses each block's quantised coefficients by their cost in
-	// bits plus their distortion, as mozjpeg's trellis quantisation does
-	// (trellis.go), instead of rounding each to the nearest step: a smaller
-	// file of nearly the same fidelity. The rate model is the Huffman
-	// tables built for the rounded coefficients. Ignored with
-	// StandardTables (whose output is image/jpeg's).
+	// Trellis chooses luma blocks' quantised coefficients by their cost in
+	// bits plus their distortion, as mozjpeg's trellis quantisation does,
+	// with a finer luma table (encodeTrellis in trellis.go): a file no
+	// bigger than the default one whose PSNR against m (image/jpeg
+	// decoding) is not lower, usually 2-5% smaller, for 3-4 times the
+	// encode time. Ignored with StandardTables (whose output is
+	// image/jpeg's).
 	Trellis bool
+
+	tune trellisTune
 }
 
 // Encode writes the Image m to w in JPEG 4:2:0 format with the given
@@ -846,11 +866,6 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 		return errors.New("jpeg: image is too large to encode")
 	}
 	var e encoder
-	if ww, ok := w.(writer); ok {
-		e.w = ww
-	} else {
-		e.w = bufio.NewWriter(w)
-	}
 	// Clip quality to [1, 100].
 	quality := DefaultQuality
 	var opts Options
@@ -869,26 +884,33 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 	e.dropUnused = !standard
 	e.dummyBlocks = !standard
 	e.initQuant(quality)
-	e.keepRaw = opts.Trellis && !standard
-	cs := e.transform(m)
-	if e.keepRaw {
-		specs := baselineSpecs(cs)
-		e.trellis(cs, &specs)
-		for i := range cs {
-			cs[i].raw = nil
-		}
+	if opts.Trellis && !standard {
+		return e.encodeTrellis(w, m, quality, opts)
 	}
+	cs := e.transform(m)
+	return e.writeFile(w, cs, b.Size(), opts.Progressive, standard)
+}
+
+// writeFile writes the JPEG file of the quantised coefficients cs to w.
+func (e *encoder) writeFile(w io.Writer, cs []component, size image.Point, progressive, standard bool) error {
+	if ww, ok := w.(writer); ok {
+		e.w = ww
+	} else {
+		e.w = bufio.NewWriter(w)
+	}
+	e.err = nil
+	e.bits, e.nBits = 0, 0
 	// Write the Start Of Image marker.
 	e.buf[0] = 0xff
 	e.buf[1] = 0xd8
 	e.write(e.buf[:2])
 	// Write the quantization tables.
 	e.writeDQT(len(cs))
-	if opts.Progressive {
-		e.writeSOF(sof2Marker, b.Size(), len(cs))
+	if progressive {
+		e.writeSOF(sof2Marker, size, len(cs))
 		e.writeProgressive(cs)
 	} else {
-		e.writeSOF(sof0Marker, b.Size(), len(cs))
+		e.writeSOF(sof0Marker, size, len(cs))
 		e.writeBaseline(cs, standard)
 	}
 	// Write the End Of Image marker.
