@@ -243,18 +243,19 @@ func runSet(ctx context.Context, job Job) Result {
 	}
 	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data)}
 	var img image.Image
+	var failed []*JobError
 	for i, r := range job.Renditions {
 		rr := RenditionResult{Output: r.Output, Format: r.Format}
 		if err := ctx.Err(); err != nil {
-			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Output).Error
+			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Name()).Error
 		} else {
 			if i == 0 || r.Geometry != job.Renditions[i-1].Geometry {
 				img = d.resample(r.Geometry, spec.Filter)
 			}
 			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, img, job.Input, r, spec)
 		}
-		if rr.Error != nil && res.OK {
-			res.OK, res.Error = false, rr.Error
+		if rr.Error != nil {
+			failed = append(failed, rr.Error)
 		}
 		if i == 0 {
 			res.Width, res.Height = rr.Width, rr.Height
@@ -262,7 +263,31 @@ func runSet(ctx context.Context, job Job) Result {
 		res.BytesOut += rr.Bytes
 		res.Renditions = append(res.Renditions, rr)
 	}
+	if len(failed) > 0 {
+		res.OK, res.Error = false, setError(job.Input, failed, len(job.Renditions))
+	}
 	return res
+}
+
+// Name names a rendition in messages: its output, size and format, so that
+// a failure says which of a set's files it is even when the name template
+// does not carry the size ("out/lake-640.webp (640x400 webp)").
+func (r Rendition) Name() string {
+	return fmt.Sprintf("%s (%dx%d %s)", r.Output, r.Width, r.Height, r.Format)
+}
+
+// setError is the answer of a set job whose renditions in failed did not
+// get made: the one failure as it is, or how many of all failed and each
+// one's message (the code is the first's).
+func setError(input string, failed []*JobError, all int) *JobError {
+	if len(failed) == 1 {
+		return failed[0]
+	}
+	details := make([]string, len(failed))
+	for i, e := range failed {
+		details[i] = e.Detail
+	}
+	return FailFile(failed[0].Code, input, "%d of %d renditions failed: %s", len(failed), all, strings.Join(details, "; ")).Error
 }
 
 // writeRendition encodes one rendition from the resampled pixels img
@@ -274,15 +299,15 @@ func writeRendition(d *decodedImage, img image.Image, input string, r Rendition,
 	}
 	out, meta, err := d.finish(img, &spec)
 	if err != nil {
-		return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Output, err).Error
+		return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Name(), err).Error
 	}
 	n, err = WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return 0, 0, 0, FailFile(CodeIO, input, "write %s: %v", r.Output, pe.Err).Error
+			return 0, 0, 0, FailFile(CodeIO, input, "write %s: %v", r.Name(), pe.Err).Error
 		}
-		return 0, 0, 0, FailFile(CodeIO, input, "%s: encode %s: %v", r.Output, r.Format, err).Error
+		return 0, 0, 0, FailFile(CodeIO, input, "%s: encode: %v", r.Name(), err).Error
 	}
 	b := out.Bounds()
 	return b.Dx(), b.Dy(), n, nil
