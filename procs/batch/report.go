@@ -58,6 +58,9 @@ type Report struct {
 	RenditionsFailed   int           `json:"renditions_failed,omitempty"`
 	RenditionsUpToDate int           `json:"renditions_up_to_date,omitempty"`
 	SkippedSizes       []engine.Skip `json:"skipped_sizes,omitempty"`
+	// Srcset is the index file written (--srcset; a shard's has the shard
+	// in its name).
+	Srcset string `json:"srcset,omitempty"`
 }
 
 // File is the final answer for one input file: a job of the plan, or a
@@ -202,6 +205,9 @@ func (r *Report) writeSets(w io.Writer) {
 		fmt.Fprintf(w, ", %d up to date", r.RenditionsUpToDate)
 	}
 	fmt.Fprintln(w)
+	if r.Srcset != "" {
+		fmt.Fprintf(w, "        srcset index: %s\n", r.Srcset)
+	}
 	for i, s := range r.SkippedSizes {
 		if i == maxSizeLines {
 			fmt.Fprintf(w, "        sizes skipped for %d more inputs (--json lists them)\n", len(r.SkippedSizes)-i)
