@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -241,32 +242,53 @@ func runSet(ctx context.Context, job Job) Result {
 	if err != nil {
 		return imageError(job.Input, err)
 	}
-	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data)}
+	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data), Renditions: make([]RenditionResult, len(job.Renditions))}
 	var img image.Image
-	var failed []*JobError
-	for i, r := range job.Renditions {
+	prev := -1
+	for _, i := range largestFirst(job.Renditions) {
+		r := job.Renditions[i]
 		rr := RenditionResult{Output: r.Output, Format: r.Format}
 		if err := ctx.Err(); err != nil {
 			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Name()).Error
 		} else {
-			if i == 0 || r.Geometry != job.Renditions[i-1].Geometry {
+			if prev < 0 || r.Geometry != job.Renditions[prev].Geometry {
 				img = d.resample(r.Geometry, spec.Filter)
 			}
+			prev = i
 			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, img, job.Input, r, spec)
 		}
+		res.BytesOut += rr.Bytes
+		res.Renditions[i] = rr
+	}
+	var failed []*JobError
+	for _, rr := range res.Renditions {
 		if rr.Error != nil {
 			failed = append(failed, rr.Error)
 		}
-		if i == 0 {
-			res.Width, res.Height = rr.Width, rr.Height
-		}
-		res.BytesOut += rr.Bytes
-		res.Renditions = append(res.Renditions, rr)
 	}
 	if len(failed) > 0 {
 		res.OK, res.Error = false, setError(job.Input, failed, len(job.Renditions))
 	}
+	res.Width, res.Height = res.Renditions[0].Width, res.Renditions[0].Height
 	return res
+}
+
+// largestFirst is the order a set job makes its renditions in: by size,
+// largest first, the formats of a size together (so each size is resampled
+// once), in plan order otherwise. The results keep plan order. Largest
+// first because the WebAssembly encoders' linear memory only grows: made
+// smallest first, an instance grows (copying its memory) for each larger
+// size in turn; made largest first, once. The pixels and files are the
+// same in any order.
+func largestFirst(rs []Rendition) []int {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(rs[b].Width*rs[b].Height, rs[a].Width*rs[a].Height)
+	})
+	return order
 }
 
 // Name names a rendition in messages: its output, size and format, so that
