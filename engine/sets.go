@@ -243,7 +243,7 @@ func runSet(ctx context.Context, job Job) Result {
 		return imageError(job.Input, err)
 	}
 	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data), Renditions: make([]RenditionResult, len(job.Renditions))}
-	var img image.Image
+	var px sizePixels
 	prev := -1
 	for _, i := range largestFirst(job.Renditions) {
 		r := job.Renditions[i]
@@ -252,10 +252,10 @@ func runSet(ctx context.Context, job Job) Result {
 			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Name()).Error
 		} else {
 			if prev < 0 || r.Geometry != job.Renditions[prev].Geometry {
-				img = d.resample(r.Geometry, spec.Filter)
+				px = sizePixels{img: d.resample(r.Geometry, spec.Filter)}
 			}
 			prev = i
-			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, img, job.Input, r, spec)
+			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, &px, job.Input, r, spec)
 		}
 		res.BytesOut += rr.Bytes
 		res.Renditions[i] = rr
@@ -312,18 +312,34 @@ func setError(input string, failed []*JobError, all int) *JobError {
 	return FailFile(failed[0].Code, input, "%d of %d renditions failed: %s", len(failed), all, strings.Join(details, "; ")).Error
 }
 
-// writeRendition encodes one rendition from the resampled pixels img
-// (shared with the set's other formats of that size) and writes it.
-func writeRendition(d *decodedImage, img image.Image, input string, r Rendition, set *ImageSpec) (w, h int, n int64, jerr *JobError) {
+// sizePixels are one size of a set: resampled once, and converted to sRGB
+// at most once for all the formats that want it.
+type sizePixels struct {
+	img  image.Image
+	srgb image.Image // nil until a format needs it
+}
+
+// writeRendition encodes one rendition from its size's pixels and writes
+// it.
+func writeRendition(d *decodedImage, px *sizePixels, input string, r Rendition, set *ImageSpec) (w, h int, n int64, jerr *JobError) {
 	spec := set.Rendition(r.Geometry, r.Format)
-	if len(d.icc) > 0 {
-		img = ownPixels(img) // the colour conversion may work in place
+	var out image.Image
+	var meta ImageMeta
+	if convertsToSRGB(d.icc, &spec) {
+		if px.srgb == nil {
+			// On a copy: the conversion may work in place, and px.img may
+			// still be encoded as it is for another format.
+			px.srgb = srgbPixels(ownPixels(px.img), d.icc)
+		}
+		out, meta = px.srgb, ImageMeta{ICC: srgbTag(&spec), EXIF: d.exifFor(&spec)}
+	} else {
+		var err error
+		// No conversion: finish leaves px.img as it is.
+		if out, meta, err = d.finish(px.img, &spec); err != nil {
+			return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Name(), err).Error
+		}
 	}
-	out, meta, err := d.finish(img, &spec)
-	if err != nil {
-		return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Name(), err).Error
-	}
-	n, err = WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
+	n, err := WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

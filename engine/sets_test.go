@@ -253,3 +253,37 @@ func TestSetOrderLargestFirst(t *testing.T) {
 		}
 	}
 }
+
+// A set converts each size to sRGB once for every format that wants it
+// (--colorspace srgb, or a format without profiles: GIF, BMP) and leaves the
+// pixels alone for the formats that keep the profile; the files are those
+// of the same renditions made one per job (each converting its own).
+func TestSetSRGBOncePerSize(t *testing.T) {
+	for _, c := range []struct{ file, colorspace string }{
+		{"boats-adobergb.png", ""}, // NRGBA: converted in place, so on a copy
+		{"boats-adobergb.png", ColorspaceSRGB},
+		{"boats-adobergb.jpg", ""},
+		{"boats-adobergb.jpg", ColorspaceSRGB},
+	} {
+		path := filepath.Join("..", "testdata", "icc", c.file)
+		spec := mustSpec(t, ImageOptions{Widths: []int{80, 160}, Format: "gif,png,webp,bmp", Colorspace: c.colorspace})
+		job := setJob(t, path, t.TempDir(), spec)
+		if res := runSet(context.Background(), job); !res.OK {
+			t.Fatalf("%s %q: %+v", c.file, c.colorspace, res.Error)
+		}
+		other := t.TempDir()
+		for _, r := range job.Renditions {
+			j := job
+			r.Output = filepath.Join(other, filepath.Base(r.Output))
+			j.Renditions = []Rendition{r}
+			if res := runSet(context.Background(), j); !res.OK {
+				t.Fatalf("%s alone: %+v", r.Output, res.Error)
+			}
+		}
+		for _, r := range job.Renditions {
+			if !bytes.Equal(readFile(t, r.Output), readFile(t, filepath.Join(other, filepath.Base(r.Output)))) {
+				t.Errorf("%s %q: %s differs from the rendition made alone", c.file, c.colorspace, filepath.Base(r.Output))
+			}
+		}
+	}
+}
