@@ -24,9 +24,9 @@ type fileEvent struct {
 	Ms       int64  `json:"ms"`
 	Error    string `json:"error,omitempty"`
 	Reason   string `json:"reason,omitempty"`
-	// An image set's input: how many renditions were written, each one,
-	// and the sizes it did not get.
-	Renditions   int                      `json:"renditions,omitempty"`
+	// An image set's input: how many renditions were written (0 too),
+	// each one, and the sizes it did not get.
+	Renditions   *int                     `json:"renditions,omitempty"`
 	Outputs      []engine.RenditionResult `json:"outputs,omitempty"`
 	SkippedSizes string                   `json:"skipped_sizes,omitempty"`
 }
@@ -71,11 +71,13 @@ func (e *eventWriter) file(f batch.File) {
 	ev := fileEvent{Event: "file", Path: j.Input, Status: "ok", Output: j.Output, BytesIn: r.BytesIn, BytesOut: r.BytesOut, Ms: r.Millis}
 	if len(r.Renditions) > 0 {
 		ev.Outputs, ev.SkippedSizes = r.Renditions, e.skipped[j.Input]
+		n := 0
 		for _, rr := range r.Renditions {
 			if rr.Error == nil {
-				ev.Renditions++
+				n++
 			}
 		}
+		ev.Renditions = &n
 	}
 	if !r.OK {
 		ev.Status, ev.Output = "failed", ""

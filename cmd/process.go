@@ -146,7 +146,7 @@ the other is derived from it.
 	f.StringVar(&o.suffix, "suffix", "", "add this to every output's base name (e.g. _thumb)")
 	f.StringVar(&o.onConflict, "on-conflict", "error", "two inputs that would write one output: error, or suffix (make names unique)")
 	f.BoolVar(&o.inPlace, "in-place", false, "allow outputs to replace their inputs (atomically, once complete)")
-	f.StringVar(&o.srcset, "srcset", "", "with a set: write a JSON index of every input's renditions (path, format, width, height, bytes) to this file, for srcset/<picture> markup")
+	f.StringVar(&o.srcset, "srcset", "", "with a set: write a JSON index of every input's renditions (path, format, width, height, bytes) to this file, for srcset/<picture> markup; a shard writes FILE.shard-K-of-N.ext, joined by imgpar report merge-srcset")
 	f.BoolVar(&o.force, "force", false, "redo every file, even those whose outputs are up to date")
 	f.BoolVarP(&o.dryRun, "dry-run", "n", false, "print what would be written (input -> output, size) and write nothing")
 	f.StringVar(&o.op, "op", "heavy", "number files: double, square, heavy, stats")

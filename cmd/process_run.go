@@ -150,9 +150,9 @@ func runProcess(c *cobra.Command, o *processOptions, args []string) (int, error)
 		OnFile:     events.file,
 		Warn:       prog.warn,
 		Srcset:     o.srcset,
+		Shard:      shard.String(),
 	})
 	prog.finish()
-	report.Shard = shard.String()
 	return renderReport(stdout, stderr, o, report, runErr, emptyCode(empty, o.failOnEmpty))
 }
 

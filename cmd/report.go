@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -65,6 +66,39 @@ the form GitHub's $GITHUB_OUTPUT takes, and easy to read from a shell.`,
 				return err
 			}
 			return r.WriteCounts(c.OutOrStdout())
+		},
+	})
+	rc.AddCommand(&cobra.Command{
+		Use:   "merge-srcset INDEX.json...",
+		Short: "Combine the --srcset indexes of shard runs into one index on stdout",
+		Long: `Combine the --srcset indexes that shard runs wrote (a shard writes
+FILE.shard-K-of-N.json for --srcset FILE.json: it indexes only its own inputs)
+into one index, inputs in walk order. Given all N shards, the result is the
+index an unsharded run writes; with some missing it lists the shards it has
+in "shard" and names the missing ones on stderr. Indexes of different output
+directories, or that share an input, are a usage error.`,
+		Example: `  imgpar process ./photos -o web --widths 320,640 --shard K/3 --srcset web/srcset.json
+  imgpar report merge-srcset web/srcset.shard-*.json > web/srcset.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			var idx []*batch.Srcset
+			for _, p := range args {
+				x, err := batch.LoadSrcset(p)
+				if err != nil {
+					return usageError{err}
+				}
+				idx = append(idx, x)
+			}
+			m, missing, err := batch.MergeSrcsets(idx)
+			if err != nil {
+				return usageError{err}
+			}
+			if len(missing) > 0 {
+				fmt.Fprintf(c.ErrOrStderr(), "imgpar: the index lacks shard %s\n", strings.Join(missing, ", "))
+			}
+			enc := json.NewEncoder(c.OutOrStdout())
+			enc.SetIndent("", " ")
+			return enc.Encode(m)
 		},
 	})
 	return rc

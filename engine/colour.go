@@ -64,26 +64,39 @@ func cmykToSRGB(img image.Image, icc []byte) (image.Image, []byte) {
 // outputColour applies the output half of the policy above and returns
 // the pixels and the profile to embed.
 func outputColour(img image.Image, icc []byte, spec *ImageSpec) (image.Image, []byte, error) {
-	f := spec.Format
-	wantSRGB := spec.Colorspace == ColorspaceSRGB
-	tag := func() []byte {
-		if wantSRGB && !spec.Strip && f.CarriesICC() {
-			return imgfmt.SRGBProfile()
-		}
-		return nil
+	if convertsToSRGB(icc, spec) {
+		return srgbPixels(img, icc), srgbTag(spec), nil
 	}
 	if len(icc) == 0 {
-		return img, tag(), nil
+		return img, srgbTag(spec), nil
 	}
-	if !wantSRGB && !spec.Strip && f.CarriesICC() {
-		if !spec.KeepMetadata && imgfmt.SRGBEquivalent(icc) {
-			return img, nil, nil
-		}
-		return img, icc, nil
+	if !spec.KeepMetadata && imgfmt.SRGBEquivalent(icc) {
+		return img, nil, nil
 	}
+	return img, icc, nil
+}
+
+// convertsToSRGB reports whether outputColour converts pixels that carry
+// profile icc to sRGB for spec. The converted pixels do not depend on the
+// format, so a set converts each size once for all its formats that need it.
+func convertsToSRGB(icc []byte, spec *ImageSpec) bool {
+	return len(icc) > 0 && (spec.Colorspace == ColorspaceSRGB || spec.Strip || !spec.Format.CarriesICC())
+}
+
+// srgbPixels converts img from profile icc to sRGB; it may work in place.
+func srgbPixels(img image.Image, icc []byte) image.Image {
 	out, _, err := imgfmt.ToSRGB(img, icc)
 	if err != nil {
-		out = img // unreadable profile: the pixels as they are, taken as sRGB
+		return img // unreadable profile: the pixels as they are, taken as sRGB
 	}
-	return out, tag(), nil
+	return out
+}
+
+// srgbTag is the profile an output in sRGB carries: the compact sRGB
+// profile with --colorspace srgb where the format holds one, else none.
+func srgbTag(spec *ImageSpec) []byte {
+	if spec.Colorspace == ColorspaceSRGB && !spec.Strip && spec.Format.CarriesICC() {
+		return imgfmt.SRGBProfile()
+	}
+	return nil
 }

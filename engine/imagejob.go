@@ -190,16 +190,20 @@ func (d *decodedImage) finish(img image.Image, spec *ImageSpec) (image.Image, Im
 	if err != nil {
 		return nil, meta, &imageErr{CodeInternal, err}
 	}
-	if !spec.Strip {
-		if spec.KeepMetadata && len(d.exif) > 0 {
-			if d.orientation != 1 {
-				meta.EXIF = imgfmt.ResetOrientation(d.exif)
-			} else {
-				meta.EXIF = d.exif
-			}
-		}
-	}
+	meta.EXIF = d.exifFor(spec)
 	return img, meta, nil
+}
+
+// exifFor is the EXIF block an output of spec carries: the input's, with
+// the orientation reset when it was applied, if spec keeps metadata.
+func (d *decodedImage) exifFor(spec *ImageSpec) []byte {
+	if spec.Strip || !spec.KeepMetadata || len(d.exif) == 0 {
+		return nil
+	}
+	if d.orientation != 1 {
+		return imgfmt.ResetOrientation(d.exif)
+	}
+	return d.exif
 }
 
 func encodeImage(w io.Writer, img image.Image, meta ImageMeta, spec *ImageSpec) error {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -241,48 +242,110 @@ func runSet(ctx context.Context, job Job) Result {
 	if err != nil {
 		return imageError(job.Input, err)
 	}
-	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data)}
-	var img image.Image
-	for i, r := range job.Renditions {
+	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data), Renditions: make([]RenditionResult, len(job.Renditions))}
+	var px sizePixels
+	prev := -1
+	for _, i := range largestFirst(job.Renditions) {
+		r := job.Renditions[i]
 		rr := RenditionResult{Output: r.Output, Format: r.Format}
 		if err := ctx.Err(); err != nil {
-			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Output).Error
+			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Name()).Error
 		} else {
-			if i == 0 || r.Geometry != job.Renditions[i-1].Geometry {
-				img = d.resample(r.Geometry, spec.Filter)
+			if prev < 0 || r.Geometry != job.Renditions[prev].Geometry {
+				px = sizePixels{img: d.resample(r.Geometry, spec.Filter)}
 			}
-			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, img, job.Input, r, spec)
-		}
-		if rr.Error != nil && res.OK {
-			res.OK, res.Error = false, rr.Error
-		}
-		if i == 0 {
-			res.Width, res.Height = rr.Width, rr.Height
+			prev = i
+			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, &px, job.Input, r, spec)
 		}
 		res.BytesOut += rr.Bytes
-		res.Renditions = append(res.Renditions, rr)
+		res.Renditions[i] = rr
 	}
+	var failed []*JobError
+	for _, rr := range res.Renditions {
+		if rr.Error != nil {
+			failed = append(failed, rr.Error)
+		}
+	}
+	if len(failed) > 0 {
+		res.OK, res.Error = false, setError(job.Input, failed, len(job.Renditions))
+	}
+	res.Width, res.Height = res.Renditions[0].Width, res.Renditions[0].Height
 	return res
 }
 
-// writeRendition encodes one rendition from the resampled pixels img
-// (shared with the set's other formats of that size) and writes it.
-func writeRendition(d *decodedImage, img image.Image, input string, r Rendition, set *ImageSpec) (w, h int, n int64, jerr *JobError) {
+// largestFirst is the order a set job makes its renditions in: by size,
+// largest first, the formats of a size together (so each size is resampled
+// once), in plan order otherwise. The results keep plan order. Largest
+// first because the WebAssembly encoders' linear memory only grows: made
+// smallest first, an instance grows (copying its memory) for each larger
+// size in turn; made largest first, once. The pixels and files are the
+// same in any order.
+func largestFirst(rs []Rendition) []int {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Compare(rs[b].Width*rs[b].Height, rs[a].Width*rs[a].Height)
+	})
+	return order
+}
+
+// Name names a rendition in messages: its output, size and format, so that
+// a failure says which of a set's files it is even when the name template
+// does not carry the size ("out/lake-640.webp (640x400 webp)").
+func (r Rendition) Name() string {
+	return fmt.Sprintf("%s (%dx%d %s)", r.Output, r.Width, r.Height, r.Format)
+}
+
+// setError is the answer of a set job whose renditions in failed did not
+// get made: the one failure as it is, or how many of all failed and each
+// one's message (the code is the first's).
+func setError(input string, failed []*JobError, all int) *JobError {
+	if len(failed) == 1 {
+		return failed[0]
+	}
+	details := make([]string, len(failed))
+	for i, e := range failed {
+		details[i] = e.Detail
+	}
+	return FailFile(failed[0].Code, input, "%d of %d renditions failed: %s", len(failed), all, strings.Join(details, "; ")).Error
+}
+
+// sizePixels are one size of a set: resampled once, and converted to sRGB
+// at most once for all the formats that want it.
+type sizePixels struct {
+	img  image.Image
+	srgb image.Image // nil until a format needs it
+}
+
+// writeRendition encodes one rendition from its size's pixels and writes
+// it.
+func writeRendition(d *decodedImage, px *sizePixels, input string, r Rendition, set *ImageSpec) (w, h int, n int64, jerr *JobError) {
 	spec := set.Rendition(r.Geometry, r.Format)
-	if len(d.icc) > 0 {
-		img = ownPixels(img) // the colour conversion may work in place
+	var out image.Image
+	var meta ImageMeta
+	if convertsToSRGB(d.icc, &spec) {
+		if px.srgb == nil {
+			// On a copy: the conversion may work in place, and px.img may
+			// still be encoded as it is for another format.
+			px.srgb = srgbPixels(ownPixels(px.img), d.icc)
+		}
+		out, meta = px.srgb, ImageMeta{ICC: srgbTag(&spec), EXIF: d.exifFor(&spec)}
+	} else {
+		var err error
+		// No conversion: finish leaves px.img as it is.
+		if out, meta, err = d.finish(px.img, &spec); err != nil {
+			return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Name(), err).Error
+		}
 	}
-	out, meta, err := d.finish(img, &spec)
-	if err != nil {
-		return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Output, err).Error
-	}
-	n, err = WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
+	n, err := WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return 0, 0, 0, FailFile(CodeIO, input, "write %s: %v", r.Output, pe.Err).Error
+			return 0, 0, 0, FailFile(CodeIO, input, "write %s: %v", r.Name(), pe.Err).Error
 		}
-		return 0, 0, 0, FailFile(CodeIO, input, "%s: encode %s: %v", r.Output, r.Format, err).Error
+		return 0, 0, 0, FailFile(CodeIO, input, "%s: encode: %v", r.Name(), err).Error
 	}
 	b := out.Bounds()
 	return b.Dx(), b.Dy(), n, nil

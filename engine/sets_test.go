@@ -189,3 +189,101 @@ func TestPlanSizes(t *testing.T) {
 		}
 	}
 }
+
+// A set job makes its renditions largest first (the WebAssembly encoders'
+// memory then grows once per job, not once per size) and answers them in
+// plan order; the files are the same whatever order the plan lists them in.
+func TestSetOrderLargestFirst(t *testing.T) {
+	path := filepath.Join("..", "testdata", "photos", "moss-landscape-444.jpg")
+	spec := mustSpec(t, ImageOptions{Widths: []int{80, 400, 160}, Format: "webp,jpeg"})
+	dir := t.TempDir()
+	job := setJob(t, path, dir, spec)
+	var order []string
+	for _, i := range largestFirst(job.Renditions) {
+		order = append(order, fmt.Sprintf("%d%s", job.Renditions[i].Width, job.Renditions[i].Format))
+	}
+	if got, want := fmt.Sprint(order), "[400webp 400jpeg 160webp 160jpeg 80webp 80jpeg]"; got != want {
+		t.Errorf("order %s, want %s", got, want)
+	}
+	res := runSet(context.Background(), job)
+	if !res.OK || len(res.Renditions) != len(job.Renditions) {
+		t.Fatalf("set: %+v", res)
+	}
+	for i, rr := range res.Renditions {
+		if r := job.Renditions[i]; rr.Output != r.Output || rr.Width != r.Width || rr.Height != r.Height {
+			t.Errorf("answer %d is %s %dx%d, want plan order: %s %dx%d", i, rr.Output, rr.Width, rr.Height, r.Output, r.Width, r.Height)
+		}
+	}
+	if res.Width != 80 {
+		t.Errorf("result width %d, want the first rendition's, 80", res.Width)
+	}
+	// The same renditions listed smallest first, one per job, and in
+	// reverse: the same bytes.
+	for name, reorder := range map[string]func([]Rendition) [][]Rendition{
+		"one by one": func(rs []Rendition) (out [][]Rendition) {
+			for _, r := range rs {
+				out = append(out, []Rendition{r})
+			}
+			return out
+		},
+		"reversed": func(rs []Rendition) [][]Rendition {
+			rev := append([]Rendition(nil), rs...)
+			for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+				rev[i], rev[j] = rev[j], rev[i]
+			}
+			return [][]Rendition{rev}
+		},
+	} {
+		other := t.TempDir()
+		for _, rs := range reorder(job.Renditions) {
+			j := job
+			j.Renditions = nil
+			for _, r := range rs {
+				r.Output = filepath.Join(other, filepath.Base(r.Output))
+				j.Renditions = append(j.Renditions, r)
+			}
+			if res := runSet(context.Background(), j); !res.OK {
+				t.Fatalf("%s: %+v", name, res.Error)
+			}
+		}
+		for _, r := range job.Renditions {
+			if !bytes.Equal(readFile(t, r.Output), readFile(t, filepath.Join(other, filepath.Base(r.Output)))) {
+				t.Errorf("%s: %s differs", name, filepath.Base(r.Output))
+			}
+		}
+	}
+}
+
+// A set converts each size to sRGB once for every format that wants it
+// (--colorspace srgb, or a format without profiles: GIF, BMP) and leaves the
+// pixels alone for the formats that keep the profile; the files are those
+// of the same renditions made one per job (each converting its own).
+func TestSetSRGBOncePerSize(t *testing.T) {
+	for _, c := range []struct{ file, colorspace string }{
+		{"boats-adobergb.png", ""}, // NRGBA: converted in place, so on a copy
+		{"boats-adobergb.png", ColorspaceSRGB},
+		{"boats-adobergb.jpg", ""},
+		{"boats-adobergb.jpg", ColorspaceSRGB},
+	} {
+		path := filepath.Join("..", "testdata", "icc", c.file)
+		spec := mustSpec(t, ImageOptions{Widths: []int{80, 160}, Format: "gif,png,webp,bmp", Colorspace: c.colorspace})
+		job := setJob(t, path, t.TempDir(), spec)
+		if res := runSet(context.Background(), job); !res.OK {
+			t.Fatalf("%s %q: %+v", c.file, c.colorspace, res.Error)
+		}
+		other := t.TempDir()
+		for _, r := range job.Renditions {
+			j := job
+			r.Output = filepath.Join(other, filepath.Base(r.Output))
+			j.Renditions = []Rendition{r}
+			if res := runSet(context.Background(), j); !res.OK {
+				t.Fatalf("%s alone: %+v", r.Output, res.Error)
+			}
+		}
+		for _, r := range job.Renditions {
+			if !bytes.Equal(readFile(t, r.Output), readFile(t, filepath.Join(other, filepath.Base(r.Output)))) {
+				t.Errorf("%s %q: %s differs from the rendition made alone", c.file, c.colorspace, filepath.Base(r.Output))
+			}
+		}
+	}
+}

@@ -51,8 +51,10 @@ type Options struct {
 	// Command starts a worker; default procs.SelfCommand.
 	Command procs.CommandFunc
 	// Srcset, if set, is where the index of the image sets is written at
-	// the end (BuildSrcset).
+	// the end (BuildSrcset; a shard's goes to SrcsetPath).
 	Srcset string
+	// Shard is the shard this run is ("K/N"), "" for all inputs.
+	Shard string
 }
 
 // Plan plans a batch that this process will run: engine.BuildPlan, with
@@ -109,12 +111,17 @@ func Run(soft, hard context.Context, plan *engine.Plan, o Options) (*Report, err
 			c.warn(serr.Error())
 		}
 	}
+	var srcset string
 	if o.Srcset != "" {
-		if serr := WriteSrcset(o.Srcset, BuildSrcset(plan, c.files(), o.OutDir)); serr != nil {
+		srcset = SrcsetPath(o.Srcset, o.Shard)
+		if serr := WriteSrcset(srcset, BuildSrcset(plan, c.files(), o.OutDir, o.Shard)); serr != nil {
 			c.warn("--srcset: " + serr.Error())
+			srcset = ""
 		}
 	}
-	return BuildReport(plan, c.files(), stats, time.Since(start), nprocs, o.Threads), err
+	r := BuildReport(plan, c.files(), stats, time.Since(start), nprocs, o.Threads)
+	r.Shard, r.Srcset = o.Shard, srcset
+	return r, err
 }
 
 // sweepTemps removes the temp files a run killed with its workers

@@ -50,11 +50,17 @@ type Report struct {
 
 	// Renditions counts the outputs of image sets written by this run (of
 	// files that failed too: a set keeps its renditions that were made),
-	// RenditionsUpToDate those a set already had; SkippedSizes says, per
-	// input, which sizes of the set it did not get and why.
+	// RenditionsFailed those it tried and did not make (each named in its
+	// input's failure), RenditionsUpToDate those a set already had;
+	// SkippedSizes says, per input, which sizes of the set it did not get
+	// and why.
 	Renditions         int           `json:"renditions,omitempty"`
+	RenditionsFailed   int           `json:"renditions_failed,omitempty"`
 	RenditionsUpToDate int           `json:"renditions_up_to_date,omitempty"`
 	SkippedSizes       []engine.Skip `json:"skipped_sizes,omitempty"`
+	// Srcset is the index file written (--srcset; a shard's has the shard
+	// in its name).
+	Srcset string `json:"srcset,omitempty"`
 }
 
 // File is the final answer for one input file: a job of the plan, or a
@@ -103,6 +109,8 @@ func BuildReport(plan *engine.Plan, files []File, st procs.Stats, elapsed time.D
 		for _, rr := range res.Renditions {
 			if rr.Error == nil {
 				r.Renditions++
+			} else {
+				r.RenditionsFailed++
 			}
 		}
 		if res.OK {
@@ -186,14 +194,20 @@ const maxSizeLines = 10
 // writeSets prints the renditions of image sets: how many, and the inputs
 // that did not get every size.
 func (r *Report) writeSets(w io.Writer) {
-	if r.Renditions == 0 && r.RenditionsUpToDate == 0 && len(r.SkippedSizes) == 0 {
+	if !r.hasSets() {
 		return
 	}
 	fmt.Fprintf(w, "        renditions: %d written", r.Renditions)
+	if r.RenditionsFailed > 0 {
+		fmt.Fprintf(w, ", %d failed", r.RenditionsFailed)
+	}
 	if r.RenditionsUpToDate > 0 {
 		fmt.Fprintf(w, ", %d up to date", r.RenditionsUpToDate)
 	}
 	fmt.Fprintln(w)
+	if r.Srcset != "" {
+		fmt.Fprintf(w, "        srcset index: %s\n", r.Srcset)
+	}
 	for i, s := range r.SkippedSizes {
 		if i == maxSizeLines {
 			fmt.Fprintf(w, "        sizes skipped for %d more inputs (--json lists them)\n", len(r.SkippedSizes)-i)
@@ -287,6 +301,7 @@ func MergeReports(rs []*Report) *Report {
 		m.Numbers += r.Numbers
 		m.Procs += r.Procs
 		m.Renditions += r.Renditions
+		m.RenditionsFailed += r.RenditionsFailed
 		m.RenditionsUpToDate += r.RenditionsUpToDate
 		m.SkippedSizes = append(m.SkippedSizes, r.SkippedSizes...)
 		m.Threads = max(m.Threads, r.Threads)

@@ -50,6 +50,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.Numbers > 0 {
 		row("numbers", r.Numbers)
 	}
+	if r.hasSets() {
+		row("renditions written", r.Renditions)
+		row("renditions failed", r.RenditionsFailed)
+		row("renditions up to date", r.RenditionsUpToDate)
+	}
 	row("time", fmtDuration(time.Duration(r.DurationMs)*time.Millisecond))
 	if r.OK+r.Failed > 0 {
 		row("time processing", fmtDuration(time.Duration(r.ProcessingMs)*time.Millisecond))
@@ -71,16 +76,36 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(f.Path), mdCell(f.Error))
 		}
 	}
+	if len(r.SkippedSizes) > 0 {
+		b.WriteString("\n#### Sizes skipped\n\n| file | sizes |\n|---|---|\n")
+		for i, s := range r.SkippedSizes {
+			if i == maxMarkdownFailures {
+				fmt.Fprintf(&b, "| … | %d more inputs: see the JSON report |\n", len(r.SkippedSizes)-i)
+				break
+			}
+			fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(s.Path), mdCell(s.Reason))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 // WriteCounts prints the counts as key=value lines, the form GitHub's
 // $GITHUB_OUTPUT takes and a shell can read with `while IFS== read`.
+// A run of image sets adds its renditions (written, up to date) and the
+// number of inputs that did not get every size.
 func (r *Report) WriteCounts(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "total=%d\nok=%d\nfailed=%d\nnot-started=%d\nskipped=%d\nskipped-up-to-date=%d\ninterrupted=%t\nbytes-in=%d\nbytes-out=%d\n",
 		r.Total, r.OK, r.Failed, r.NotStarted, r.Skipped, r.SkippedUpToDate, r.Interrupted, r.BytesIn, r.BytesOut)
+	if err == nil && r.hasSets() {
+		_, err = fmt.Fprintf(w, "renditions=%d\nrenditions-failed=%d\nrenditions-up-to-date=%d\ninputs-with-sizes-skipped=%d\n", r.Renditions, r.RenditionsFailed, r.RenditionsUpToDate, len(r.SkippedSizes))
+	}
 	return err
+}
+
+// hasSets reports whether the run made image sets (or found them made).
+func (r *Report) hasSets() bool {
+	return r.Renditions > 0 || r.RenditionsFailed > 0 || r.RenditionsUpToDate > 0 || len(r.SkippedSizes) > 0
 }
 
 // mdCell makes text safe inside a Markdown table cell: one line, no

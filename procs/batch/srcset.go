@@ -3,10 +3,13 @@ package batch
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/imgpar/imgpar/engine"
 	"github.com/imgpar/imgpar/engine/imgfmt"
@@ -17,6 +20,10 @@ import (
 // the order responsive-image markup wants them.
 type Srcset struct {
 	Version int `json:"version"`
+	// Shard is the shard whose inputs the index covers ("2/3"), or the
+	// shards a merge of an incomplete set of them covers ("1/3,3/3"); ""
+	// for every input.
+	Shard string `json:"shard,omitempty"`
 	// Out is the output directory as given; rendition paths are relative
 	// to it, slash-separated, ready to be put after a URL prefix.
 	Out    string        `json:"out"`
@@ -51,7 +58,7 @@ var mimeTypes = map[imgfmt.Format]string{
 // BuildSrcset indexes the sets of plan: the renditions files made, and
 // those that were up to date. A rendition that failed or was not made is
 // left out, and so is an input with none.
-func BuildSrcset(plan *engine.Plan, files []File, outDir string) *Srcset {
+func BuildSrcset(plan *engine.Plan, files []File, outDir, shard string) *Srcset {
 	todo := map[string]bool{}
 	for _, j := range plan.Jobs {
 		for _, r := range j.Renditions {
@@ -67,7 +74,7 @@ func BuildSrcset(plan *engine.Plan, files []File, outDir string) *Srcset {
 		}
 	}
 	absOut, _ := filepath.Abs(outDir)
-	idx := &Srcset{Version: 1, Out: outDir, Images: []SrcsetImage{}}
+	idx := &Srcset{Version: 1, Shard: shard, Out: outDir, Images: []SrcsetImage{}}
 	for _, s := range plan.Sets {
 		img := SrcsetImage{Input: s.Input}
 		rank := map[imgfmt.Format]int{imgfmt.AVIF: -2, imgfmt.WebP: -1}
@@ -111,4 +118,95 @@ func WriteSrcset(path string, idx *Srcset) error {
 		return enc.Encode(idx)
 	})
 	return err
+}
+
+// SrcsetPath is where a run writes the index asked for at path: path itself,
+// or for a shard path with ".shard-K-of-N" before its extension
+// (srcset.shard-2-of-3.json), the way each shard keeps its own manifest. A
+// shard indexes only its own inputs, and the shards of one job usually
+// share a command line; were they to share the file, each would overwrite
+// the others' index with its own third. MergeSrcsets joins them.
+func SrcsetPath(path, shard string) string {
+	if shard == "" {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".shard-" + strings.ReplaceAll(shard, "/", "-of-") + ext
+}
+
+// MergeSrcsets joins the indexes of shard runs (imgpar report merge-srcset)
+// into one index, inputs in walk order (by path, one directory level at a
+// time). When they are all N shards of one N the result has no shard and
+// is the index an unsharded run writes (for inputs under one directory);
+// otherwise it lists the shards it has, and missing says which it lacks.
+// Indexes of different versions or output directories, or sharing an
+// input, are an error.
+func MergeSrcsets(idx []*Srcset) (m *Srcset, missing []string, err error) {
+	m = &Srcset{Images: []SrcsetImage{}}
+	seen := map[string]int{}
+	var shards []string
+	n := 0 // the N of the shards' K/N, which must agree
+	for i, x := range idx {
+		if i == 0 {
+			m.Version, m.Out = x.Version, x.Out
+		} else if x.Version != m.Version || x.Out != m.Out {
+			return nil, nil, fmt.Errorf("index %d is version %d of %q, index 1 version %d of %q: not the same set", i+1, x.Version, x.Out, m.Version, m.Out)
+		}
+		for _, img := range x.Images {
+			if j, ok := seen[img.Input]; ok {
+				return nil, nil, fmt.Errorf("%s is in index %d and index %d: the indexes overlap (the same shard twice, or shards of different N?)", img.Input, j+1, i+1)
+			}
+			seen[img.Input] = i
+			m.Images = append(m.Images, img)
+		}
+		for _, s := range strings.Split(x.Shard, ",") {
+			if s == "" {
+				continue
+			}
+			shards = append(shards, s)
+			_, ns, _ := strings.Cut(s, "/")
+			v, _ := strconv.Atoi(ns)
+			if n != 0 && v != n {
+				return nil, nil, fmt.Errorf("shard %s is not of %d: the indexes are not of one sharded run", s, n)
+			}
+			n = v
+		}
+	}
+	slices.SortFunc(m.Images, func(a, b SrcsetImage) int { return walkOrder(a.Input, b.Input) })
+	have := map[string]bool{}
+	for _, s := range shards {
+		if have[s] {
+			return nil, nil, fmt.Errorf("shard %s given twice", s)
+		}
+		have[s] = true
+	}
+	for k := 1; k <= n; k++ {
+		if s := fmt.Sprintf("%d/%d", k, n); !have[s] {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		slices.SortFunc(shards, walkOrder)
+		m.Shard = strings.Join(shards, ",")
+	}
+	return m, missing, nil
+}
+
+// walkOrder compares paths as a directory walk meets them: element by
+// element, so "a/b" comes before "a-c" (the walk is inside a by then).
+func walkOrder(a, b string) int {
+	return slices.Compare(strings.Split(filepath.ToSlash(a), "/"), strings.Split(filepath.ToSlash(b), "/"))
+}
+
+// LoadSrcset reads an index written by --srcset or MergeSrcsets.
+func LoadSrcset(path string) (*Srcset, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var x Srcset
+	if err := json.Unmarshal(b, &x); err != nil || x.Version == 0 || x.Images == nil {
+		return nil, fmt.Errorf("%s: not an imgpar --srcset index", path)
+	}
+	return &x, nil
 }
