@@ -9,9 +9,10 @@
 # below (deb-src lines needed); OUT defaults to ./webp.wasm.gz; "plain" builds
 # the same source without the SIMD paths (plain C, libwebp's generic code),
 # the build the SIMD one is checked against. Needs Debian bookworm's
-# clang-14, lld-14, wasi-libc, libclang-rt-14-dev-wasm32 and libsimde-dev:
+# clang-14, lld-14, wasi-libc, libclang-rt-14-dev-wasm32 and libsimde-dev
+# (and dpkg-dev for apt-get source):
 #
-#   apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 libsimde-dev
+#   apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32 libsimde-dev dpkg-dev
 #
 # With those package versions the output is byte-identical to the committed
 # module (build.sh prints its SHA-256; webpwasm.go records it).
