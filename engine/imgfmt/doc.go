@@ -24,8 +24,8 @@
 //
 // WebP is decoded by golang.org/x/image/webp with libwebp's colour
 // conversion (webpdec.go) and encoded by libwebp compiled to WebAssembly
-// (the module github.com/gen2brain/webp ships, run by webpenc.go, always:
-// no system library is looked for); AVIF is decoded and encoded by
+// with its SSE2 code as WebAssembly SIMD (internal/webpwasm, built by its
+// build.sh; run by webpenc.go, always: no system library is looked for); AVIF is decoded and encoded by
 // github.com/gen2brain/avif, HEIC decoded by github.com/gen2brain/heic,
 // libavif and libheif as WebAssembly under wazero when built with -tags
 // nodynamic (as imgpar's release binaries are; without the tag they first

@@ -18,10 +18,11 @@ import (
 	"github.com/imgpar/imgpar/engine/imgfmt/internal/webpwasm"
 )
 
-// The WebP encoder is libwebp compiled to WebAssembly (internal/webpwasm,
-// the module github.com/gen2brain/webp ships), run by wazero as
-// gen2brain/webp runs it, with two differences that cost nothing in
-// output (TestWebPEncoderMatchesGen2brain: byte-identical files):
+// The WebP encoder is libwebp compiled to WebAssembly with its SSE2/SSE4.1
+// code as WebAssembly SIMD (internal/webpwasm, FORK.md there), run by wazero
+// as gen2brain/webp runs its own plain-C module, with two differences that
+// cost nothing in output (TestWebPEncoderMatchesCwebp: byte-identical to
+// native cwebp; TestWebPEncoderMatchesGen2brain: to gen2brain/webp's Encode):
 //
 //   - the compiled machine code is kept in an on-disk cache
 //     (wasmcache.go), so a worker process loads it instead of compiling

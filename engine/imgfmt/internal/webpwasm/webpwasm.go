@@ -1,12 +1,23 @@
-// Package webpwasm holds libwebp 1.4.0 compiled to WebAssembly (with
-// -msimd128), exactly as github.com/gen2brain/webp v0.5.5 ships it in
-// lib/webp.wasm.gz (sha256 bbcf6834...; webp.c.txt is the glue (webp.c) it was built
-// from, LICENSE.libwebp and LICENSE.gen2brain their licences).
+// Package webpwasm holds libwebp compiled to WebAssembly, the WebP encoder
+// imgfmt runs under wazero (imgfmt/webpenc.go). It is a fork: FORK.md says
+// what changed from upstream and which tests prove it; in short:
 //
-// imgfmt runs it itself rather than through gen2brain/webp's Encode so that
-// it can keep the compiled module in an on-disk cache and reuse module
-// instances across encodes (imgfmt/webpenc.go); the bytes are the same, and
-// imgfmt's tests prove the output byte-identical to gen2brain/webp's.
+//   - upstream: libwebp 1.2.4 as Debian bookworm ships it (source package
+//     libwebp 1.2.4-0.2+deb12u1, with Debian's security patches), BSD-3-Clause
+//     (LICENSE.libwebp, PATENTS.libwebp); the exported glue webp.c.txt is
+//     gen2brain/webp v0.5.5's lib/webp.c, unchanged (MIT, LICENSE.gen2brain);
+//     wasi-libc is linked in (LICENSE.wasi-libc).
+//   - changed: libwebp's SSE2 and SSE4.1 code paths are compiled in,
+//     their intrinsics translated to WebAssembly SIMD128 by SIMDe (MIT,
+//     LICENSE.simde) plus simde_wasm.h, which replaces the seven intrinsics
+//     SIMDe 0.7.4 only has as scalar loops and the one it gets wrong.
+//     gen2brain/webp's module (libwebp 1.4.0) is plain C; libwebp's x86
+//     code makes an encode about 1.7x faster (docs/benchmarks.md).
+//   - proof: the encoder's output is byte-identical to Debian's native cwebp
+//     1.2.4 (TestWebPEncoderMatchesCwebp, in imgfmt) and to gen2brain/webp's
+//     1.4.0 module (TestWebPEncoderMatchesGen2brain).
+//
+// build.sh rebuilds webp.wasm.gz byte for byte from the Debian packages.
 package webpwasm
 
 import _ "embed"
@@ -17,5 +28,8 @@ import _ "embed"
 //go:embed webp.wasm.gz
 var Gz []byte
 
-// SHA256 is the hex SHA-256 of Gz, as in gen2brain/webp v0.5.5.
-const SHA256 = "bbcf68343d79d80ba4ce7bb29215b2943711bd0787f68ff31785c6e2bb044459"
+// SHA256 is the hex SHA-256 of Gz, as build.sh prints it.
+const SHA256 = "3f39842c36a434283ef463fcea3e2bb850a34af9bfe2af1df17ce719be698e94"
+
+// LibwebpVersion is the libwebp release the module is built from.
+const LibwebpVersion = "1.2.4"
