@@ -68,7 +68,7 @@ type decoder struct {
 	fullCoeffs          bool                      // Tests: keep all 64 coefficients of every block at any scale.
 	zkeep               [64]int8                  // Progressive: keep by zigzag position.
 	zkept               uint64                    // Progressive: the zigzag positions kept (bit k).
-	slowRefine          bool                      // Tests: decode refinement scans coefficient by coefficient.
+	slowRefine          bool                      // Tests: decode progressive AC scans with decodeBlockACFirst and refineBlock.
 
 }
 

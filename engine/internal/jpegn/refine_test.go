@@ -15,7 +15,8 @@ import (
 
 // BenchmarkDecodeProgressive decodes the progressive test photos (4:4:4 and
 // 4:2:0, cjpeg's default scan script: four AC refinement scans) at full
-// size and at 1/4, the scale imgpar uses to make 800 px from 5120 px.
+// size and at 1/4, the scale imgpar uses to make 800 px from 5120 px, with
+// the word-at-a-time refinement path and coefficient by coefficient.
 func BenchmarkDecodeProgressive(b *testing.B) {
 	for _, name := range []string{"kite-sky-landscape-progressive-444.jpg", "forest-path-portrait-progressive-420.jpg"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "photos", name))
@@ -23,13 +24,19 @@ func BenchmarkDecodeProgressive(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, denom := range []int{1, 4} {
-			b.Run(fmt.Sprintf("%s/1_%d", strings.TrimSuffix(name, ".jpg"), denom), func(b *testing.B) {
-				for b.Loop() {
-					if _, err := decodeVLC(data, denom, false); err != nil {
-						b.Fatal(err)
-					}
+			for _, slow := range []bool{true, false} {
+				path := "word"
+				if slow {
+					path = "slow"
 				}
-			})
+				b.Run(fmt.Sprintf("%s/1_%d/%s", strings.TrimSuffix(name, ".jpg"), denom, path), func(b *testing.B) {
+					for b.Loop() {
+						if _, err := decodeRefine(data, denom, slow); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
 		}
 	}
 }

@@ -503,8 +503,12 @@ func (d *decoder) decodeScanProgressiveAC(nCompScan int, scanComp [4]int, ss, se
 	rstCount := d.rstInterval
 	nextRst := 0
 
-	if ah > 0 && !d.slowRefine {
-		d.decodeScanACRefine(&d.comp[scanComp[0]], scanComp, ss, se, al)
+	if !d.slowRefine {
+		if ah > 0 {
+			d.decodeScanACRefine(&d.comp[scanComp[0]], scanComp, ss, se, al)
+		} else {
+			d.decodeScanACFirst(&d.comp[scanComp[0]], scanComp, ss, se, al)
+		}
 		return nil
 	}
 
