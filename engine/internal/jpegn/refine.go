@@ -177,17 +177,21 @@ func (d *decoder) refineBlockFast(coefs []int16, nzp *uint64, t *huffTable, ss, 
 
 		// Skip r zeros, correcting the non-zero coefficients on the way;
 		// the new coefficient (or ZRL's sixteenth zero) is at the next zero.
-		rest := ^uint64(0) << uint(zig&63) & top
-		zeros := ^nz & rest
-		for range r {
-			zeros &= zeros - 1
+		at := zig + r
+		if nz>>uint(zig&63)&(uint64(2)<<uint(r&15)-1) != 0 || at > se {
+			// Not the common case of r+1 zeros in a row within the band.
+			rest := ^uint64(0) << uint(zig&63) & top
+			zeros := ^nz & rest
+			for range r {
+				zeros &= zeros - 1
+			}
+			at = se + 1
+			if zeros != 0 {
+				at = bits.TrailingZeros64(zeros)
+			}
 		}
-		at := se + 1
-		if zeros != 0 {
-			at = bits.TrailingZeros64(zeros)
-		}
-		// The positions below at (1 <= at <= 64).
-		if m := nz & rest & (uint64(2)<<uint((at-1)&63) - 1); m != 0 {
+		// The non-zero positions from zig to below at (1 <= at <= 64).
+		if m := nz & (^uint64(0) << uint(zig&63)) & top & (uint64(2)<<uint((at-1)&63) - 1); m != 0 {
 			if n := bits.OnesCount64(m); nb >= n && !d.markerHit {
 				nb -= n
 				if b := buf >> uint(nb&63) << uint((64-n)&63); b != 0 && m&d.zkept != 0 {
