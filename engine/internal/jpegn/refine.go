@@ -176,10 +176,11 @@ func (d *decoder) refineBlockFast(coefs []int16, nzp *uint64, t *huffTable, ss, 
 		}
 
 		// Skip r zeros, correcting the non-zero coefficients on the way;
-		// the new coefficient (or ZRL's sixteenth zero) is at the next zero.
+		// the new coefficient (or ZRL's sixteenth zero) is at the next
+		// zero. Most often the r+1 positions from zig are all zero and
+		// in the band: then one test places it, with nothing to correct.
 		at := zig + r
 		if nz>>uint(zig&63)&(uint64(2)<<uint(r&15)-1) != 0 || at > se {
-			// Not the common case of r+1 zeros in a row within the band.
 			rest := ^uint64(0) << uint(zig&63) & top
 			zeros := ^nz & rest
 			for range r {
@@ -189,18 +190,18 @@ func (d *decoder) refineBlockFast(coefs []int16, nzp *uint64, t *huffTable, ss, 
 			if zeros != 0 {
 				at = bits.TrailingZeros64(zeros)
 			}
-		}
-		// The non-zero positions from zig to below at (1 <= at <= 64).
-		if m := nz & (^uint64(0) << uint(zig&63)) & top & (uint64(2)<<uint((at-1)&63) - 1); m != 0 {
-			if n := bits.OnesCount64(m); nb >= n && !d.markerHit {
-				nb -= n
-				if b := buf >> uint(nb&63) << uint((64-n)&63); b != 0 && m&d.zkept != 0 {
-					d.applyCorrections(coefs, m, b, delta)
+			// The non-zero positions from zig to below at (1 <= at <= 64).
+			if m := nz & rest & (uint64(2)<<uint((at-1)&63) - 1); m != 0 {
+				if n := bits.OnesCount64(m); nb >= n && !d.markerHit {
+					nb -= n
+					if b := buf >> uint(nb&63) << uint((64-n)&63); b != 0 && m&d.zkept != 0 {
+						d.applyCorrections(coefs, m, b, delta)
+					}
+				} else {
+					d.bufBits = nb
+					d.correctSlow(coefs, m, delta)
+					buf, nb = d.buf, d.bufBits
 				}
-			} else {
-				d.bufBits = nb
-				d.correctSlow(coefs, m, delta)
-				buf, nb = d.buf, d.bufBits
 			}
 		}
 		if at > se { // the run passed the band: see pastEnd
