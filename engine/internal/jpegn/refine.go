@@ -2,7 +2,7 @@ package jpegn
 
 import "math/bits"
 
-// Progressive AC refinement scans (imgpar fork; issue 13).
+// Progressive AC scans (imgpar fork; issue 13).
 //
 // A refinement scan sends, for every block, one correction bit for each
 // coefficient of the band that is already non-zero, and new coefficients
@@ -20,7 +20,8 @@ import "math/bits"
 // serve whole (the end of the scan's data is near) goes bit by bit through
 // getBit, so markers, the end of the data and damaged streams are met
 // exactly as on the slow path; TestRefineMatchesSlow and FuzzRefineMatchesSlow
-// check that.
+// check that. First AC scans get a loop of their own in the same way
+// (decodeScanACFirst), which keeps the words true.
 
 // decodeScanACRefine decodes an AC refinement scan (Ah > 0) of component c
 // over the zigzag band ss..se at bit al, as decodeScanProgressiveAC's loop
@@ -45,7 +46,7 @@ blocks:
 			coefs := c.coeffs[b*n : (b+1)*n : (b+1)*n]
 			if d.eobRun > 0 {
 				if m := c.nz[b] & band; m != 0 {
-					// correct, inlined
+					// as correct does, inlined
 					if n := bits.OnesCount64(m); d.bufBits >= n && !d.markerHit {
 						d.bufBits -= n
 						if b := d.buf >> uint(d.bufBits) << uint(64-n); b != 0 && m&d.zkept != 0 {

@@ -14,22 +14,38 @@ import (
 )
 
 // BenchmarkDecodeProgressive decodes the progressive test photos (4:4:4 and
-// 4:2:0, cjpeg's default scan script: four AC refinement scans) at full
-// size and at 1/4, the scale imgpar uses to make 800 px from 5120 px, with
-// the word-at-a-time refinement path and coefficient by coefficient.
+// 4:2:0, cjpeg's default scan script: four AC refinement scans), and the
+// progressive JPEGs in $IMGPAR_CORPUS if set, at full size and at 1/4 (the
+// scale imgpar uses to make 800 px from 5120 px), with the word-at-a-time
+// AC scan paths and block by block (slowRefine).
 func BenchmarkDecodeProgressive(b *testing.B) {
-	for _, name := range []string{"kite-sky-landscape-progressive-444.jpg", "forest-path-portrait-progressive-420.jpg"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "photos", name))
+	files := []string{
+		filepath.Join("..", "..", "..", "testdata", "photos", "kite-sky-landscape-progressive-444.jpg"),
+		filepath.Join("..", "..", "..", "testdata", "photos", "forest-path-portrait-progressive-420.jpg"),
+	}
+	if dir := os.Getenv("IMGPAR_CORPUS"); dir != "" {
+		m, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+		for _, p := range m {
+			if data, err := os.ReadFile(p); err == nil {
+				if fh, err := sofMarker(data); err == nil && fh == 0xC2 {
+					files = append(files, p)
+				}
+			}
+		}
+	}
+	for _, p := range files {
+		data, err := os.ReadFile(p)
 		if err != nil {
 			b.Fatal(err)
 		}
+		name := strings.TrimSuffix(filepath.Base(p), ".jpg")
 		for _, denom := range []int{1, 4} {
 			for _, slow := range []bool{true, false} {
 				path := "word"
 				if slow {
 					path = "slow"
 				}
-				b.Run(fmt.Sprintf("%s/1_%d/%s", strings.TrimSuffix(name, ".jpg"), denom, path), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s/1_%d/%s", name, denom, path), func(b *testing.B) {
 					for b.Loop() {
 						if _, err := decodeRefine(data, denom, slow); err != nil {
 							b.Fatal(err)
