@@ -37,64 +37,83 @@ func keepTable(denom int, full bool) (*[64]int8, int) {
 	return &keepTables[3], 1
 }
 
-// blockStore is one block's coefficients: the kept values and the
-// non-zero bits of the others (nz points to a dummy word when all 64 are
-// kept).
+// zigKeep returns keep reindexed by zigzag position, and the mask of the
+// zigzag positions it keeps: what the refinement path looks up.
+func zigKeep(keep *[64]int8) (t [64]int8, kept uint64) {
+	for k := range 64 {
+		t[k] = keep[zz[k]]
+		if t[k] >= 0 {
+			kept |= 1 << uint(k)
+		}
+	}
+	return t, kept
+}
+
+// blockStore is one block's coefficients: the kept values, and a word
+// whose bit k says whether the coefficient at zigzag position k (1..63)
+// is non-zero. The word covers kept positions too, so a refinement scan
+// finds a block's non-zero coefficients, and the zeros between them, with
+// bit operations instead of testing the 63 one by one. The DC (bit 0) is
+// not tracked: no AC scan reads it.
 type blockStore struct {
 	coefs []int16
 	nz    *uint64
-	keep  *[64]int8
+	zkeep *[64]int8
 }
 
-// block returns the store of block b (raster index in the nBlocksX grid),
-// ok false when it lies outside the buffer.
+// blockStore returns the store of block b (raster index in the nBlocksX
+// grid), ok false when it lies outside the buffer.
 func (d *decoder) blockStore(c *component, b int) (s blockStore, ok bool) {
 	off := b * c.coefN
-	if off+c.coefN > len(c.coeffs) || c.coefN == 0 {
+	if off+c.coefN > len(c.coeffs) || c.coefN == 0 || b >= len(c.nz) {
 		return s, false
 	}
 	s.coefs = c.coeffs[off : off+c.coefN : off+c.coefN]
-	s.keep = d.keep
-	if c.nz != nil {
-		s.nz = &c.nz[b]
-	} else {
-		s.nz = &d.nzDummy
-	}
+	s.zkeep = &d.zkeep
+	s.nz = &c.nz[b]
 	return s, true
 }
 
-// set stores v at natural position u.
-func (s blockStore) set(u int, v int16) {
-	if i := s.keep[u]; i >= 0 {
+// set stores v at zigzag position k. A zero written to a kept position
+// clears its bit; at a position that is not kept (whose value is not known)
+// it leaves the bit as it was.
+func (s blockStore) set(k int, v int16) {
+	if i := s.zkeep[k]; i >= 0 {
 		s.coefs[i] = v
-	} else if v != 0 {
-		*s.nz |= 1 << uint(u)
-	}
-}
-
-// nonZero reports whether the coefficient at natural position u is non-zero.
-func (s blockStore) nonZero(u int) bool {
-	if i := s.keep[u]; i >= 0 {
-		return s.coefs[i] != 0
-	}
-	return *s.nz&(1<<uint(u)) != 0
-}
-
-// refine applies a correction bit to the non-zero coefficient at natural
-// position u: as in libjpeg, a bit already set (only a damaged stream
-// sends one) is ignored. A position not kept has nothing to refine.
-func (s blockStore) refine(u int, delta int16) {
-	i := s.keep[u]
-	if i < 0 {
-		return
-	}
-	if v := s.coefs[i]; v&delta == 0 {
-		if v >= 0 {
-			s.coefs[i] = v + delta
-		} else {
-			s.coefs[i] = v - delta
+		if v == 0 {
+			*s.nz &^= 1 << uint(k)
+			return
 		}
 	}
+	if v != 0 {
+		*s.nz |= 1 << uint(k)
+	}
+}
+
+// nonZero reports whether the coefficient at zigzag position k is non-zero.
+func (s blockStore) nonZero(k int) bool {
+	return *s.nz&(1<<uint(k)) != 0
+}
+
+// refine applies a correction bit to the non-zero coefficient at zigzag
+// position k. A position not kept has nothing to refine.
+func (s blockStore) refine(k int, delta int16) {
+	if i := s.zkeep[k]; i >= 0 {
+		s.coefs[i] = refined(s.coefs[i], delta)
+	}
+}
+
+// refined is v after a correction bit of 1 at delta: as in libjpeg, a bit
+// already set (only a damaged stream sends one) is ignored. It never
+// makes a non-zero v zero, so the non-zero words stay true.
+func refined(v, delta int16) int16 {
+	if v&delta == 0 {
+		if v >= 0 {
+			return v + delta
+		}
+		return v - delta
+	}
+	return v
 }
 
 // scaleN is the side of the block corner the IDCT reads at 1/denom scale.

@@ -22,10 +22,10 @@ type component struct {
 	coeffs             []int16 // Stores DCT coefficients for progressive mode (natural order); int16 as libjpeg's JCOEF (imgpar fork: halves progressive memory).
 	// coefN is how many coefficients of each block coeffs keeps: 64, or
 	// at 1/2, 1/4, 1/8 scale only the 16, 4 or 1 the scaled IDCT reads
-	// (imgpar fork), laid out by decoder.keep; nz then has one word per
-	// block with a bit per natural position set once the coefficient the
-	// stream put there is non-zero, for the positions not kept: all a
-	// refinement scan needs to know of them.
+	// (imgpar fork), laid out by decoder.keep; nz has one word per block
+	// with a bit per zigzag position set while the coefficient there is
+	// non-zero (see blockStore): all a refinement scan needs to know of
+	// the positions not kept, and how it finds the others fast.
 	coefN int
 	nz    []uint64
 }
@@ -66,7 +66,9 @@ type decoder struct {
 	scaleDenom          int                       // IDCT scaling denominator: 1 (no scaling), 2 (1/2), 4 (1/4), 8 (1/8).
 	keep                *[64]int8                 // Progressive: where a block's natural position is kept in coeffs, -1 if not (imgpar fork).
 	fullCoeffs          bool                      // Tests: keep all 64 coefficients of every block at any scale.
-	nzDummy             uint64                    // The nz word of blocks that keep all 64 coefficients.
+	zkeep               [64]int8                  // Progressive: keep by zigzag position.
+	zkept               uint64                    // Progressive: the zigzag positions kept (bit k).
+	slowRefine          bool                      // Tests: decode progressive AC scans with decodeBlockACFirst and refineBlock.
 
 }
 
@@ -936,6 +938,7 @@ func (d *decoder) decodeSOF(configOnly bool) error {
 				// reads, and a bit for each other one (imgpar fork): a
 				// quarter of the memory at 1/2.
 				d.keep, c.coefN = keepTable(d.scaleDenom, d.fullCoeffs)
+				d.zkeep, d.zkept = zigKeep(d.keep)
 				coeffSize := c.nBlocksX * c.nBlocksY * c.coefN
 
 				if coeffSize <= 0 && (d.width > 0 && d.height > 0) {
@@ -945,9 +948,7 @@ func (d *decoder) decodeSOF(configOnly bool) error {
 				if coeffSize > 0 {
 					// initialize to zero, required for progressive decoding.
 					c.coeffs = make([]int16, coeffSize)
-					if c.coefN < 64 {
-						c.nz = make([]uint64, c.nBlocksX*c.nBlocksY)
-					}
+					c.nz = make([]uint64, c.nBlocksX*c.nBlocksY)
 				}
 
 				// c.pixels will be allocated in postProcessProgressive.

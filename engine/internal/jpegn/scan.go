@@ -503,6 +503,15 @@ func (d *decoder) decodeScanProgressiveAC(nCompScan int, scanComp [4]int, ss, se
 	rstCount := d.rstInterval
 	nextRst := 0
 
+	if !d.slowRefine {
+		if ah > 0 {
+			d.decodeScanACRefine(&d.comp[scanComp[0]], scanComp, ss, se, al)
+		} else {
+			d.decodeScanACFirst(&d.comp[scanComp[0]], scanComp, ss, se, al)
+		}
+		return nil
+	}
+
 	var decodeFunc func(*component, int, int, int, int, int, int)
 	if ah == 0 {
 		decodeFunc = d.decodeBlockACFirst
@@ -613,10 +622,10 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 					d.bufBits -= int(e & 0xFF)
 					k += int(e>>8) & 0xFF
 					if k > se {
-						coefs.set(zz[pastEnd(k)], int16((e>>16)<<al))
+						coefs.set(pastEnd(k), int16((e>>16)<<al))
 						return
 					}
-					coefs.set(zz[k], int16((e>>16)<<al))
+					coefs.set(k, int16((e>>16)<<al))
 					k++
 
 					continue
@@ -680,10 +689,10 @@ func (d *decoder) decodeBlockACFirst(c *component, offset, ss, se, al, blockInde
 		}
 
 		if k > se {
-			coefs.set(zz[pastEnd(k)], int16(val<<al))
+			coefs.set(pastEnd(k), int16(val<<al))
 			return
 		}
-		coefs.set(zz[k], int16(val<<al))
+		coefs.set(k, int16(val<<al))
 
 		k++
 	}
@@ -780,8 +789,7 @@ loop:
 		// We refine non-zero coefficients as we encounter them.
 		nz := val0
 		for zig <= zigEnd {
-			u := zz[zig]
-			if !coefs.nonZero(u) {
+			if !coefs.nonZero(int(zig)) {
 				if nz == 0 {
 					// Found target zero position - place coefficient here
 					break
@@ -793,7 +801,7 @@ loop:
 				// damaged stream sends one) is read and ignored.
 				// getBit() returns 0 gracefully if markerHit or EOF
 				if d.getBit() != 0 {
-					coefs.refine(u, int16(delta))
+					coefs.refine(int(zig), int16(delta))
 					refinements++
 				}
 			}
@@ -802,14 +810,14 @@ loop:
 
 		if zig > zigEnd {
 			if z != 0 {
-				coefs.set(zz[pastEnd(int(zig))], int16(z))
+				coefs.set(pastEnd(int(zig)), int16(z))
 			}
 			break loop
 		}
 
 		// Set new coefficient if we have one
 		if z != 0 {
-			coefs.set(zz[zig], int16(z))
+			coefs.set(int(zig), int16(z))
 		}
 
 		zig++
@@ -818,11 +826,10 @@ loop:
 	// Refine any remaining non-zero coefficients in this block (if loop broke due to EOB run starting)
 	// This refinement must happen before the EOB run takes effect for the subsequent blocks.
 	for zig <= zigEnd {
-		u := zz[zig]
-		if coefs.nonZero(u) {
+		if coefs.nonZero(int(zig)) {
 			// getBit() returns 0 gracefully if markerHit or EOF
 			if d.getBit() != 0 {
-				coefs.refine(u, int16(delta))
+				coefs.refine(int(zig), int16(delta))
 				refinements++
 			}
 		}
@@ -843,10 +850,9 @@ func (d *decoder) refineBlockEOB(c *component, offset, ss, se, al int) {
 	// Refine existing non-zero coefficients in the spectral range
 	// getBit() returns 0 gracefully if markerHit or EOF
 	for k := ss; k <= se; k++ {
-		nat := zz[k]
-		if coefs.nonZero(nat) {
+		if coefs.nonZero(k) {
 			if d.getBit() != 0 {
-				coefs.refine(nat, delta)
+				coefs.refine(k, delta)
 			}
 		}
 	}
