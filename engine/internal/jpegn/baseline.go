@@ -1,0 +1,234 @@
+package jpegn
+
+import "encoding/binary"
+
+// decodeBlockFast decodes one baseline block as decodeBlock's code-by-code
+// path does (the same coefficients, bits consumed, markerHit and errors),
+// faster. The bit buffer lives in locals for the whole block and goes back
+// to d.buf/d.bufBits only around a call that reads them (libjpeg-turbo's
+// BITREAD_LOAD_STATE/SAVE_STATE): Go keeps fields behind a pointer in
+// memory, and the loop would otherwise load and store them per code.
+//
+// A code is decoded here only when 32 bits are buffered after fill: then
+// every bit it and its magnitude (at most 16+15 bits) read is real data, so
+// the result is what getVLC returns. Anything else (fewer bits near the end
+// of the data or a marker, a code no table holds) goes to getVLC, which
+// owns the handling of damaged and truncated streams.
+func (d *decoder) decodeBlockFast(c *component, outOffset int) {
+	blk := &d.block
+	qt := d.qtab[c.qtSel]
+	dcHuff := d.dcHuff[c.dcTabSel]
+	acHuff := d.acHuff[c.acTabSel]
+
+	// The scaled IDCTs read only the top-left n x n coefficients (1/2: 4x4,
+	// 1/4: 2x2, 1/8: the DC), so only those need clearing; the rest may
+	// hold stale values. At 1/8 AC values are parsed, not stored.
+	denom := d.scaleDenom
+	switch denom {
+	case 2:
+		*(*[4]int32)(blk[0:4]) = [4]int32{}
+		*(*[4]int32)(blk[8:12]) = [4]int32{}
+		*(*[4]int32)(blk[16:20]) = [4]int32{}
+		*(*[4]int32)(blk[24:28]) = [4]int32{}
+	case 4:
+		blk[0], blk[1], blk[8], blk[9] = 0, 0, 0, 0
+	case 8:
+	default:
+		*blk = [64]int32{}
+	}
+	storeAC := denom != 8
+
+	// The buffer is held MSB-aligned here (the next bit is bit 63, the bits
+	// below the nb valid ones are zero), so a look-up index is a constant
+	// shift and consuming bits is one shift: nb is off the critical path.
+	nb := uint(d.bufBits)
+	buf := d.buf << (64 - nb) // 0 when nb is 0
+
+	// DC.
+	if nb < 32 {
+		buf, nb = d.fill(buf, nb)
+	}
+	var dc int
+	if e := dcHuff.lut[buf>>56]; nb >= 32 && e != 0 {
+		l := uint(e & 0xFF)
+		buf <<= l
+		nb -= l
+		if s := uint(e>>8) & 15; s != 0 {
+			dc = signExtend(int(buf>>(64-s)), int(s))
+			buf <<= s
+			nb -= s
+		}
+	} else {
+		d.buf, d.bufBits = buf>>(64-nb), int(nb)
+		dc = d.getVLC(dcHuff, nil)
+		nb = uint(d.bufBits)
+		buf = d.buf << (64 - nb)
+	}
+	c.dcPred += dc
+	blk[0] = int32(c.dcPred) * int32(qt[0])
+
+	// AC.
+	k := 1
+	for k <= 63 {
+		if nb < 32 {
+			// fill's common case, inline: the next bytes hold no 0xFF.
+			n := (64 - nb) >> 3
+			pos := d.pos
+			if d.size > int(n) && pos >= 0 && pos+8 <= len(d.jpegData) && !d.markerHit {
+				w := binary.BigEndian.Uint64(d.jpegData[pos:])
+				x := ^w
+				if ((x-0x0101010101010101)&^x&0x8080808080808080)>>(64-8*n) == 0 {
+					d.pos += int(n)
+					d.size -= int(n)
+					buf |= w >> (64 - 8*n) << (64 - nb - 8*n)
+					nb += 8 * n
+				} else {
+					buf, nb = d.fill(buf, nb)
+				}
+			} else {
+				buf, nb = d.fill(buf, nb)
+			}
+		}
+		if nb >= 32 {
+			// A code and its magnitude in one look-up, when both fit; EOB
+			// and ZRL too (see buildBlock).
+			if e := acHuff.block[buf>>(64-fastBits)]; e != 0 {
+				t := uint(e & 0xFF)
+				buf <<= t
+				nb -= t
+				k = min(k+int(e>>8)&0xFF, 63) // see pastEnd
+				if storeAC {
+					nat := zz[k&63] & 63
+					blk[nat] = (e >> 16) * int32(qt[nat])
+				}
+				k++
+				continue
+			}
+			// A code whose magnitude does not fit, or a code over 8 bits.
+			var l uint
+			var sym uint8
+			if e := acHuff.lut[buf>>56]; e != 0 {
+				l, sym = uint(e&0xFF), uint8(e>>8)
+			} else if n, v, ok := acHuff.decodeLong(uint32(buf >> 48)); ok {
+				l, sym = uint(n), v
+			}
+			if l != 0 {
+				buf <<= l
+				nb -= l
+				s := uint(sym & 15)
+				if s == 0 {
+					if sym != 0xF0 { // EOB; libjpeg ends the block at r/0 too
+						break
+					}
+					k += 16
+					continue
+				}
+				v := signExtend(int(buf>>(64-s)), int(s))
+				buf <<= s
+				nb -= s
+				k = min(k+int(sym>>4), 63)
+				if storeAC {
+					nat := zz[k&63] & 63
+					blk[nat] = int32(v) * int32(qt[nat])
+				}
+				k++
+				continue
+			}
+		}
+
+		// Invalid codes and the end of the data.
+		var code uint8
+		d.buf, d.bufBits = buf>>(64-nb), int(nb)
+		v := d.getVLC(acHuff, &code)
+		nb = uint(d.bufBits)
+		buf = d.buf << (64 - nb)
+		if code == 0 { // EOB (also handles graceful termination at EOF)
+			break
+		}
+		if code&0x0F == 0 {
+			if code != 0xF0 { // not ZRL: libjpeg ends the block, as for EOB
+				break
+			}
+			k += 16
+			continue
+		}
+		k = min(k+int(code>>4), 63)
+		if storeAC {
+			nat := zz[k&63] & 63
+			blk[nat] = int32(v) * int32(qt[nat])
+		}
+		k++
+	}
+	d.buf, d.bufBits = buf>>(64-nb), int(nb)
+
+	// A block whose AC coefficients the scaled IDCT reads are all zero is
+	// flat: at 1/2 and 1/4 every output sample is what the IDCT computes
+	// from the DC alone.
+	switch {
+	case denom == 2 && blk[1]|blk[2]|blk[3]|blk[8]|blk[9]|blk[10]|blk[11]|
+		blk[16]|blk[17]|blk[18]|blk[19]|blk[24]|blk[25]|blk[26]|blk[27] == 0:
+		fill4(c.pixels, outOffset, c.stride, clamp((blk[0]>>3)+128))
+	case denom == 4 && blk[1]|blk[8]|blk[9] == 0:
+		v := clamp(((blk[0] + 4) >> 3) + 128)
+		o := c.pixels
+		o[outOffset], o[outOffset+1] = v, v
+		o[outOffset+c.stride], o[outOffset+c.stride+1] = v, v
+	default:
+		idctScaled(blk, c.pixels, outOffset, c.stride, denom)
+	}
+}
+
+// fill is refill for the MSB-aligned bit buffer of decodeBlockFast: it
+// returns buf and nb topped up exactly as refill would leave d.buf and
+// d.bufBits. When the bytes it needs hold no 0xFF and are not the last of
+// the data, it takes them in one 8-byte load instead of a byte at a time.
+func (d *decoder) fill(buf uint64, nb uint) (uint64, uint) {
+	if nb <= 56 && !d.markerHit {
+		n := (64 - nb) >> 3 // whole bytes refill adds: to 57..64 bits
+		if pos := d.pos; d.size > int(n) && pos >= 0 && pos+8 <= len(d.jpegData) {
+			w := binary.BigEndian.Uint64(d.jpegData[pos:])
+			// A zero byte of ^w is a 0xFF byte of w (borrows may also flag
+			// bytes above a real one: then the byte loop runs, no harm).
+			x := ^w
+			if ((x-0x0101010101010101)&^x&0x8080808080808080)>>(64-8*n) == 0 {
+				d.pos += int(n)
+				d.size -= int(n)
+				return buf | w>>(64-8*n)<<(64-nb-8*n), nb + 8*n
+			}
+		}
+	}
+	d.buf, d.bufBits = buf>>(64-nb), int(nb)
+	d.refill()
+	nb = uint(d.bufBits)
+	return d.buf << (64 - nb), nb
+}
+
+// fill4 sets the 4x4 samples at out[off:] (rows stride apart) to v.
+func fill4(out []byte, off, stride int, v byte) {
+	w := uint32(v) * 0x01010101
+	binary.LittleEndian.PutUint32(out[off:], w)
+	binary.LittleEndian.PutUint32(out[off+stride:], w)
+	binary.LittleEndian.PutUint32(out[off+2*stride:], w)
+	binary.LittleEndian.PutUint32(out[off+3*stride:], w)
+}
+
+// buildBlock fills t.block from t.lut: t.fast's entries, plus ZRL as a run
+// of 15 that stores a zero, and EOB and the other r/0 symbols (which end a
+// block in libjpeg) as a run of 64, which stores a zero at position 63 and
+// ends the block. Both stores are harmless: a block's positions are written
+// in increasing order, so position 63 is still zero when a symbol is read,
+// and so is the one a ZRL lands on.
+func (t *huffTable) buildBlock() {
+	t.block = t.fast
+	for i := range t.block {
+		e := t.lut[i>>(fastBits-huffLUTBits)]
+		if e == 0 || e>>8&15 != 0 {
+			continue
+		}
+		run := int32(64)
+		if e>>8 == 0xF0 {
+			run = 15
+		}
+		t.block[i] = run<<8 | int32(e&0xFF)
+	}
+}
