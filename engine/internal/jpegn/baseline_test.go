@@ -135,3 +135,40 @@ func TestBlockFastMatchesSlow(t *testing.T) {
 	}
 	t.Logf("%d inputs", len(files))
 }
+
+// idct4x4 (SSE2 on amd64) gives idct8x8To4x4's samples, and writes only
+// them, for coefficients of every range: typical dequantised values, values
+// whose sums overflow int32 (both wrap), and outputs far outside 0..255.
+func TestIDCT4x4MatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range 200000 {
+		var blk [64]int32
+		for k := range blk {
+			switch i % 4 {
+			case 0:
+				blk[k] = int32(r.IntN(2048) - 1024)
+			case 1:
+				blk[k] = int32(r.IntN(1<<16) - 1<<15)
+			case 2:
+				blk[k] = int32(r.Uint32())
+			default:
+				if r.IntN(3) == 0 {
+					blk[k] = int32(r.IntN(64) - 32)
+				}
+			}
+		}
+		stride := 4 + r.IntN(9)
+		off := r.IntN(5)
+		got := make([]byte, off+3*stride+4+r.IntN(3))
+		for k := range got {
+			got[k] = uint8(r.IntN(256))
+		}
+		want := bytes.Clone(got)
+		in := blk
+		idct4x4(&blk, got, off, stride)
+		idct8x8To4x4(&in, want, off, stride)
+		if !bytes.Equal(got, want) || blk != in {
+			t.Fatalf("block %v stride %d offset %d:\n got %v\nwant %v", in, stride, off, got, want)
+		}
+	}
+}
