@@ -38,31 +38,23 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 	}
 	storeAC := denom != 8
 
-	// The buffer is held MSB-aligned here (the next bit is bit 63, the bits
-	// below the nb valid ones are zero), so a look-up index is a constant
-	// shift and consuming bits is one shift: nb is off the critical path.
-	nb := uint(d.bufBits)
-	buf := d.buf << (64 - nb) // 0 when nb is 0
+	buf, nb := d.buf, uint(d.bufBits)
 
 	// DC.
 	if nb < 32 {
 		buf, nb = d.fill(buf, nb)
 	}
 	var dc int
-	if e := dcHuff.lut[buf>>56]; nb >= 32 && e != 0 {
-		l := uint(e & 0xFF)
-		buf <<= l
-		nb -= l
+	if e := dcHuff.lut[(buf>>((nb-8)&63))&0xFF]; nb >= 32 && e != 0 {
+		nb -= uint(e & 0xFF)
 		if s := uint(e>>8) & 15; s != 0 {
-			dc = signExtend(int(buf>>(64-s)), int(s))
-			buf <<= s
 			nb -= s
+			dc = signExtend(int((buf>>(nb&63))&(1<<s-1)), int(s))
 		}
 	} else {
-		d.buf, d.bufBits = buf>>(64-nb), int(nb)
+		d.buf, d.bufBits = buf, int(nb)
 		dc = d.getVLC(dcHuff, nil)
-		nb = uint(d.bufBits)
-		buf = d.buf << (64 - nb)
+		buf, nb = d.buf, uint(d.bufBits)
 	}
 	c.dcPred += dc
 	blk[0] = int32(c.dcPred) * int32(qt[0])
@@ -80,7 +72,7 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 				if ((x-0x0101010101010101)&^x&0x8080808080808080)>>(64-8*n) == 0 {
 					d.pos += int(n)
 					d.size -= int(n)
-					buf |= w >> (64 - 8*n) << (64 - nb - 8*n)
+					buf = buf<<(8*n) | w>>(64-8*n)
 					nb += 8 * n
 				} else {
 					buf, nb = d.fill(buf, nb)
@@ -92,10 +84,8 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 		if nb >= 32 {
 			// A code and its magnitude in one look-up, when both fit; EOB
 			// and ZRL too (see buildBlock).
-			if e := acHuff.block[buf>>(64-fastBits)]; e != 0 {
-				t := uint(e & 0xFF)
-				buf <<= t
-				nb -= t
+			if e := acHuff.block[(buf>>((nb-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
+				nb -= uint(e & 0xFF)
 				k = min(k+int(e>>8)&0xFF, 63) // see pastEnd
 				if storeAC {
 					nat := zz[k&63] & 63
@@ -107,13 +97,12 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 			// A code whose magnitude does not fit, or a code over 8 bits.
 			var l uint
 			var sym uint8
-			if e := acHuff.lut[buf>>56]; e != 0 {
+			if e := acHuff.lut[(buf>>((nb-8)&63))&0xFF]; e != 0 {
 				l, sym = uint(e&0xFF), uint8(e>>8)
-			} else if n, v, ok := acHuff.decodeLong(uint32(buf >> 48)); ok {
+			} else if n, v, ok := acHuff.decodeLong(uint32(buf>>((nb-16)&63)) & 0xFFFF); ok {
 				l, sym = uint(n), v
 			}
 			if l != 0 {
-				buf <<= l
 				nb -= l
 				s := uint(sym & 15)
 				if s == 0 {
@@ -123,11 +112,10 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 					k += 16
 					continue
 				}
-				v := signExtend(int(buf>>(64-s)), int(s))
-				buf <<= s
 				nb -= s
 				k = min(k+int(sym>>4), 63)
 				if storeAC {
+					v := signExtend(int((buf>>(nb&63))&(1<<s-1)), int(s))
 					nat := zz[k&63] & 63
 					blk[nat] = int32(v) * int32(qt[nat])
 				}
@@ -138,10 +126,9 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 
 		// Invalid codes and the end of the data.
 		var code uint8
-		d.buf, d.bufBits = buf>>(64-nb), int(nb)
+		d.buf, d.bufBits = buf, int(nb)
 		v := d.getVLC(acHuff, &code)
-		nb = uint(d.bufBits)
-		buf = d.buf << (64 - nb)
+		buf, nb = d.buf, uint(d.bufBits)
 		if code == 0 { // EOB (also handles graceful termination at EOF)
 			break
 		}
@@ -159,7 +146,7 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 		}
 		k++
 	}
-	d.buf, d.bufBits = buf>>(64-nb), int(nb)
+	d.buf, d.bufBits = buf, int(nb)
 
 	// A block whose AC coefficients the scaled IDCT reads are all zero is
 	// flat: at 1/2 and 1/4 every output sample is what the IDCT computes
@@ -178,10 +165,19 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 	}
 }
 
-// fill is refill for the MSB-aligned bit buffer of decodeBlockFast: it
-// returns buf and nb topped up exactly as refill would leave d.buf and
-// d.bufBits. When the bytes it needs hold no 0xFF and are not the last of
-// the data, it takes them in one 8-byte load instead of a byte at a time.
+// fill4 sets the 4x4 samples at out[off:] (rows stride apart) to v.
+func fill4(out []byte, off, stride int, v byte) {
+	w := uint32(v) * 0x01010101
+	binary.LittleEndian.PutUint32(out[off:], w)
+	binary.LittleEndian.PutUint32(out[off+stride:], w)
+	binary.LittleEndian.PutUint32(out[off+2*stride:], w)
+	binary.LittleEndian.PutUint32(out[off+3*stride:], w)
+}
+
+// fill is refill for a bit buffer held in locals: it returns buf and nb
+// topped up exactly as refill would leave d.buf and d.bufBits. When the
+// bytes it needs hold no 0xFF and are not the last of the data, it takes
+// them in one 8-byte load instead of a byte at a time.
 func (d *decoder) fill(buf uint64, nb uint) (uint64, uint) {
 	if nb <= 56 && !d.markerHit {
 		n := (64 - nb) >> 3 // whole bytes refill adds: to 57..64 bits
@@ -190,26 +186,17 @@ func (d *decoder) fill(buf uint64, nb uint) (uint64, uint) {
 			// A zero byte of ^w is a 0xFF byte of w (borrows may also flag
 			// bytes above a real one: then the byte loop runs, no harm).
 			x := ^w
-			if ((x-0x0101010101010101)&^x&0x8080808080808080)>>(64-8*n) == 0 {
+			ff := (x - 0x0101010101010101) &^ x & 0x8080808080808080
+			if ff>>(64-8*n) == 0 {
 				d.pos += int(n)
 				d.size -= int(n)
-				return buf | w>>(64-8*n)<<(64-nb-8*n), nb + 8*n
+				return buf<<(8*n) | w>>(64-8*n), nb + 8*n
 			}
 		}
 	}
-	d.buf, d.bufBits = buf>>(64-nb), int(nb)
+	d.buf, d.bufBits = buf, int(nb)
 	d.refill()
-	nb = uint(d.bufBits)
-	return d.buf << (64 - nb), nb
-}
-
-// fill4 sets the 4x4 samples at out[off:] (rows stride apart) to v.
-func fill4(out []byte, off, stride int, v byte) {
-	w := uint32(v) * 0x01010101
-	binary.LittleEndian.PutUint32(out[off:], w)
-	binary.LittleEndian.PutUint32(out[off+stride:], w)
-	binary.LittleEndian.PutUint32(out[off+2*stride:], w)
-	binary.LittleEndian.PutUint32(out[off+3*stride:], w)
+	return d.buf, uint(d.bufBits)
 }
 
 // buildBlock fills t.block from t.lut: t.fast's entries, plus ZRL as a run
