@@ -82,9 +82,8 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 			}
 		}
 		if nb >= 32 {
-			// A code and its magnitude in one look-up, when both fit; EOB
-			// and ZRL too (see buildBlock).
-			if e := acHuff.block[(buf>>((nb-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
+			// A code and its magnitude in one look-up, when both fit.
+			if e := acHuff.fast[(buf>>((nb-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
 				nb -= uint(e & 0xFF)
 				k = min(k+int(e>>8)&0xFF, 63) // see pastEnd
 				if storeAC {
@@ -94,7 +93,7 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 				k++
 				continue
 			}
-			// A code whose magnitude does not fit, or a code over 8 bits.
+			// EOB, ZRL, a code whose magnitude does not fit, a code over 8 bits.
 			var l uint
 			var sym uint8
 			if e := acHuff.lut[(buf>>((nb-8)&63))&0xFF]; e != 0 {
@@ -197,25 +196,4 @@ func (d *decoder) fill(buf uint64, nb uint) (uint64, uint) {
 	d.buf, d.bufBits = buf, int(nb)
 	d.refill()
 	return d.buf, uint(d.bufBits)
-}
-
-// buildBlock fills t.block from t.lut: t.fast's entries, plus ZRL as a run
-// of 15 that stores a zero, and EOB and the other r/0 symbols (which end a
-// block in libjpeg) as a run of 64, which stores a zero at position 63 and
-// ends the block. Both stores are harmless: a block's positions are written
-// in increasing order, so position 63 is still zero when a symbol is read,
-// and so is the one a ZRL lands on.
-func (t *huffTable) buildBlock() {
-	t.block = t.fast
-	for i := range t.block {
-		e := t.lut[i>>(fastBits-huffLUTBits)]
-		if e == 0 || e>>8&15 != 0 {
-			continue
-		}
-		run := int32(64)
-		if e>>8 == 0xF0 {
-			run = 15
-		}
-		t.block[i] = run<<8 | int32(e&0xFF)
-	}
 }

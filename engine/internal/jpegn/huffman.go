@@ -27,11 +27,6 @@ type huffTable struct {
 	// both fit: the entry is value<<16 | run<<8 | total bits, zero when
 	// they do not fit (or the symbol has no magnitude: EOB, ZRL, DC 0).
 	fast [1 << fastBits]int32
-
-	// block is fast for decodeBlockFast, which also needs the symbols
-	// without a magnitude in one look-up: ZRL as a run of 15 and a zero
-	// coefficient, EOB (and any other r/0) as a run of 64 (baseline.go).
-	block [1 << fastBits]int32
 }
 
 // fastBits is the look-ahead of huffTable.fast.
@@ -129,7 +124,6 @@ func buildHuff(t *huffTable, counts *[16]uint8, values []byte) error {
 		v := (i >> (fastBits - l - s)) & (1<<s - 1)
 		t.fast[i] = int32(signExtend(v, s))<<16 | int32(sym>>4)<<8 | int32(l+s)
 	}
-	t.buildBlock()
 
 	return nil
 }
