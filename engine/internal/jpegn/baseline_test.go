@@ -52,7 +52,7 @@ func BenchmarkDecodeBaseline(b *testing.B) {
 // (DC-only blocks); and damaged copies of each: truncated at many points
 // near the end (where fill must give way to refill), a byte or bit changed
 // in the scan, and a restart marker removed.
-func baselineInputs(t *testing.T) map[string][]byte {
+func baselineInputs(t testing.TB) map[string][]byte {
 	cjpeg, err := exec.LookPath("cjpeg")
 	if err != nil {
 		t.Skip("cjpeg (libjpeg-turbo-progs) not installed")
@@ -179,6 +179,13 @@ func TestIDCT4x4MatchesGo(t *testing.T) {
 // (FuzzFastVLCMatchesSlow covers 1/1 and 1/8).
 func FuzzBlockFastMatchesSlow(f *testing.F) {
 	addTestdataSeeds(f)
+	// Small undamaged cjpeg files (restart intervals, every sampling):
+	// the photos alone make each execution slow.
+	for name, b := range baselineInputs(f) {
+		if len(b) < 4<<10 && !strings.Contains(name, "-cut") && !strings.Contains(name, "-flip") && !strings.HasSuffix(name, "-noRST1") {
+			f.Add(b)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if cfg, err := DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
 			return
