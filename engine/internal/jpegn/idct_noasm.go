@@ -253,10 +253,8 @@ func idct8x8To4x4(blk *[64]int32, out []byte, outOffset int, stride int) {
 
 	// 1D IDCT on rows (process first 4 rows, first 4 columns)
 	for i := 0; i < 4; i++ {
-		s0 := blk[i*8+0]
-		s1 := blk[i*8+1]
-		s2 := blk[i*8+2]
-		s3 := blk[i*8+3]
+		row := (*[4]int32)(blk[i*8:])
+		s0, s1, s2, s3 := row[0], row[1], row[2], row[3]
 
 		// Simplified butterfly structure for 4-point IDCT
 		t0 := s0 + s2
@@ -264,11 +262,19 @@ func idct8x8To4x4(blk *[64]int32, out []byte, outOffset int, stride int) {
 		t2 := (s1 >> 1) - s3
 		t3 := s1 + (s3 >> 1)
 
-		tmp[i*4+0] = t0 + t3
-		tmp[i*4+1] = t1 + t2
-		tmp[i*4+2] = t1 - t2
-		tmp[i*4+3] = t0 - t3
+		t := (*[4]int32)(tmp[i*4:])
+		t[0] = t0 + t3
+		t[1] = t1 + t2
+		t[2] = t1 - t2
+		t[3] = t0 - t3
 	}
+
+	// The four output rows, checked once (an out-of-range block panics
+	// before writing, as it would have at its first sample).
+	o0 := (*[4]byte)(out[outOffset:])
+	o1 := (*[4]byte)(out[outOffset+stride:])
+	o2 := (*[4]byte)(out[outOffset+2*stride:])
+	o3 := (*[4]byte)(out[outOffset+3*stride:])
 
 	// 1D IDCT on columns
 	for i := 0; i < 4; i++ {
@@ -283,9 +289,9 @@ func idct8x8To4x4(blk *[64]int32, out []byte, outOffset int, stride int) {
 		t3 := s1 + (s3 >> 1)
 
 		// Output with proper scaling and level shift
-		out[outOffset+0*stride+i] = clamp(((t0 + t3) >> 3) + 128)
-		out[outOffset+1*stride+i] = clamp(((t1 + t2) >> 3) + 128)
-		out[outOffset+2*stride+i] = clamp(((t1 - t2) >> 3) + 128)
-		out[outOffset+3*stride+i] = clamp(((t0 - t3) >> 3) + 128)
+		o0[i] = clamp(((t0 + t3) >> 3) + 128)
+		o1[i] = clamp(((t1 + t2) >> 3) + 128)
+		o2[i] = clamp(((t1 - t2) >> 3) + 128)
+		o3[i] = clamp(((t0 - t3) >> 3) + 128)
 	}
 }

@@ -10,7 +10,7 @@ func idctScaled(blk *[64]int32, out []byte, outOffset int, stride int, scaleDeno
 		idct(blk, out, outOffset, stride)
 	case 2:
 		// 1/2 scaling: 4x4 output
-		idct8x8To4x4(blk, out, outOffset, stride)
+		idct4x4(blk, out, outOffset, stride)
 	case 4:
 		// 1/4 scaling: 2x2 output
 		idct8x8To2x2(blk, out, outOffset, stride)

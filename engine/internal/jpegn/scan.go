@@ -43,7 +43,14 @@ func (d *decoder) getHuffSymbol(t *huffTable) int {
 
 // decodeBlock decodes a single 8x8 block of a component (Baseline).
 // This involves entropy decoding of DC and AC coefficients, dequantization, and applying the IDCT.
+// Unless the tests ask for the code-by-code path (slowVLC), decodeBlockFast
+// does it, with the same result.
 func (d *decoder) decodeBlock(c *component, outOffset int) {
+	if !d.slowVLC {
+		d.decodeBlockFast(c, outOffset)
+		return
+	}
+
 	var code uint8
 	var value int
 
@@ -64,35 +71,9 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 	c.dcPred += value
 	d.block[0] = int32(c.dcPred) * int32(qt[0])
 
-	// At 1/8 scale only the DC is used: AC codes are parsed, not stored.
-	dcOnly := d.scaleDenom == 8 && !d.slowVLC
-
 	// Decode AC coefficients.
 	coef := 1 // coef is the zigzag index.
 	for coef <= 63 {
-		// Fast path: with 32 bits buffered, a code and its magnitude
-		// (at most 26 bits) are all real data, so one look-up in
-		// acHuff.fast decodes what getVLC would from the same bits.
-		if d.bufBits < 32 && !d.markerHit && !d.slowVLC {
-			d.refill()
-		}
-		if d.bufBits >= 32 && !d.slowVLC {
-			if e := acHuff.fast[(d.buf>>(d.bufBits-fastBits))&(1<<fastBits-1)]; e != 0 {
-				d.bufBits -= int(e & 0xFF)
-				coef += int(e>>8) & 0xFF
-				if coef > 63 {
-					coef = 63 // see pastEnd
-				}
-				if !dcOnly {
-					nat := zz[coef]
-					d.block[nat] = (e >> 16) * int32(qt[nat])
-				}
-				coef++
-
-				continue
-			}
-		}
-
 		value = d.getVLC(acHuff, &code)
 
 		if code == 0 { // EOB (also handles graceful termination at EOF)
@@ -113,13 +94,11 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 			coef = 63 // see pastEnd
 		}
 
-		if !dcOnly {
-			// Map zigzag index to natural index.
-			naturalIndex := zz[coef]
+		// Map zigzag index to natural index.
+		naturalIndex := zz[coef]
 
-			// Dequantize using the natural index.
-			d.block[naturalIndex] = int32(value) * int32(qt[naturalIndex])
-		}
+		// Dequantize using the natural index.
+		d.block[naturalIndex] = int32(value) * int32(qt[naturalIndex])
 
 		coef++
 	}
@@ -425,7 +404,11 @@ func (d *decoder) decodeScanBaseline(nCompScan int, scanComp [4]int) error {
 				for sbx := 0; sbx < c.ssX; sbx++ {
 					rowStart := (mby*c.ssY + sby) * outBlockH * c.stride
 					colStart := (mbx*c.ssX + sbx) * outBlockW
-					d.decodeBlock(c, rowStart+colStart)
+					if d.slowVLC {
+						d.decodeBlock(c, rowStart+colStart)
+					} else {
+						d.decodeBlockFast(c, rowStart+colStart)
+					}
 				}
 			}
 		}

@@ -1,0 +1,198 @@
+package jpegn
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// BenchmarkDecodeBaseline decodes the baseline test photos (4:2:0, 4:2:2,
+// 4:4:4) through Decode, as raster does, at every scale: Huffman decoding,
+// dequantisation and the (scaled) IDCT dominate.
+func BenchmarkDecodeBaseline(b *testing.B) {
+	files := []string{"boats-lake-landscape-420.jpg", "leaf-autumn-landscape-422.jpg", "moss-landscape-444.jpg"}
+	for i, name := range files {
+		files[i] = filepath.Join("..", "..", "..", "testdata", "photos", name)
+	}
+	// More files, e.g. the small-files workload's, with IMGPAR_BENCH_JPEG=a.jpg,b.jpg.
+	if more := os.Getenv("IMGPAR_BENCH_JPEG"); more != "" {
+		files = append(files, strings.Split(more, ",")...)
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, denom := range []int{1, 2, 4, 8} {
+			b.Run(fmt.Sprintf("%s/1_%d", strings.TrimSuffix(name, filepath.Ext(name)), denom), func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					if _, err := Decode(bytes.NewReader(data), &Options{ScaleDenom: denom}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// baselineInputs returns baseline JPEGs for TestBlockFastMatchesSlow:
+// cjpeg files of odd sizes in every sampling (4:4:4, 4:2:2, 4:2:0, 4:4:0,
+// 4:1:1) and grey, with and without restart intervals, standard and
+// optimised Huffman tables, at qualities from 10 to 100, from noise (long
+// codes, big magnitudes, many 0xFF bytes to stuff) and smooth gradients
+// (DC-only blocks); and damaged copies of each: truncated at many points
+// near the end (where fill must give way to refill), a byte or bit changed
+// in the scan, and a restart marker removed.
+func baselineInputs(t testing.TB) map[string][]byte {
+	cjpeg, err := exec.LookPath("cjpeg")
+	if err != nil {
+		t.Skip("cjpeg (libjpeg-turbo-progs) not installed")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	files := map[string][]byte{}
+	for _, size := range []image.Point{{1, 1}, {8, 8}, {17, 9}, {31, 33}, {67, 45}, {130, 66}} {
+		for _, kind := range []string{"noise", "smooth"} {
+			var ppm bytes.Buffer
+			fmt.Fprintf(&ppm, "P6\n%d %d\n255\n", size.X, size.Y)
+			for y := 0; y < size.Y; y++ {
+				for x := 0; x < size.X; x++ {
+					if kind == "noise" {
+						ppm.Write([]byte{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256))})
+					} else {
+						ppm.Write([]byte{uint8(x * 3), uint8(y * 5), uint8(x + y)})
+					}
+				}
+			}
+			for _, args := range [][]string{
+				{"-sample", "1x1"}, {"-sample", "2x1", "-restart", "1"}, {"-sample", "2x2"},
+				{"-sample", "2x2", "-restart", "3B", "-optimize"}, {"-sample", "1x2", "-restart", "2"},
+				{"-sample", "4x1"}, {"-grayscale"}, {"-grayscale", "-restart", "1B"},
+				{"-sample", "1x1", "-optimize", "-restart", "1"},
+			} {
+				for _, q := range []string{"10", "75", "100"} {
+					cmd := exec.Command(cjpeg, append([]string{"-quality", q}, args...)...)
+					cmd.Stdin = bytes.NewReader(ppm.Bytes())
+					out, err := cmd.Output()
+					if err != nil {
+						t.Fatalf("cjpeg %v: %v", args, err)
+					}
+					files[fmt.Sprintf("%s-%v-q%s-%v", kind, size, q, args)] = out
+				}
+			}
+		}
+	}
+	damaged := map[string][]byte{}
+	for name, b := range files {
+		sos := bytes.Index(b, []byte{0xFF, 0xDA})
+		if sos < 0 {
+			t.Fatalf("%s: no SOS", name)
+		}
+		scan := sos + 2 + (int(b[sos+2])<<8 | int(b[sos+3]))
+		if len(b)-scan < 12 {
+			continue
+		}
+		for _, cut := range []int{1, 2, 3, 5, 8, 9, 13, 17, (len(b) - scan) / 2} {
+			damaged[fmt.Sprintf("%s-cut%d", name, cut)] = b[:len(b)-cut]
+		}
+		for i := 0; i < 3; i++ {
+			c := bytes.Clone(b)
+			p := scan + r.IntN(len(b)-2-scan)
+			if i == 0 {
+				c[p] ^= 1 << r.IntN(8)
+			} else {
+				c[p] = uint8(r.IntN(256))
+			}
+			damaged[fmt.Sprintf("%s-flip%d@%d", name, i, p)] = c
+		}
+		if i := bytes.Index(b[scan:], []byte{0xFF, 0xD1}); i >= 0 {
+			c := append(bytes.Clone(b[:scan+i]), b[scan+i+2:]...)
+			damaged[name+"-noRST1"] = c
+		}
+	}
+	maps.Copy(files, damaged)
+	return files
+}
+
+// decodeBlockFast decodes every baseline input, valid or damaged, at every
+// scale exactly as the code-by-code path (getVLC for every code, the
+// decoder before decodeBlockFast) does: same pixels, same errors.
+func TestBlockFastMatchesSlow(t *testing.T) {
+	files := baselineInputs(t)
+	for name, data := range files {
+		for _, denom := range []int{1, 2, 4, 8} {
+			sameDecode(t, fmt.Sprintf("%s 1/%d", name, denom), "fast", "slow",
+				func(slow bool) (image.Image, error) { return decodeVLC(data, denom, slow) })
+		}
+	}
+	t.Logf("%d inputs", len(files))
+}
+
+// idct4x4 (SSE2 on amd64) gives idct8x8To4x4's samples, and writes only
+// them, for coefficients of every range: typical dequantised values, values
+// whose sums overflow int32 (both wrap), and outputs far outside 0..255.
+func TestIDCT4x4MatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := range 200000 {
+		var blk [64]int32
+		for k := range blk {
+			switch i % 4 {
+			case 0:
+				blk[k] = int32(r.IntN(2048) - 1024)
+			case 1:
+				blk[k] = int32(r.IntN(1<<16) - 1<<15)
+			case 2:
+				blk[k] = int32(r.Uint32())
+			default:
+				if r.IntN(3) == 0 {
+					blk[k] = int32(r.IntN(64) - 32)
+				}
+			}
+		}
+		stride := 4 + r.IntN(9)
+		off := r.IntN(5)
+		got := make([]byte, off+3*stride+4+r.IntN(3))
+		for k := range got {
+			got[k] = uint8(r.IntN(256))
+		}
+		want := bytes.Clone(got)
+		in := blk
+		idct4x4(&blk, got, off, stride)
+		idct8x8To4x4(&in, want, off, stride)
+		if !bytes.Equal(got, want) || blk != in {
+			t.Fatalf("block %v stride %d offset %d:\n got %v\nwant %v", in, stride, off, got, want)
+		}
+	}
+}
+
+// FuzzBlockFastMatchesSlow: on any input, decodeBlockFast and the
+// code-by-code path agree (pixels and errors) at 1/2 and 1/4, where only
+// part of a block is cleared and flat blocks skip the IDCT
+// (FuzzFastVLCMatchesSlow covers 1/1 and 1/8).
+func FuzzBlockFastMatchesSlow(f *testing.F) {
+	addTestdataSeeds(f)
+	// Small undamaged cjpeg files (restart intervals, every sampling):
+	// the photos alone make each execution slow.
+	for name, b := range baselineInputs(f) {
+		if len(b) < 4<<10 && !strings.Contains(name, "-cut") && !strings.Contains(name, "-flip") && !strings.HasSuffix(name, "-noRST1") {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if cfg, err := DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
+			return
+		}
+		for _, denom := range []int{2, 4} {
+			sameDecode(t, fmt.Sprintf("1/%d", denom), "fast", "slow",
+				func(slow bool) (image.Image, error) { return decodeVLC(data, denom, slow) })
+		}
+	})
+}
