@@ -51,13 +51,16 @@ func EstimateImage(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, 
 // encoderBytes is what an encoder holds beyond the output image itself.
 // The WebAssembly encoders (libwebp, libavif/aom under wazero) copy the
 // pixels into their linear memory and keep several planes and frames of
-// working state: measured peak RSS of a worker encoding 1 to 4 MP images
-// was about 85 bytes a pixel for AVIF and 40 for WebP, plus some 30 MiB of
-// module state; these figures round that up. The Go encoders stream from
-// the image (accounted for by estimateImageBytes), except JPEG with
-// trellis, which also holds the unquantised and the rounded coefficients,
-// two candidate files and their decodes (jpegenc's encodeTrellis: about
-// 24 bytes a pixel at 4:2:0).
+// working state. AVIF: measured peak RSS of a worker encoding 1 to 4 MP
+// images was about 85 bytes a pixel plus some 30 MiB of module state,
+// rounded up here. WebP: libwebp instances are reused across jobs (no
+// module state per job); a worker's peak RSS for one 5120x2880 photo to
+// WebP exceeds the same job to JPEG by 26 MiB at 1280x720 and 95 MiB at
+// 2560x1440 (~26 bytes a pixel), rounded up to 32 plus 8 MiB. The Go
+// encoders stream from the image (accounted for by estimateImageBytes),
+// except JPEG with trellis, which also holds the unquantised and the
+// rounded coefficients, two candidate files and their decodes (jpegenc's
+// encodeTrellis: about 24 bytes a pixel at 4:2:0).
 func encoderBytes(f imgfmt.Format, trellis bool, w, h int) int64 {
 	px := int64(w) * int64(h)
 	switch f {
@@ -68,7 +71,7 @@ func encoderBytes(f imgfmt.Format, trellis bool, w, h int) int64 {
 	case imgfmt.AVIF:
 		return px*96 + 32<<20
 	case imgfmt.WebP:
-		return px*48 + 32<<20
+		return px*32 + 8<<20
 	}
 	return 0
 }

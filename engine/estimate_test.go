@@ -19,7 +19,7 @@ func TestEstimateImageEncoders(t *testing.T) {
 	}{
 		{"jpeg", 0},
 		{"png", 0},
-		{"webp", 1000*500*48 + 32<<20},
+		{"webp", 1000*500*32 + 8<<20},
 		{"avif", 1000*500*96 + 32<<20},
 	} {
 		spec := mustSpec(t, ImageOptions{Width: new(1000), Format: tc.format, Quality: new(80)})
