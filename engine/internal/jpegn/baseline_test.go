@@ -172,27 +172,3 @@ func TestIDCT4x4MatchesGo(t *testing.T) {
 		}
 	}
 }
-
-// FuzzBlockFastMatchesSlow: on any input, decodeBlockFast and the
-// code-by-code path agree (pixels and errors) at 1/2 and 1/4, where only
-// part of a block is cleared and flat blocks skip the IDCT
-// (FuzzFastVLCMatchesSlow covers 1/1 and 1/8).
-func FuzzBlockFastMatchesSlow(f *testing.F) {
-	addTestdataSeeds(f)
-	// Small undamaged cjpeg files (restart intervals, every sampling):
-	// the photos alone make each execution slow.
-	for name, b := range baselineInputs(f) {
-		if len(b) < 4<<10 && !strings.Contains(name, "-cut") && !strings.Contains(name, "-flip") && !strings.HasSuffix(name, "-noRST1") {
-			f.Add(b)
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if cfg, err := DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<20 {
-			return
-		}
-		for _, denom := range []int{2, 4} {
-			sameDecode(t, fmt.Sprintf("1/%d", denom), "fast", "slow",
-				func(slow bool) (image.Image, error) { return decodeVLC(data, denom, slow) })
-		}
-	})
-}
