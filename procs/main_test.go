@@ -61,6 +61,14 @@ func testWorker(mode string) int {
 		return dupResults()
 	case "fake-primary":
 		return fakePrimary()
+	case "touch-64mib":
+		// Holds 64 MiB of touched memory at its peak, then exits.
+		b := make([]byte, 64<<20)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		fmt.Fprintln(os.Stderr, b[len(b)-1])
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "test worker: unknown mode %q\n", mode)
 	return 2
