@@ -17,7 +17,10 @@ import (
 // testImages returns the test photos (decoded by the standard library) and
 // generated images of every type and subsampling the encoder reads, with
 // odd sizes and sub-images.
-func testImages(t testing.TB) []image.Image {
+// testPhotos decodes testdata/photos: one photo whole, of the others a
+// 384x256 part (at an MCU boundary) with the photo's statistics, at a ninth
+// of the cost: these tests encode every image many times.
+func testPhotos(t testing.TB) []image.Image {
 	var imgs []image.Image
 	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "photos", "*"))
 	for _, p := range files {
@@ -30,9 +33,6 @@ func testImages(t testing.TB) []image.Image {
 		if err != nil {
 			continue
 		}
-		// One photo whole; of the others a 384x256 part (at an MCU
-		// boundary) with the photo's statistics, at a ninth of the cost:
-		// these tests encode every image about twenty times.
 		if len(imgs) > 0 {
 			b := img.Bounds()
 			img = img.(interface {
@@ -44,6 +44,11 @@ func testImages(t testing.TB) []image.Image {
 	if len(imgs) < 8 {
 		t.Fatalf("decoded %d test photos", len(imgs))
 	}
+	return imgs
+}
+
+func testImages(t testing.TB) []image.Image {
+	imgs := testPhotos(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio420} {
 		m := image.NewYCbCr(image.Rect(0, 0, 61, 37), ratio)

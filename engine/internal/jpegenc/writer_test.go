@@ -15,31 +15,7 @@ import (
 // The fork's output is the standard library's, byte for byte, for every
 // image type and quality: the changes are for speed only.
 func TestMatchesStdlib(t *testing.T) {
-	var imgs []image.Image
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "photos", "*"))
-	for _, p := range files {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, _, err := image.Decode(f)
-		f.Close()
-		if err != nil {
-			continue
-		}
-		// One photo whole, a 384x256 part (at an MCU boundary) of each
-		// other: every image is encoded at seven qualities, twice.
-		if len(imgs) > 0 {
-			b := img.Bounds()
-			img = img.(interface {
-				SubImage(image.Rectangle) image.Image
-			}).SubImage(image.Rect(b.Dx()/2-192, b.Dy()/2-128, b.Dx()/2+192, b.Dy()/2+128).Add(b.Min))
-		}
-		imgs = append(imgs, img)
-	}
-	if len(imgs) < 8 {
-		t.Fatalf("decoded %d test photos", len(imgs))
-	}
+	imgs := testPhotos(t)
 	// Every YCbCr subsampling, odd sizes and sub-images, grey and RGBA.
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, ratio := range []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
