@@ -66,26 +66,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if r.Shard != "" {
 		row("shard", mdCell(r.Shard))
 	}
-	if len(r.Failures) > 0 {
-		b.WriteString("\n#### Failures\n\n| file | error |\n|---|---|\n")
-		for i, f := range r.Failures {
-			if i == maxMarkdownFailures {
-				fmt.Fprintf(&b, "| … | %d more failures: see the JSON report |\n", len(r.Failures)-i)
-				break
-			}
-			fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(f.Path), mdCell(f.Error))
-		}
-	}
-	if len(r.SkippedSizes) > 0 {
-		b.WriteString("\n#### Sizes skipped\n\n| file | sizes |\n|---|---|\n")
-		for i, s := range r.SkippedSizes {
-			if i == maxMarkdownFailures {
-				fmt.Fprintf(&b, "| … | %d more inputs: see the JSON report |\n", len(r.SkippedSizes)-i)
-				break
-			}
-			fmt.Fprintf(&b, "| `%s` | %s |\n", mdCode(s.Path), mdCell(s.Reason))
-		}
-	}
+	fileTable(&b, "Failures", "error", "failures", len(r.Failures), func(i int) (string, string) {
+		return r.Failures[i].Path, r.Failures[i].Error
+	})
+	fileTable(&b, "Sizes skipped", "sizes", "inputs", len(r.SkippedSizes), func(i int) (string, string) {
+		return r.SkippedSizes[i].Path, r.SkippedSizes[i].Reason
+	})
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -119,4 +105,21 @@ func mdCell(s string) string {
 // too, and HTML is already inert.
 func mdCode(s string) string {
 	return strings.NewReplacer("\r", " ", "\n", " ", "|", `\|`, "`", "'").Replace(s)
+}
+
+// fileTable writes a "file | what" table of n rows under a heading, at
+// most maxMarkdownFailures of them, the rest counted as more of kind.
+func fileTable(b *strings.Builder, title, what, kind string, n int, row func(int) (path, text string)) {
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n#### %s\n\n| file | %s |\n|---|---|\n", title, what)
+	for i := range n {
+		if i == maxMarkdownFailures {
+			fmt.Fprintf(b, "| … | %d more %s: see the JSON report |\n", n-i, kind)
+			break
+		}
+		path, text := row(i)
+		fmt.Fprintf(b, "| `%s` | %s |\n", mdCode(path), mdCell(text))
+	}
 }
