@@ -57,7 +57,9 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 		buf, nb = d.buf, uint(d.bufBits)
 	}
 	c.dcPred += dc
-	blk[0] = int32(c.dcPred) * int32(qt[0])
+	// libjpeg keeps the DC as a 16-bit JCOEF: a prediction run past it
+	// wraps there (valid streams never get there), and so it does here.
+	blk[0] = int32(int16(c.dcPred)) * int32(qt[0])
 
 	// AC.
 	k := 1

@@ -59,6 +59,17 @@ DATA mask_ac_coeffs<>+24(SB)/4, $0xffffffff
 DATA mask_ac_coeffs<>+28(SB)/4, $0xffffffff
 GLOBL mask_ac_coeffs<>(SB), RODATA|NOPTR, $32
 
+// Per-lane shifts for the overflow bound: the DC's magnitude >> 8.
+DATA dc_shift<>+0(SB)/4, $8
+DATA dc_shift<>+4(SB)/4, $0
+DATA dc_shift<>+8(SB)/4, $0
+DATA dc_shift<>+12(SB)/4, $0
+DATA dc_shift<>+16(SB)/4, $0
+DATA dc_shift<>+20(SB)/4, $0
+DATA dc_shift<>+24(SB)/4, $0
+DATA dc_shift<>+28(SB)/4, $0
+GLOBL dc_shift<>(SB), RODATA|NOPTR, $32
+
 // Macro for Transpose Stage 1 (32-bit element interleaving).
 #define TRANSPOSE_32BIT_S1() \
 	/* Interleave low dwords */                     \
@@ -69,7 +80,7 @@ GLOBL mask_ac_coeffs<>(SB), RODATA|NOPTR, $32
 	VPUNPCKHDQ Y5, Y4, Y13; VPUNPCKHDQ Y7, Y6, Y15
 
 // func idctAVX2(in *[64]int32, out []byte, offset int, stride int)
-TEXT ·idctAVX2(SB), NOSPLIT, $16-48
+TEXT ·idctAVX2(SB), NOSPLIT, $16-49
 	MOVQ in+0(FP), SI       // SI = input block pointer
 	MOVQ out_base+8(FP), DI // DI = output slice data pointer
 	MOVQ offset+32(FP), R8  // R8 = output offset
@@ -93,6 +104,29 @@ TEXT ·idctAVX2(SB), NOSPLIT, $16-48
 	// VPTEST checks if the result is zero (ZF=1 if Y15 is all zeros).
 	VPTEST Y15, Y15
 	JZ     dc_only_path
+
+	// Overflow bound (idctSafe in idct_exact.go): sum|AC| + |DC|>>8 at
+	// idctSumLimit or more means the int32 arithmetic below could
+	// overflow: return false, writing nothing, and the caller runs
+	// idctExact. A lane sums 8 values under 2^23: no overflow.
+	VPABSD  Y0, Y8
+	VPSRLVD dc_shift<>(SB), Y8, Y8 // |DC|>>8 in lane 0
+	VPABSD  Y1, Y9; VPADDD Y9, Y8, Y8
+	VPABSD  Y2, Y9; VPADDD Y9, Y8, Y8
+	VPABSD  Y3, Y9; VPADDD Y9, Y8, Y8
+	VPABSD  Y4, Y9; VPADDD Y9, Y8, Y8
+	VPABSD  Y5, Y9; VPADDD Y9, Y8, Y8
+	VPABSD  Y6, Y9; VPADDD Y9, Y8, Y8
+	VPABSD  Y7, Y9; VPADDD Y9, Y8, Y8
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0x4E, X8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0xB1, X8, X9
+	VPADDD       X9, X8, X8
+	VMOVD        X8, AX
+	CMPL         AX, $2127 // idctSumLimit-1
+	JA           unsafe
 
 	// Transpose 1 (T1: Rows -> Columns/SoA Frequencies)
 	// Stage 1: 32-bit interleave.
@@ -412,6 +446,12 @@ dc_store_strided:
 	MOVQ R9, 0(DI); ADDQ CX, DI; MOVQ R9, 0(DI)
 
 done:
+	MOVB $1, ret+48(FP)
 	// Clear the upper 128 bits of all YMM registers before returning (AVX/SSE transition penalty avoidance).
+	VZEROUPPER
+	RET
+
+unsafe:
+	MOVB $0, ret+48(FP)
 	VZEROUPPER
 	RET

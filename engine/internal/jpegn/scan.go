@@ -69,7 +69,7 @@ func (d *decoder) decodeBlock(c *component, outOffset int) {
 	// If they do, we might proceed with potentially corrupted data if d.markerHit isn't checked here.
 
 	c.dcPred += value
-	d.block[0] = int32(c.dcPred) * int32(qt[0])
+	d.block[0] = int32(int16(c.dcPred)) * int32(qt[0]) // as decodeBlockFast
 
 	// Decode AC coefficients.
 	coef := 1 // coef is the zigzag index.
