@@ -211,3 +211,53 @@ func TestIDCT4x4Exact(t *testing.T) {
 	}
 	t.Logf("worst difference from the exact transform: %.3f levels", worst)
 }
+
+// idct4x4 gives idct4x4Go's samples, bit for bit, on every CPU path (AVX2
+// on amd64 where present, with its fall-back to Go for coefficients of 4096
+// and over), and writes only them: typical dequantised values, values
+// around the fall-back's bound, values whose sums overflow int32, outputs
+// far outside 0..255, and the column-skipping case of zero columns.
+func TestIDCT4x4AVX2MatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	fast := 0
+	for i := range 200000 {
+		var blk [64]int32
+		for k := range blk {
+			switch i % 5 {
+			case 0:
+				blk[k] = int32(r.IntN(2048) - 1024)
+			case 1:
+				blk[k] = int32(r.IntN(8192) - 4096) // both sides of the bound
+			case 2:
+				blk[k] = int32(r.Uint32())
+			case 3:
+				if r.IntN(3) == 0 {
+					blk[k] = int32(r.IntN(64) - 32)
+				}
+			default:
+				blk[k] = []int32{4095, -4095, 4096, -4096, 0, -1 << 31}[r.IntN(6)]
+			}
+		}
+		stride := 4 + r.IntN(9)
+		off := r.IntN(5)
+		got := make([]byte, off+3*stride+4+r.IntN(3))
+		for k := range got {
+			got[k] = uint8(r.IntN(256))
+		}
+		want := bytes.Clone(got)
+		in := blk
+		if idct4x4Fast(&blk, got[off:off+3*stride+4], stride) {
+			fast++
+		} else {
+			idct4x4Go(&blk, got[off:off+3*stride+4], stride)
+		}
+		idct4x4Go(&in, want[off:off+3*stride+4], stride)
+		if !bytes.Equal(got, want) || blk != in {
+			t.Fatalf("block %v stride %d offset %d:\n got %v\nwant %v", in, stride, off, got, want)
+		}
+	}
+	t.Logf("%d of 200000 blocks took the fast path", fast)
+	if fast == 0 && idct4x4FastAvailable() {
+		t.Error("the AVX2 path never ran")
+	}
+}

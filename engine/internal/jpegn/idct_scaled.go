@@ -43,6 +43,14 @@ const (
 // carry overflows it.
 func idct4x4(blk *[64]int32, out []byte, outOffset int, stride int) {
 	o := out[outOffset : outOffset+3*stride+4] // the four rows, checked once
+	if idct4x4Fast(blk, o, stride) {
+		return
+	}
+	idct4x4Go(blk, o, stride)
+}
+
+// idct4x4Go is idct4x4 in Go, for every CPU and every coefficient.
+func idct4x4Go(blk *[64]int32, o []byte, stride int) {
 	// Pass 1: columns (vertical frequencies), with idct4Pass1Bits of extra
 	// precision; column c of the work array is w0[c], w1[c], w2[c], w3[c].
 	var w0, w1, w2, w3 [4]int64
