@@ -32,7 +32,9 @@ const (
 //	   the BMP/TIFF/GIF decoder fixes of issue #12 (the spec alone)
 //	2  those, plus HEIC alpha and the BigTIFF ICC profile
 //	3  an input profile that is sRGB by colour is no longer embedded
-const OutputRevision = 3
+//	4  JPEGs shrunk 4-8x on load: jpegn's 1/2-scale IDCT computes the
+//	   transform instead of an approximation up to 19 levels off
+const OutputRevision = 4
 
 // ImageOptions are image settings as a front end receives them: the flags
 // of `imgpar process`, the query parameters of `imgpar serve`. A nil

@@ -45,8 +45,9 @@ import (
 //   - 1/1, RGB: matrixStd vs image/jpeg (their IDCTs round differently; the
 //     worst seen over the full matrix is 3), matrixDjpeg vs djpeg -nosmooth.
 //   - 1/2, 1/4, 1/8, luma: matrixScaledLuma vs djpeg -nosmooth -scale 1/d
-//     (exact at 1/8, both use the DC alone; jpegn's 4x4 and 2x2 IDCTs are
-//     coarser approximations than libjpeg's) and vs image/jpeg's full decode
+//     (exact at 1/8, both use the DC alone; at 1/2 and 1/4 jpegn's scaled
+//     IDCTs read only the top-left 4x4 and 2x2 coefficients, as IJG libjpeg
+//     7+ does, libjpeg-turbo's a few more) and vs image/jpeg's full decode
 //     box-averaged; colour by PSNR >= matrixScaledPSNR only, as jpegn and
 //     libjpeg scale subsampled chroma differently (libjpeg keeps chroma at
 //     a larger IDCT size) and neither is a box filter.
@@ -67,10 +68,10 @@ const (
 
 var (
 	matrixScaledLuma = map[string]map[int]int{
-		"djpeg": {2: 12, 4: 7, 8: 1},
-		"box":   {2: 12, 4: 9, 8: 10},
+		"djpeg": {2: 3, 4: 7, 8: 1},
+		"box":   {2: 4, 4: 9, 8: 10},
 	}
-	matrixScaledPSNR = map[int]float64{2: 24, 4: 19, 8: 16}
+	matrixScaledPSNR = map[int]float64{2: 27, 4: 19, 8: 16}
 )
 
 func matrixGoEncoder(t *testing.T, full bool) {

@@ -155,7 +155,7 @@ func (d *decoder) decodeBlockFast(c *component, outOffset int) {
 	switch {
 	case denom == 2 && blk[1]|blk[2]|blk[3]|blk[8]|blk[9]|blk[10]|blk[11]|
 		blk[16]|blk[17]|blk[18]|blk[19]|blk[24]|blk[25]|blk[26]|blk[27] == 0:
-		fill4(c.pixels, outOffset, c.stride, clamp((blk[0]>>3)+128))
+		fill4(c.pixels, outOffset, c.stride, clamp64((int64(blk[0])+4)>>3+128))
 	case denom == 4 && blk[1]|blk[8]|blk[9] == 0:
 		v := clamp(((blk[0] + 4) >> 3) + 128)
 		o := c.pixels

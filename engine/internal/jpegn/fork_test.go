@@ -21,7 +21,8 @@ import (
 // data, at every scale, the fork's output equals upstream v0.4.2's bit for bit,
 // except on progressive files where upstream is wrong: there the fork's full
 // size decode must be within stdTolerance of image/jpeg everywhere and closer
-// to it than upstream's.
+// to it than upstream's. At 1/2 the fork has its own IDCT (change 11) and
+// must be closer than upstream to image/jpeg's decode averaged 2x2.
 func TestForkMatchesUpstream(t *testing.T) {
 	var files []string
 	for _, dir := range []string{"photos", "formats", "orient", "icc"} {
@@ -35,7 +36,7 @@ func TestForkMatchesUpstream(t *testing.T) {
 	if len(files) < 20 {
 		t.Fatalf("found %d test JPEGs", len(files))
 	}
-	progressive, fixed := 0, 0
+	progressive, fixed, halfCloser := 0, 0, 0
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -64,6 +65,20 @@ func TestForkMatchesUpstream(t *testing.T) {
 			}
 			name := fmt.Sprintf("%s 1/%d", filepath.Base(p), denom)
 			switch {
+			case denom == 2 && !differsAtFull:
+				// Change 10 replaced the 1/2-scale IDCT: the fork must be
+				// closer than upstream to image/jpeg's full-size decode
+				// averaged over 2x2 pixels.
+				ref, err := jpeg.Decode(bytes.NewReader(data))
+				if err != nil {
+					t.Errorf("%s: image/jpeg: %v", name, err)
+					continue
+				}
+				fork, up := meanAbsDiffHalf(got, ref), meanAbsDiffHalf(want, ref)
+				if fork >= up {
+					t.Errorf("%s: fork %.3f levels from image/jpeg's decode averaged 2x2, upstream %.3f: not closer", name, fork, up)
+				}
+				halfCloser++
 			case !isProgressive:
 				t.Errorf("%s: baseline file, yet fork and upstream decode differently", name)
 			case denom == 1:
@@ -109,6 +124,33 @@ func TestForkMatchesUpstream(t *testing.T) {
 	if fixed == 0 {
 		t.Logf("no test file hits upstream's progressive end-of-scan bug")
 	}
+	if halfCloser < 10 {
+		t.Errorf("the 1/2-scale IDCT changed only %d decodes", halfCloser)
+	}
+}
+
+// meanAbsDiffHalf is the mean absolute difference, in 8-bit RGB levels per
+// channel, between half (a 1/2-scale decode) and full averaged over 2x2
+// pixels (rounded), over half's bounds.
+func meanAbsDiffHalf(half, full image.Image) float64 {
+	sum, n := 0, 0
+	r := half.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			var avg [3]uint32
+			for _, d := range [4]image.Point{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				r1, g1, b1, _ := full.At(min(2*x+d.X, full.Bounds().Max.X-1), min(2*y+d.Y, full.Bounds().Max.Y-1)).RGBA()
+				avg[0], avg[1], avg[2] = avg[0]+r1>>8, avg[1]+g1>>8, avg[2]+b1>>8
+			}
+			r2, g2, b2, _ := half.At(x, y).RGBA()
+			for i, v := range [3]uint32{r2 >> 8, g2 >> 8, b2 >> 8} {
+				d := int(v) - int((avg[i]+2)/4)
+				sum += max(d, -d)
+				n++
+			}
+		}
+	}
+	return float64(sum) / float64(max(n, 1))
 }
 
 // stdTolerance is the largest difference, in 8-bit RGB levels, between

@@ -2,78 +2,134 @@
 
 #include "textflag.h"
 
-// TRANSPOSE4 transposes the 4x4 int32 matrix in rows X0..X3 into columns
-// X4 (0), X1 (1), X0 (2), X3 (3); X5 is scratch.
-#define TRANSPOSE4 \
-	MOVO X0, X4; PUNPCKLLQ X1, X4; \
-	PUNPCKHLQ X1, X0; \
-	MOVO X2, X5; PUNPCKLLQ X3, X5; \
-	PUNPCKHLQ X3, X2; \
-	MOVO X4, X1; PUNPCKHQDQ X5, X1; \
-	PUNPCKLQDQ X5, X4; \
-	MOVO X0, X3; PUNPCKHQDQ X2, X3; \
-	PUNPCKLQDQ X2, X0
+// idct4x4AVX2 is idct4x4 (idct_scaled.go) in 128-bit AVX2 code: the same
+// transform, constants and rounding, in int32 lanes. Pass 1 works on the
+// four columns at once, a 4x4 dword transpose turns the work array's rows
+// into columns, pass 2 works on the four rows at once, and the packs clamp
+// to 0..255 as clamp64 does. int32 cannot overflow while every coefficient
+// is below 4096 in magnitude (every coefficient of an undamaged 8-bit
+// JPEG is); otherwise it returns false without writing and the caller
+// takes the 64-bit Go code.
 
-// BUTTERFLY is idct8x8To4x4's 4-point transform on the vectors s0 = X4,
-// s1 = X1, s2 = X0, s3 = X3: out0 = X0, out1 = X1, out2 = X2, out3 = X3.
-#define BUTTERFLY \
-	MOVO X4, X5; PADDL X0, X5; \
-	PSUBL X0, X4; \
-	MOVO X1, X6; PSRAL $1, X6; PSUBL X3, X6; \
-	PSRAL $1, X3; PADDL X3, X1; \
-	MOVO X5, X0; PADDL X1, X0; \
-	PSUBL X1, X5; \
-	MOVO X4, X1; PADDL X6, X1; \
-	PSUBL X6, X4; \
-	MOVO X4, X2; \
-	MOVO X5, X3
+// The bytes of the packed result are column-major (index = 4*col + row);
+// this PSHUFB mask makes them row-major.
+DATA idct4RowMajor<>+0(SB)/8, $0x0d0905010c080400
+DATA idct4RowMajor<>+8(SB)/8, $0x0f0b07030e0a0602
+GLOBL idct4RowMajor<>(SB), RODATA|NOPTR, $16
 
-// func idct4x4SSE2(blk *[64]int32, out *byte, stride int)
-TEXT ·idct4x4SSE2(SB), NOSPLIT, $0-24
+// func idct4x4AVX2(blk *[64]int32, out *byte, stride int) bool
+TEXT ·idct4x4AVX2(SB), NOSPLIT, $0-25
 	MOVQ blk+0(FP), SI
 	MOVQ out+8(FP), DI
-	MOVQ stride+16(FP), CX
+	MOVQ stride+16(FP), DX
 
-	// Rows 0..3, columns 0..3 of the block.
-	MOVOU 0(SI), X0
-	MOVOU 32(SI), X1
-	MOVOU 64(SI), X2
-	MOVOU 96(SI), X3
+	// Rows 0-3, columns 0-3 of the coefficients: X0..X3 = z0..z3 of each
+	// column (lane = column).
+	VMOVDQU 0(SI), X0
+	VMOVDQU 32(SI), X1
+	VMOVDQU 64(SI), X2
+	VMOVDQU 96(SI), X3
 
-	// Row pass on all four rows at once (lanes are rows), then the column
-	// pass on all four columns (lanes are columns).
-	TRANSPOSE4
-	BUTTERFLY
-	TRANSPOSE4
-	BUTTERFLY
+	// Range check: max |z| (unsigned, so |MinInt32| counts as large) <= 4095.
+	MOVL $4095, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, X15
+	VPABSD X0, X4
+	VPABSD X1, X5
+	VPMAXUD X5, X4, X4
+	VPABSD X2, X5
+	VPMAXUD X5, X4, X4
+	VPABSD X3, X5
+	VPMAXUD X5, X4, X4
+	VPMAXUD X15, X4, X4
+	VPCMPEQD X15, X4, X4
+	VPMOVMSKB X4, AX
+	CMPL AX, $0xffff
+	JNE tooLarge
 
-	// (x >> 3) + 128, then clamp to 0..255: packssdw saturates to int16
-	// and packuswb to 0..255, which is min(max(x, 0), 255).
-	PCMPEQL X7, X7
-	PSRLL $31, X7
-	PSLLL $7, X7
-	PSRAL $3, X0
-	PSRAL $3, X1
-	PSRAL $3, X2
-	PSRAL $3, X3
-	PADDL X7, X0
-	PADDL X7, X1
-	PADDL X7, X2
-	PADDL X7, X3
-	PACKSSLW X1, X0
-	PACKSSLW X3, X2
-	PACKUSWB X2, X0
+	// Constants: X12 = FIX(0.541196100), X13 = FIX(0.765366865),
+	// X14 = FIX(1.847759065), X15 = pass 1 rounding 1<<10.
+	MOVL $4433, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, X12
+	MOVL $6270, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, X13
+	MOVL $15137, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, X14
+	MOVL $1024, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, X15
 
-	MOVL X0, AX
-	MOVL AX, (DI)
-	PSRLDQ $4, X0
-	MOVL X0, AX
-	MOVL AX, (DI)(CX*1)
-	LEAQ (DI)(CX*2), DX
-	PSRLDQ $4, X0
-	MOVL X0, AX
-	MOVL AX, (DX)
-	PSRLDQ $4, X0
-	MOVL X0, AX
-	MOVL AX, (DX)(CX*1)
+	// Pass 1 (lane = column).
+	VPADDD X2, X0, X4     // z0 + z2
+	VPSLLD $2, X4, X4     // t10
+	VPSUBD X2, X0, X5     // z0 - z2
+	VPSLLD $2, X5, X5     // t12
+	VPADDD X3, X1, X6     // z1 + z3
+	VPMULLD X12, X6, X6
+	VPADDD X15, X6, X6    // r
+	VPMULLD X13, X1, X7
+	VPADDD X6, X7, X7
+	VPSRAD $11, X7, X7    // t0
+	VPMULLD X14, X3, X8
+	VPSUBD X8, X6, X8
+	VPSRAD $11, X8, X8    // t2
+	VPADDD X7, X4, X0     // w0
+	VPSUBD X7, X4, X3     // w3
+	VPADDD X8, X5, X1     // w1
+	VPSUBD X8, X5, X2     // w2
+
+	// Transpose: X0..X3 become the work array's columns (lane = row).
+	VPUNPCKLDQ X1, X0, X4 // w0[0] w1[0] w0[1] w1[1]
+	VPUNPCKHDQ X1, X0, X5 // w0[2] w1[2] w0[3] w1[3]
+	VPUNPCKLDQ X3, X2, X6 // w2[0] w3[0] w2[1] w3[1]
+	VPUNPCKHDQ X3, X2, X7 // w2[2] w3[2] w2[3] w3[3]
+	VPUNPCKLQDQ X6, X4, X0
+	VPUNPCKHQDQ X6, X4, X1
+	VPUNPCKLQDQ X7, X5, X2
+	VPUNPCKHQDQ X7, X5, X3
+
+	// Pass 2 (lane = row): level shift and rounding in the DC term,
+	// 128<<5 + 1<<4.
+	MOVL $4112, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, X15
+	VPADDD X15, X0, X0    // dc
+	VPADDD X2, X0, X4
+	VPSLLD $13, X4, X4    // t10
+	VPSUBD X2, X0, X5
+	VPSLLD $13, X5, X5    // t12
+	VPADDD X3, X1, X6
+	VPMULLD X12, X6, X6   // z
+	VPMULLD X13, X1, X7
+	VPADDD X6, X7, X7     // t0
+	VPMULLD X14, X3, X8
+	VPSUBD X8, X6, X8     // t2
+	VPADDD X7, X4, X0
+	VPSRAD $18, X0, X0    // column 0
+	VPSUBD X7, X4, X3
+	VPSRAD $18, X3, X3    // column 3
+	VPADDD X8, X5, X1
+	VPSRAD $18, X1, X1    // column 1
+	VPSUBD X8, X5, X2
+	VPSRAD $18, X2, X2    // column 2
+
+	// Clamp to 0..255 by saturating packs, then row-major order.
+	VPACKSSDW X1, X0, X0
+	VPACKSSDW X3, X2, X2
+	VPACKUSWB X2, X0, X0
+	VPSHUFB idct4RowMajor<>(SB), X0, X0
+
+	VMOVD X0, (DI)
+	VPEXTRD $1, X0, (DI)(DX*1)
+	LEAQ (DI)(DX*2), DI
+	VPEXTRD $2, X0, (DI)
+	VPEXTRD $3, X0, (DI)(DX*1)
+	MOVB $1, ret+24(FP)
+	RET
+
+tooLarge:
+	MOVB $0, ret+24(FP)
 	RET
