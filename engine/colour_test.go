@@ -15,6 +15,7 @@ import (
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
 	"github.com/imgpar/imgpar/engine/internal/icc"
+	"github.com/imgpar/imgpar/engine/internal/ycc"
 	"github.com/imgpar/imgpar/engine/raster"
 )
 
@@ -131,14 +132,25 @@ func rawPixels(img image.Image) ([]byte, string) {
 	case *image.Gray:
 		return m.Pix, "L"
 	}
-	b := img.Bounds()
-	rgba := image.NewRGBA(b)
-	draw.Draw(rgba, b, img, b.Min, draw.Src)
-	raw := make([]byte, 0, 3*b.Dx()*b.Dy())
+	rgba := plainRGBA(img)
+	raw := make([]byte, 0, len(rgba.Pix)/4*3)
 	for i := 0; i < len(rgba.Pix); i += 4 {
 		raw = append(raw, rgba.Pix[i:i+3]...)
 	}
 	return raw, "RGB"
+}
+
+// plainRGBA is img's stored numbers as RGB, converted as imgpar's
+// encoders convert them (YCbCr by engine/internal/ycc, libjpeg's rounding;
+// CMYK by the plain formula).
+func plainRGBA(img image.Image) *image.RGBA {
+	if m, ok := img.(*image.YCbCr); ok {
+		return ycc.ToRGBA(m)
+	}
+	b := img.Bounds()
+	rgba := image.NewRGBA(b)
+	draw.Draw(rgba, b, img, b.Min, draw.Src)
+	return rgba
 }
 
 // TestColourAgainstLCMS: each kind of profile, converted by imgpar at full
@@ -198,12 +210,7 @@ func TestColourAgainstLCMS(t *testing.T) {
 			pillowWhole := lcmsReference(t, py, data, nil, "file", hdr.Width, hdr.Height)
 			// The stored numbers read as sRGB: what a tool without colour
 			// management shows (for CMYK: the plain formula).
-			plain := decoded
-			if c, ok := plain.(*image.CMYK); ok {
-				p := image.NewRGBA(c.Rect)
-				draw.Draw(p, p.Rect, c, c.Rect.Min, draw.Src)
-				plain = p
-			}
+			plain := plainRGBA(decoded)
 			for _, out := range []struct {
 				format, colorspace string
 				wantICC            []byte

@@ -33,7 +33,10 @@ const (
 //	2  those, plus HEIC alpha and the BigTIFF ICC profile
 //	3  an input profile that is sRGB by colour is no longer embedded
 //	4  JPEGs shrunk 4-8x on load: jpegn's 1/2-scale IDCT computes the
-//	   transform instead of an approximation up to 19 levels off
+//	   transform instead of an approximation up to 19 levels off; and
+//	   YCbCr to RGB with libjpeg's rounding (engine/internal/ycc), not
+//	   Go's, which is up to half a level off (every non-JPEG output of a
+//	   JPEG)
 const OutputRevision = 4
 
 // ImageOptions are image settings as a front end receives them: the flags

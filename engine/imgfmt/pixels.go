@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"image/draw"
 	"io"
+
+	"github.com/imgpar/imgpar/engine/internal/ycc"
 )
 
 func zlibWriter(w io.Writer) (*zlib.Writer, error) {
@@ -35,6 +37,12 @@ func toRGBA(img image.Image) *image.RGBA {
 		if compactPix(m.Pix, m.Stride, b) {
 			return m
 		}
+	case *image.YCbCr:
+		// Not draw.Draw, whose color.YCbCrToRGB is biased by up to half a
+		// level (engine/internal/ycc).
+		dst := ycc.ToRGBA(m)
+		dst.Rect = image.Rect(0, 0, b.Dx(), b.Dy())
+		return dst
 	case *image.NRGBA:
 		dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 		for y := 0; y < b.Dy(); y++ {

@@ -3,6 +3,8 @@ package raster
 import (
 	"image"
 	"image/color"
+
+	"github.com/imgpar/imgpar/engine/internal/ycc"
 )
 
 // ResizeScaled resamples src to exactly w x h pixels with filter f. Negative
@@ -325,7 +327,7 @@ func (n nycbcraRows) row(y int, scratch []uint8) []uint8 {
 	for x := 0; x < b.Dx(); x++ {
 		xx := b.Min.X + x
 		yi, ci := n.m.YOffset(xx, yy), n.m.COffset(xx, yy)
-		r, g, bl := color.YCbCrToRGB(n.m.Y[yi], n.m.Cb[ci], n.m.Cr[ci])
+		r, g, bl := ycc.RGB(n.m.Y[yi], n.m.Cb[ci], n.m.Cr[ci])
 		a := n.m.A[n.m.AOffset(xx, yy)]
 		d := scratch[4*x : 4*x+4 : 4*x+4]
 		d[0], d[1], d[2], d[3] = premul(r, a), premul(g, a), premul(bl, a), a

@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+
+	"github.com/imgpar/imgpar/engine/internal/ycc"
 )
 
 // Apply converts img's colours to sRGB and returns the result, or img
@@ -108,7 +110,7 @@ func (t *Transform) applyYCbCr(m *image.YCbCr) *image.RGBA {
 		d := dst.Pix[(y-b.Min.Y)*dst.Stride:]
 		for x := b.Min.X; x < b.Max.X; x++ {
 			yi, ci := m.YOffset(x, y), m.COffset(x, y)
-			r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
+			r, g, bl := ycc.RGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
 			o := t.rgb(r, g, bl)
 			q := d[4*(x-b.Min.X) : 4*(x-b.Min.X)+4 : 4*(x-b.Min.X)+4]
 			q[0], q[1], q[2], q[3] = o[0], o[1], o[2], 255
