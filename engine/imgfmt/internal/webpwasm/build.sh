@@ -34,7 +34,12 @@ fi
 test -f "$src/src/webp/encode.h"
 
 CC=${CC:-clang-14}
-cflags="--target=wasm32-wasi -O3 -DNDEBUG -msimd128 -mnontrapping-fptoint ${EXTRA_CFLAGS:-}
+# -flto: the objects are LLVM bitcode and wasm-ld optimises them as one
+# (--lto-O3 below), so calls across libwebp's files (VP8PutBit from the
+# token writer, the dsp function bodies from their callers) can be inlined;
+# a call costs wazero more than a native call (it reloads the memory base
+# and size after every call).
+cflags="--target=wasm32-wasi -O3 -flto -DNDEBUG -msimd128 -mnontrapping-fptoint ${EXTRA_CFLAGS:-}
 	-ffile-prefix-map=$src=libwebp -ffile-prefix-map=$here=webpwasm
 	-I$src -I$src/src -Wall -Wno-unused-function"
 
@@ -69,11 +74,11 @@ for f in "$src"/src/dec/*.c "$src"/src/enc/*.c "$src"/src/dsp/*.c \
 	objs="$objs $o"
 done
 
-# No -O on the link line: the objects are already optimised, and with an -O
+# No -O on the link line (LTO's level is --lto-O3): with an -O
 # clang's wasm driver runs binaryen's wasm-opt on the module whenever one
 # is installed, so the output would depend on whether binaryen is there.
 # shellcheck disable=SC2086
-$CC --target=wasm32-wasi ${EXTRA_LDFLAGS:-} -mexec-model=reactor -Wl,--no-entry \
+$CC --target=wasm32-wasi -flto -Wl,--lto-O3 ${EXTRA_LDFLAGS:-} -mexec-model=reactor -Wl,--no-entry \
 	-Wl,--export=malloc -Wl,--export=free -Wl,--export=decode -Wl,--export=encode \
 	-Wl,--strip-debug -o "$work/webp.wasm" $objs
 gzip -9 -n -c "$work/webp.wasm" >"$out"

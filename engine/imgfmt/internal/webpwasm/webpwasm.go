@@ -12,7 +12,9 @@
 //     LICENSE.simde) plus simde_wasm.h, which replaces the seven intrinsics
 //     SIMDe 0.7.4 only has as scalar loops and the one it gets wrong.
 //     gen2brain/webp's module (libwebp 1.4.0) is plain C; libwebp's x86
-//     code makes an encode about 1.7x faster (docs/benchmarks.md).
+//     code makes an encode about 1.7x faster (docs/benchmarks.md). The
+//     high-half multiplies and zero-extending unpacks avoid i8x16.shuffle,
+//     which wazero compiles poorly, and libwebp is linked with LTO (~5%).
 //   - proof: the encoder's output is byte-identical to Debian's native cwebp
 //     1.2.4 (TestWebPEncoderMatchesCwebp, in imgfmt) and to gen2brain/webp's
 //     1.4.0 module (TestWebPEncoderMatchesGen2brain).
@@ -29,7 +31,7 @@ import _ "embed"
 var Gz []byte
 
 // SHA256 is the hex SHA-256 of Gz, as build.sh prints it.
-const SHA256 = "3f39842c36a434283ef463fcea3e2bb850a34af9bfe2af1df17ce719be698e94"
+const SHA256 = "0882b3325d79d96b08df143e3b56e27b65e75ac7f54cc822172a397b9d54db94"
 
 // LibwebpVersion is the libwebp release the module is built from.
 const LibwebpVersion = "1.2.4"
