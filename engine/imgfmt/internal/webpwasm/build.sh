@@ -38,8 +38,12 @@ CC=${CC:-clang-14}
 # (--lto-O3 below), so calls across libwebp's files (VP8PutBit from the
 # token writer, the dsp function bodies from their callers) can be inlined;
 # a call costs wazero more than a native call (it reloads the memory base
-# and size after every call).
-cflags="--target=wasm32-wasi -O3 -flto -DNDEBUG -msimd128 -mnontrapping-fptoint ${EXTRA_CFLAGS:-}
+# and size after every call). -mbulk-memory: memcpy/memset become
+# memory.copy/memory.fill, which wazero runs as native copies;
+# -msign-ext: i32.extend8_s/16_s instead of shift pairs (both WebAssembly
+# 2.0, which wazero enables by default; 2-3% together, docs/benchmarks.md).
+feat="-msimd128 -mnontrapping-fptoint -mbulk-memory -msign-ext"
+cflags="--target=wasm32-wasi -O3 -flto -DNDEBUG $feat ${EXTRA_CFLAGS:-}
 	-ffile-prefix-map=$src=libwebp -ffile-prefix-map=$here=webpwasm
 	-I$src -I$src/src -Wall -Wno-unused-function"
 
@@ -78,7 +82,7 @@ done
 # clang's wasm driver runs binaryen's wasm-opt on the module whenever one
 # is installed, so the output would depend on whether binaryen is there.
 # shellcheck disable=SC2086
-$CC --target=wasm32-wasi -flto -Wl,--lto-O3 ${EXTRA_LDFLAGS:-} -mexec-model=reactor -Wl,--no-entry \
+$CC --target=wasm32-wasi -flto -Wl,--lto-O3 $feat ${EXTRA_LDFLAGS:-} -mexec-model=reactor -Wl,--no-entry \
 	-Wl,--export=malloc -Wl,--export=free -Wl,--export=decode -Wl,--export=encode \
 	-Wl,--strip-debug -o "$work/webp.wasm" $objs
 gzip -9 -n -c "$work/webp.wasm" >"$out"
