@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // BenchmarkWebPModules compares builds of the WebP module (for example
@@ -51,7 +50,9 @@ func BenchmarkWebPModules(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+		if err := instantiateWebPImports(ctx, rt); err != nil {
+			b.Fatal(err)
+		}
 		codec := &wasmWebP{rt: rt, cm: cm, mc: wazero.NewModuleConfig()}
 		b.Run(strings.TrimSuffix(filepath.Base(p), ".wasm.gz"), func(b *testing.B) {
 			var buf bytes.Buffer
@@ -111,7 +112,9 @@ func TestWebPModulesInterleaved(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rt.Close(ctx)
-		wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+		if err := instantiateWebPImports(ctx, rt); err != nil {
+			t.Fatal(err)
+		}
 		codecs[i] = &wasmWebP{rt: rt, cm: cm, mc: wazero.NewModuleConfig()}
 	}
 	runtime.LockOSThread() // RUSAGE_THREAD is this thread's

@@ -5,7 +5,8 @@
 //   - upstream: libwebp 1.2.4 as Debian bookworm ships it (source package
 //     libwebp 1.2.4-0.2+deb12u1, with Debian's security patches), BSD-3-Clause
 //     (LICENSE.libwebp, PATENTS.libwebp); the exported glue webp.c.txt is
-//     gen2brain/webp v0.5.5's lib/webp.c, unchanged (MIT, LICENSE.gen2brain);
+//     gen2brain/webp v0.5.5's lib/webp.c plus a progress hook that calls
+//     the host (imgpar.progress; MIT, LICENSE.gen2brain);
 //     wasi-libc is linked in (LICENSE.wasi-libc).
 //   - changed: libwebp's SSE2 and SSE4.1 code paths are compiled in,
 //     their intrinsics translated to WebAssembly SIMD128 by SIMDe (MIT,
@@ -32,7 +33,7 @@ import _ "embed"
 var Gz []byte
 
 // SHA256 is the hex SHA-256 of Gz, as build.sh prints it.
-const SHA256 = "54805faa3aa9ea741a65da4f4f7f38541e3033b31d30c1ab306ad0ed6df411f1"
+const SHA256 = "f6715b5be24f021177d63f99de74962659b2d317e1a3d6ff9fdffe5bf88fae5c"
 
 // LibwebpVersion is the libwebp release the module is built from.
 const LibwebpVersion = "1.2.4"
