@@ -8,7 +8,9 @@
 # LIBWEBP_SRC_DIR defaults to a fresh `apt-get source` of the package named
 # below (deb-src lines needed); OUT defaults to ./webp.wasm.gz; "plain" builds
 # the same source without the SIMD paths (plain C, libwebp's generic code),
-# the build the SIMD one is checked against. Needs Debian bookworm's
+# the build the SIMD one is checked against. EXTRA_CFLAGS and EXTRA_LDFLAGS
+# are added to the compile and link lines, for building variants to
+# measure (TestWebPModulesInterleaved in imgfmt). Needs Debian bookworm's
 # clang-14, lld-14, wasi-libc, libclang-rt-14-dev-wasm32 and libsimde-dev
 # (and dpkg-dev for apt-get source):
 #
