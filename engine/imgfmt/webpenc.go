@@ -71,7 +71,7 @@ func newWasmWebP(ctx context.Context, cacheDir string) (*wasmWebP, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	if err := instantiateWebPImports(ctx, rt); err != nil {
 		rt.Close(ctx)
 		return nil, err
 	}
@@ -79,6 +79,25 @@ func newWasmWebP(ctx context.Context, cacheDir string) (*wasmWebP, error) {
 	// and stderr as they are when the codec is initialised.
 	mc := wazero.NewModuleConfig().WithStderr(os.Stderr).WithStdout(os.Stdout)
 	return &wasmWebP{rt: rt, cm: cm, mc: mc}, nil
+}
+
+// instantiateWebPImports provides what the module imports: WASI, and
+// imgpar.progress, which libwebp's progress hook calls at each percent of
+// an encode (webp.c.txt). The call does nothing, but it leaves WebAssembly
+// machine code for Go, where the runtime can stop the goroutine: a garbage
+// collection waits for every goroutine, and one that started during an
+// encode otherwise spun on the other core, signalling the encoding thread
+// every few microseconds, until the encode ended (perf: ~30% of a JPEG ->
+// WebP worker's CPU in suspendG, tgkill and signal returns;
+// docs/benchmarks.md).
+func instantiateWebPImports(ctx context.Context, rt wazero.Runtime) error {
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		return err
+	}
+	_, err := rt.NewHostModuleBuilder("imgpar").
+		NewFunctionBuilder().WithFunc(func() {}).Export("progress").
+		Instantiate(ctx)
+	return err
 }
 
 func (c *wasmWebP) get(ctx context.Context) (api.Module, error) {

@@ -8,7 +8,9 @@
 # LIBWEBP_SRC_DIR defaults to a fresh `apt-get source` of the package named
 # below (deb-src lines needed); OUT defaults to ./webp.wasm.gz; "plain" builds
 # the same source without the SIMD paths (plain C, libwebp's generic code),
-# the build the SIMD one is checked against. Needs Debian bookworm's
+# the build the SIMD one is checked against. EXTRA_CFLAGS and EXTRA_LDFLAGS
+# are added to the compile and link lines, for building variants to
+# measure (TestWebPModulesInterleaved in imgfmt). Needs Debian bookworm's
 # clang-14, lld-14, wasi-libc, libclang-rt-14-dev-wasm32 and libsimde-dev
 # (and dpkg-dev for apt-get source):
 #
@@ -34,7 +36,16 @@ fi
 test -f "$src/src/webp/encode.h"
 
 CC=${CC:-clang-14}
-cflags="--target=wasm32-wasi -O3 -DNDEBUG -msimd128 -mnontrapping-fptoint
+# -flto: the objects are LLVM bitcode and wasm-ld optimises them as one
+# (--lto-O3 below), so calls across libwebp's files (VP8PutBit from the
+# token writer, the dsp function bodies from their callers) can be inlined;
+# a call costs wazero more than a native call (it reloads the memory base
+# and size after every call). -mbulk-memory: memcpy/memset become
+# memory.copy/memory.fill, which wazero runs as native copies;
+# -msign-ext: i32.extend8_s/16_s instead of shift pairs (both WebAssembly
+# 2.0, which wazero enables by default; 2-3% together, docs/benchmarks.md).
+feat="-msimd128 -mnontrapping-fptoint -mbulk-memory -msign-ext"
+cflags="--target=wasm32-wasi -O3 -flto -DNDEBUG $feat ${EXTRA_CFLAGS:-}
 	-ffile-prefix-map=$src=libwebp -ffile-prefix-map=$here=webpwasm
 	-I$src -I$src/src -Wall -Wno-unused-function"
 
@@ -69,8 +80,11 @@ for f in "$src"/src/dec/*.c "$src"/src/enc/*.c "$src"/src/dsp/*.c \
 	objs="$objs $o"
 done
 
+# No -O on the link line (LTO's level is --lto-O3): with an -O
+# clang's wasm driver runs binaryen's wasm-opt on the module whenever one
+# is installed, so the output would depend on whether binaryen is there.
 # shellcheck disable=SC2086
-$CC --target=wasm32-wasi -O3 -mexec-model=reactor -Wl,--no-entry \
+$CC --target=wasm32-wasi -flto -Wl,--lto-O3 $feat ${EXTRA_LDFLAGS:-} -mexec-model=reactor -Wl,--no-entry \
 	-Wl,--export=malloc -Wl,--export=free -Wl,--export=decode -Wl,--export=encode \
 	-Wl,--strip-debug -o "$work/webp.wasm" $objs
 gzip -9 -n -c "$work/webp.wasm" >"$out"
