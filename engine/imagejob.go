@@ -163,11 +163,24 @@ func (d *decodedImage) plan(g imgfmt.Geometry) (ow, oh, sw, sh int) {
 // does not change d, so that every rendition of a set starts from the same
 // decoded planes.
 func (d *decodedImage) resample(g imgfmt.Geometry, filter raster.Filter) image.Image {
-	ow, oh, sw, sh := d.plan(g)
-	img := d.img
-	if b := img.Bounds(); b.Dx() != sw || b.Dy() != sh {
-		img = raster.ResizeScaled(img, d.hdr.Width, d.hdr.Height, d.denom, sw, sh, filter)
+	return d.orientCrop(d.resized(d.img, d.denom, g, filter), g)
+}
+
+// resized returns src, the whole picture (the decoded pixels at 1/denom
+// scale, or a set's larger size of them with denom 1), resized to g's size
+// before orientation and cropping.
+func (d *decodedImage) resized(src image.Image, denom int, g imgfmt.Geometry, filter raster.Filter) image.Image {
+	_, _, sw, sh := d.plan(g)
+	if b := src.Bounds(); b.Dx() != sw || b.Dy() != sh {
+		return raster.ResizeScaled(src, d.hdr.Width, d.hdr.Height, denom, sw, sh, filter)
 	}
+	return src
+}
+
+// orientCrop turns img, the picture resized for g (resized), into g's
+// output: oriented upright and cropped.
+func (d *decodedImage) orientCrop(img image.Image, g imgfmt.Geometry) image.Image {
+	ow, oh, sw, sh := d.plan(g)
 	if d.orientation != 1 {
 		img = raster.Orient(img, d.orientation)
 	}
