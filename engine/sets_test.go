@@ -363,3 +363,43 @@ func TestSetCascadeFidelity(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSetSizes: the pixels of a 320,640,1280 set of a photo
+// ($IMGPAR_CORPUS's first JPEG, else a test photo with 180,360,720), each
+// size resampled from the decode or along the cascade.
+func BenchmarkSetSizes(b *testing.B) {
+	path, widths := "../testdata/photos/boats-lake-landscape-420.jpg", []int{180, 360, 720}
+	if dir := os.Getenv("IMGPAR_CORPUS"); dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
+		path, widths = files[0], []int{320, 640, 1280}
+	}
+	data := readFile(b, path)
+	spec, err := NewImageSpec(ImageOptions{Widths: widths, Format: "webp,jpeg"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := decodeImage(context.Background(), data, &spec, func(imgfmt.Header) []imgfmt.Geometry { return spec.Sizes })
+	if err != nil {
+		b.Fatal(err)
+	}
+	var made []Rendition
+	for _, g := range spec.Sizes {
+		made = append(made, Rendition{Geometry: g})
+	}
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			for _, g := range spec.Sizes {
+				d.resample(g, spec.Filter)
+			}
+		}
+	})
+	b.Run("cascade", func(b *testing.B) {
+		for b.Loop() {
+			e := *d
+			c := newCascade(&e, spec.Sizes, made, spec.Filter)
+			for _, g := range spec.Sizes { // largest first
+				c.pixels(g)
+			}
+		}
+	})
+}

@@ -109,3 +109,29 @@ func TestWebPFromYCbCr(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWebPFromYCbCr: lossy WebP (quality 80, method 4) of a set's
+// 4:4:4 planes through RGBA and from the planes.
+func BenchmarkWebPFromYCbCr(b *testing.B) {
+	src, ok := benchImage(b).(*image.YCbCr)
+	if !ok {
+		b.Skip("no photo")
+	}
+	img := raster.ResizeScaled(src, 0, 0, 1, 640, 360, raster.Lanczos)
+	if err := InitCodec(WebP); err != nil {
+		b.Fatal(err)
+	}
+	for _, yuv := range []bool{false, true} {
+		b.Run(map[bool]string{false: "rgba", true: "ycbcr"}[yuv], func(b *testing.B) {
+			o := DefaultEncodeOptions(WebP)
+			o.WebPFromYCbCr = yuv
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := Encode(&buf, img, o); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
