@@ -163,11 +163,24 @@ func (d *decodedImage) plan(g imgfmt.Geometry) (ow, oh, sw, sh int) {
 // does not change d, so that every rendition of a set starts from the same
 // decoded planes.
 func (d *decodedImage) resample(g imgfmt.Geometry, filter raster.Filter) image.Image {
-	ow, oh, sw, sh := d.plan(g)
-	img := d.img
-	if b := img.Bounds(); b.Dx() != sw || b.Dy() != sh {
-		img = raster.ResizeScaled(img, d.hdr.Width, d.hdr.Height, d.denom, sw, sh, filter)
+	return d.orientCrop(d.resized(d.img, d.denom, g, filter), g)
+}
+
+// resized returns src, the whole picture (the decoded pixels at 1/denom
+// scale, or a set's larger size of them with denom 1), resized to g's size
+// before orientation and cropping.
+func (d *decodedImage) resized(src image.Image, denom int, g imgfmt.Geometry, filter raster.Filter) image.Image {
+	_, _, sw, sh := d.plan(g)
+	if b := src.Bounds(); b.Dx() != sw || b.Dy() != sh {
+		return raster.ResizeScaled(src, d.hdr.Width, d.hdr.Height, denom, sw, sh, filter)
 	}
+	return src
+}
+
+// orientCrop turns img, the picture resized for g (resized), into g's
+// output: oriented upright and cropped.
+func (d *decodedImage) orientCrop(img image.Image, g imgfmt.Geometry) image.Image {
+	ow, oh, sw, sh := d.plan(g)
 	if d.orientation != 1 {
 		img = raster.Orient(img, d.orientation)
 	}
@@ -207,10 +220,14 @@ func (d *decodedImage) exifFor(spec *ImageSpec) []byte {
 }
 
 func encodeImage(w io.Writer, img image.Image, meta ImageMeta, spec *ImageSpec) error {
+	return encodeWith(w, img, spec.encodeOptions(meta))
+}
+
+func encodeWith(w io.Writer, img image.Image, o imgfmt.EncodeOptions) error {
 	// WebP and AVIF encoders are WebAssembly modules compiled once per
 	// worker process, on first use (0.5-2 s); other formats skip this.
-	if err := imgfmt.InitCodec(spec.Format); err != nil {
+	if err := imgfmt.InitCodec(o.Format); err != nil {
 		return err
 	}
-	return imgfmt.Encode(w, img, spec.encodeOptions(meta))
+	return imgfmt.Encode(w, img, o)
 }

@@ -13,13 +13,15 @@ import (
 	"strings"
 
 	"github.com/imgpar/imgpar/engine/imgfmt"
+	"github.com/imgpar/imgpar/engine/raster"
 )
 
 // Responsive image sets: a spec with a list of sizes and formats
 // (ImageSpec.Sizes, Formats) makes one job per input that decodes it once,
 // shrunk on load as far as its largest rendition allows, and writes every
-// rendition from the decoded planes: each size resampled once, then
-// encoded in each format. Sizes that would enlarge the input are skipped
+// rendition from the decoded planes: each size resampled once (from the
+// decode, or from a size of the set at least twice as large: cascade),
+// then encoded in each format. Sizes that would enlarge the input are skipped
 // (unless enlarging is allowed); when all of them would, the input's own
 // size is the one size kept, so that every input has a rendition.
 
@@ -228,20 +230,28 @@ func runSet(ctx context.Context, job Job) Result {
 	if err != nil {
 		return ioError("read", job.Input, err)
 	}
+	var all []imgfmt.Geometry
 	d, err := decodeImage(ctx, data, spec, func(h imgfmt.Header) []imgfmt.Geometry {
 		// The sizes of the whole set, not only those still to make, so
 		// that a rendition's pixels do not depend on which others a run
 		// makes with it.
 		keep, _ := planSizes(spec, h)
-		gs := make([]imgfmt.Geometry, len(keep))
+		all = make([]imgfmt.Geometry, len(keep))
 		for i, s := range keep {
-			gs[i] = s.g
+			all[i] = s.g
 		}
-		return gs
+		return all
 	})
 	if err != nil {
 		return imageError(job.Input, err)
 	}
+	if all == nil { // not a JPEG: decodeImage asked for no sizes
+		keep, _ := planSizes(spec, d.hdr)
+		for _, s := range keep {
+			all = append(all, s.g)
+		}
+	}
+	sizes := newCascade(d, all, job.Renditions, spec.Filter)
 	res := Result{OK: true, BytesIn: int64(len(data)), SHA256: DataSHA256(data), Renditions: make([]RenditionResult, len(job.Renditions))}
 	var px sizePixels
 	prev := -1
@@ -252,7 +262,7 @@ func runSet(ctx context.Context, job Job) Result {
 			rr.Error = FailFile(CodeCanceled, job.Input, "%s: canceled", r.Name()).Error
 		} else {
 			if prev < 0 || r.Geometry != job.Renditions[prev].Geometry {
-				px = sizePixels{img: d.resample(r.Geometry, spec.Filter)}
+				px = sizePixels{img: sizes.pixels(r.Geometry)}
 			}
 			prev = i
 			rr.Width, rr.Height, rr.Bytes, rr.Error = writeRendition(d, &px, job.Input, r, spec)
@@ -271,6 +281,146 @@ func runSet(ctx context.Context, job Job) Result {
 	}
 	res.Width, res.Height = res.Renditions[0].Width, res.Renditions[0].Height
 	return res
+}
+
+// A set resamples each size from the smallest larger size of the set that
+// is at least twice its size across and down (before orientation and
+// cropping), else from the decoded pixels: 320 px from the 640 px pixels,
+// 640 from the 1280, instead of each from the decode (on photos decoded at
+// 2560 px for the 1280 rendition, a 49-tap filter over every source row for
+// 320 px). At a reduction of 2x or more the larger size's filter has only
+// softened frequencies the smaller size's filter removes anyway, so the
+// renditions stay within the fidelity bounds of a resample from the decode
+// (TestSetCascadeFidelity). Which size is a size's source depends only on
+// the sizes of the whole set, not on those a run makes, so a rendition's
+// pixels are the same whichever others are up to date; like the decode
+// scale, they do depend on the set's other sizes: a set of 320 and 1280
+// makes a 320 px rendition that differs (slightly) from that of a set of
+// 320, 640 and 1280.
+type cascade struct {
+	d      *decodedImage
+	filter raster.Filter
+	sizes  []cascadeSize
+	// fromDecode counts the sizes still to be resampled from d.img, which
+	// is let go when none remains.
+	fromDecode int
+}
+
+type cascadeSize struct {
+	g      imgfmt.Geometry
+	sw, sh int // the size resized to, before orientation and cropping
+	from   int // the size resampled from, -1 for the decoded pixels
+	// img holds the resized pixels from when they are made until their
+	// last user (its renditions, the sizes resampled from it) is done.
+	img   image.Image
+	users int
+}
+
+// cascadeFactor is the least reduction (on both axes) at which a size is
+// resampled from a larger one rather than from the decoded pixels; one
+// pixel of rounding is allowed, so that 853 rows go to 427.
+const cascadeFactor = 2
+
+// newCascade plans the sizes of a set: all are the geometries of the whole
+// set, made those of the renditions a run makes.
+func newCascade(d *decodedImage, all []imgfmt.Geometry, made []Rendition, filter raster.Filter) *cascade {
+	c := &cascade{d: d, filter: filter}
+	add := func(g imgfmt.Geometry) {
+		if !slices.ContainsFunc(c.sizes, func(s cascadeSize) bool { return s.g == g }) {
+			_, _, sw, sh := d.plan(g)
+			c.sizes = append(c.sizes, cascadeSize{g: g, sw: sw, sh: sh, from: -1})
+		}
+	}
+	for _, g := range all {
+		add(g)
+	}
+	for _, r := range made {
+		add(r.Geometry) // in all unless the file changed since the plan
+	}
+	// Sources only pass opaque pixels on: resampling premultiplies by
+	// alpha, and 8-bit pixels once unpremultiplied would come back with
+	// rounding error where they are transparent.
+	opaque := false
+	switch m := d.img.(type) {
+	case *image.YCbCr, *image.Gray:
+		opaque = true
+	case interface{ Opaque() bool }:
+		opaque = m.Opaque()
+	}
+	for i := range c.sizes {
+		s := &c.sizes[i]
+		for j, t := range c.sizes {
+			if opaque && t.sw*t.sh > s.sw*s.sh && cascadeFactor*s.sw <= t.sw+1 && cascadeFactor*s.sh <= t.sh+1 &&
+				(s.from < 0 || t.sw*t.sh < c.sizes[s.from].sw*c.sizes[s.from].sh) {
+				s.from = j
+			}
+		}
+	}
+	// Count the users of each size's pixels: its own renditions, and the
+	// sizes resampled from it along the chains of the sizes made.
+	needed := func(i int) bool {
+		return slices.ContainsFunc(made, func(r Rendition) bool { return r.Geometry == c.sizes[i].g })
+	}
+	var use func(i int)
+	use = func(i int) {
+		s := &c.sizes[i]
+		if s.users++; s.users > 1 {
+			return
+		}
+		if s.from < 0 {
+			c.fromDecode++
+		} else {
+			use(s.from)
+		}
+	}
+	for i := range c.sizes {
+		if needed(i) {
+			use(i)
+		}
+	}
+	return c
+}
+
+// pixels returns the output pixels of the size with geometry g (one of the
+// renditions made): resized from its source, oriented and cropped. Each
+// size is asked for once.
+func (c *cascade) pixels(g imgfmt.Geometry) image.Image {
+	i := slices.IndexFunc(c.sizes, func(s cascadeSize) bool { return s.g == g })
+	img := c.resized(i)
+	c.release(i)
+	return c.d.orientCrop(img, g)
+}
+
+// resized returns size i's resized pixels, made from its source (itself
+// made first if need be) on first use, and kept until its last user
+// releases it.
+func (c *cascade) resized(i int) image.Image {
+	s := &c.sizes[i]
+	if s.img != nil {
+		return s.img
+	}
+	if s.users <= 0 {
+		// Asked for more often than planned: its sources may be gone.
+		panic(fmt.Sprintf("set: size %s made again", sizeName(s.g)))
+	}
+	if s.from < 0 {
+		s.img = c.d.resized(c.d.img, c.d.denom, s.g, c.filter)
+		if c.fromDecode--; c.fromDecode == 0 {
+			c.d.img = nil // the decoded planes are the job's largest buffers
+		}
+	} else {
+		s.img = c.d.resized(c.resized(s.from), 1, s.g, c.filter)
+		c.release(s.from)
+	}
+	return s.img
+}
+
+// release ends one use of size i's pixels, letting them go after the last.
+func (c *cascade) release(i int) {
+	s := &c.sizes[i]
+	if s.users--; s.users == 0 {
+		s.img = nil
+	}
 }
 
 // largestFirst is the order a set job makes its renditions in: by size,
@@ -339,7 +489,11 @@ func writeRendition(d *decodedImage, px *sizePixels, input string, r Rendition, 
 			return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Name(), err).Error
 		}
 	}
-	n, err := WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
+	o := spec.encodeOptions(meta)
+	// The WebP rendition of a size takes the YCbCr planes its JPEG
+	// rendition is encoded from, as they are.
+	o.WebPFromYCbCr = true
+	n, err := WriteAtomic(r.Output, func(w io.Writer) error { return encodeWith(w, out, o) })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

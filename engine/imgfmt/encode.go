@@ -57,6 +57,12 @@ type EncodeOptions struct {
 	// the format's default (WebP method 4, AVIF speed 9). Used by WebP
 	// (method 0..6) and AVIF (speed 10..0).
 	Effort int
+	// WebPFromYCbCr encodes *image.YCbCr pixels to lossy WebP from their
+	// own planes rather than through RGBA (webpycbcr.go): two conversions
+	// fewer, within TestWebPFromYCbCr's bounds of the RGBA path but not its
+	// bytes. Sets use it, whose JPEG and WebP renditions of a size share
+	// the planes; single outputs keep the RGBA path's files.
+	WebPFromYCbCr bool
 }
 
 // DefaultEncodeOptions returns the options Encode would use for format f
@@ -394,7 +400,6 @@ func encodeWebP(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 	if err := checkSize(img, maxWebPSide); err != nil {
 		return err
 	}
-	src := toNRGBA(img)
 	method := 4 // libwebp's default, as sharp's (effort 4)
 	if e := o.effort(); e > 0 {
 		method = ((e-1)*6 + 4) / 9 // 1..10 onto 0..6
@@ -403,7 +408,13 @@ func encodeWebP(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 	if err != nil {
 		return fmt.Errorf("initialise webp encoder: %w", err)
 	}
-	enc := func(w io.Writer) error { return codec.encode(w, src, o.quality(), method, o.Lossless, false) }
+	var enc func(w io.Writer) error
+	if m, ok := yuvSource(img); ok && o.WebPFromYCbCr && !o.Lossless {
+		enc = func(w io.Writer) error { return codec.encodeYUV(w, m, o.quality(), method) }
+	} else {
+		src := toNRGBA(img)
+		enc = func(w io.Writer) error { return codec.encode(w, src, o.quality(), method, o.Lossless, false) }
+	}
 	exif := trimExifPrefix(o.EXIF)
 	icc := o.ICC
 	if !iccFits(icc, false) {
@@ -419,7 +430,7 @@ func encodeWebP(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 	if err := enc(&buf); err != nil {
 		return err
 	}
-	out, err := webpWithMeta(buf.Bytes(), src.Rect.Dx(), src.Rect.Dy(), icc, exif)
+	out, err := webpWithMeta(buf.Bytes(), img.Bounds().Dx(), img.Bounds().Dy(), icc, exif)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,196 @@
+package imgfmt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Lossy WebP from YCbCr planes (EncodeOptions.WebPFromYCbCr). libwebp codes
+// lossy WebP as 4:2:0 Y'CbCr in BT.601's studio range; from RGBA it
+// converts every pixel itself (WebPPictureImportRGBA, then its RGB to YUV
+// with 2x2 chroma averaging), after encodeWebP has converted the decoded
+// JPEG's YCbCr planes to RGBA (image/draw). From the planes, the module's
+// encode is given YUV420A instead (the same export and settings, colorspace
+// WEBP_YUV420A, as gen2brain/webp's glue allows): luma and chroma mapped
+// from JPEG's full range to the studio range (Y' = 16 + Y*219/255, C' = 128
+// + (C-128)*224/255, the scaling libwebp's VP8RGBToY/U/V build in), chroma
+// averaged 2x2 where the planes are 4:4:4, and an opaque alpha plane (libwebp
+// writes no alpha for it). That is two whole-image conversions and a 4-byte
+// per pixel copy fewer; the file is not the RGBA path's byte for byte
+// (rounding, and chroma averaged in Y'CbCr rather than in libwebp's
+// gamma-adjusted RGB), and TestWebPFromYCbCr bounds the difference.
+
+// webpYUVA is libwebp's WEBP_YUV420A: 4:2:0 planes with an alpha plane.
+const webpYUVA = 4
+
+// studioY and studioC map full-range JPEG luma and chroma to BT.601's
+// studio range, rounded to nearest.
+var studioY, studioC = func() (y, c [256]uint8) {
+	for i := range 256 {
+		y[i] = uint8((i*219 + 16*255 + 127) / 255)
+		d := (i - 128) * 224
+		if d >= 0 {
+			d = (d + 127) / 255
+		} else {
+			d = -((-d + 127) / 255)
+		}
+		c[i] = uint8(128 + d)
+	}
+	return y, c
+}()
+
+// errNotYUV says the image cannot take the YUV path as it is.
+var errNotYUV = errors.New("webp: not YCbCr planes the YUV path takes")
+
+// yuvSource reports whether img takes the YUV path: *image.YCbCr at 4:4:4,
+// 4:2:0, 4:2:2 or 4:4:0 whose chroma lines up with its luma from the
+// top-left corner.
+func yuvSource(img image.Image) (*image.YCbCr, bool) {
+	m, ok := img.(*image.YCbCr)
+	if !ok || m.Rect.Min.X%2 != 0 || m.Rect.Min.Y%2 != 0 {
+		return nil, false
+	}
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440:
+		return m, true
+	}
+	return nil, false
+}
+
+// encodeYUV encodes src as lossy WebP from its planes, as encode does from
+// RGBA.
+func (c *wasmWebP) encodeYUV(w io.Writer, src *image.YCbCr, quality, method int) error {
+	quality = min(quality, 100)
+	if quality <= 0 {
+		quality = 75 // as encode
+	}
+	method = min(max(method, 0), 6)
+	ctx := context.Background()
+	mod, err := c.get(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := wasmWebPEncodeYUV(ctx, mod, src, quality, method)
+	if err != nil {
+		mod.Close(ctx)
+		return err
+	}
+	c.put(ctx, mod)
+	_, err = w.Write(out)
+	return err
+}
+
+// wasmWebPEncodeYUV is wasmWebPEncode with YUV420A planes for its input.
+func wasmWebPEncodeYUV(ctx context.Context, mod api.Module, src *image.YCbCr, quality, method int) (out []byte, err error) {
+	alloc, free, enc := mod.ExportedFunction("malloc"), mod.ExportedFunction("free"), mod.ExportedFunction("encode")
+	if alloc == nil || free == nil || enc == nil {
+		return nil, errors.New("webp module lacks malloc/free/encode")
+	}
+	wd, ht := src.Rect.Dx(), src.Rect.Dy()
+	cw, ch := (wd+1)/2, (ht+1)/2
+	n := 2*wd*ht + 2*cw*ch // Y, U, V, A, in the glue's order
+	res, err := alloc.Call(ctx, uint64(n))
+	if err != nil {
+		return nil, fmt.Errorf("alloc: %w", err)
+	}
+	inPtr := uint32(res[0])
+	if inPtr == 0 {
+		return nil, errors.New("webp module out of memory")
+	}
+	planes, ok := mod.Memory().Read(inPtr, uint32(n))
+	if !ok {
+		return nil, errors.New("webp: mem write failed")
+	}
+	fillYUVA(planes, src, wd, ht, cw, ch)
+	res, err = alloc.Call(ctx, 8)
+	if err != nil {
+		return nil, fmt.Errorf("alloc: %w", err)
+	}
+	sizePtr := uint32(res[0])
+	if sizePtr == 0 {
+		return nil, errors.New("webp module out of memory")
+	}
+	res, err = enc.Call(ctx, uint64(inPtr), uint64(wd), uint64(ht), uint64(sizePtr), webpYUVA,
+		uint64(quality), uint64(method), 0, 0)
+	if err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	outPtr := uint32(res[0])
+	size, ok := mod.Memory().ReadUint64Le(sizePtr)
+	if !ok {
+		return nil, errors.New("webp: mem read failed")
+	}
+	if size == 0 || outPtr == 0 {
+		return nil, errors.New("webp: encode failed")
+	}
+	data, ok := mod.Memory().Read(outPtr, uint32(size))
+	if !ok {
+		return nil, errors.New("webp: mem read failed")
+	}
+	out = bytes.Clone(data)
+	for _, p := range []uint32{outPtr, sizePtr, inPtr} {
+		if _, err := free.Call(ctx, uint64(p)); err != nil {
+			return nil, fmt.Errorf("free: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// fillYUVA writes src's planes into dst as libwebp's YUV420A: Y (wd x ht),
+// U and V (cw x ch) in the studio range, then an opaque A (wd x ht).
+func fillYUVA(dst []byte, src *image.YCbCr, wd, ht, cw, ch int) {
+	y, u, v, a := dst[:wd*ht], dst[wd*ht:wd*ht+cw*ch], dst[wd*ht+cw*ch:wd*ht+2*cw*ch], dst[wd*ht+2*cw*ch:]
+	y0 := src.YOffset(src.Rect.Min.X, src.Rect.Min.Y)
+	for r := range ht {
+		row := src.Y[y0+r*src.YStride : y0+r*src.YStride+wd]
+		out := y[r*wd : (r+1)*wd]
+		for i, p := range row {
+			out[i] = studioY[p]
+		}
+	}
+	// Chroma sample (i, j) of the 4:2:0 output covers luma 2i..2i+1 x
+	// 2j..2j+1; the source's own chroma planes cover sx x sy luma each.
+	sx, sy := 1, 1
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio420:
+		sx, sy = 2, 2
+	case image.YCbCrSubsampleRatio422:
+		sx = 2
+	case image.YCbCrSubsampleRatio440:
+		sy = 2
+	}
+	c0 := src.COffset(src.Rect.Min.X, src.Rect.Min.Y)
+	// Source chroma columns and rows: (wd+sx-1)/sx and (ht+sy-1)/sy.
+	scw, sch := (wd+sx-1)/sx, (ht+sy-1)/sy
+	for _, p := range [2]struct{ in, out []byte }{{src.Cb, u}, {src.Cr, v}} {
+		for j := range ch {
+			// The source rows this output row averages (one when the
+			// source is subsampled down, or at an odd bottom edge).
+			r0 := j * 2 / sy
+			r1 := min(r0+(2/sy)-1, sch-1)
+			in0 := p.in[c0+r0*src.CStride:]
+			in1 := p.in[c0+r1*src.CStride:]
+			out := p.out[j*cw : (j+1)*cw]
+			if sx == 2 {
+				for i := range cw {
+					out[i] = studioC[(int(in0[i])+int(in1[i])+1)>>1]
+				}
+				continue
+			}
+			for i := range cw {
+				x0, x1 := 2*i, min(2*i+1, scw-1)
+				out[i] = studioC[(int(in0[x0])+int(in0[x1])+int(in1[x0])+int(in1[x1])+2)>>2]
+			}
+		}
+	}
+	for i := range a {
+		a[i] = 0xff
+	}
+}
