@@ -220,14 +220,10 @@ func (d *decodedImage) exifFor(spec *ImageSpec) []byte {
 }
 
 func encodeImage(w io.Writer, img image.Image, meta ImageMeta, spec *ImageSpec) error {
-	return encodeWith(w, img, spec.encodeOptions(meta))
-}
-
-func encodeWith(w io.Writer, img image.Image, o imgfmt.EncodeOptions) error {
 	// WebP and AVIF encoders are WebAssembly modules compiled once per
 	// worker process, on first use (0.5-2 s); other formats skip this.
-	if err := imgfmt.InitCodec(o.Format); err != nil {
+	if err := imgfmt.InitCodec(spec.Format); err != nil {
 		return err
 	}
-	return imgfmt.Encode(w, img, o)
+	return imgfmt.Encode(w, img, spec.encodeOptions(meta))
 }

@@ -489,11 +489,7 @@ func writeRendition(d *decodedImage, px *sizePixels, input string, r Rendition, 
 			return 0, 0, 0, FailFile(CodeInternal, input, "%s: %v", r.Name(), err).Error
 		}
 	}
-	o := spec.encodeOptions(meta)
-	// The WebP rendition of a size takes the YCbCr planes its JPEG
-	// rendition is encoded from, as they are.
-	o.WebPFromYCbCr = true
-	n, err := WriteAtomic(r.Output, func(w io.Writer) error { return encodeWith(w, out, o) })
+	n, err := WriteAtomic(r.Output, func(w io.Writer) error { return encodeImage(w, out, meta, &spec) })
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

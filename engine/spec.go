@@ -36,7 +36,7 @@ const (
 //	   transform instead of an approximation up to 19 levels off; and
 //	   YCbCr to RGB with libjpeg's rounding (engine/internal/ycc), not
 //	   Go's, which is up to half a level off (every non-JPEG output of a
-//	   JPEG)
+//	   JPEG); lossy WebP of YCbCr pixels encoded from the planes
 const OutputRevision = 4
 
 // ImageOptions are image settings as a front end receives them: the flags

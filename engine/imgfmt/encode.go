@@ -57,12 +57,6 @@ type EncodeOptions struct {
 	// the format's default (WebP method 4, AVIF speed 9). Used by WebP
 	// (method 0..6) and AVIF (speed 10..0).
 	Effort int
-	// WebPFromYCbCr encodes *image.YCbCr pixels to lossy WebP from their
-	// own planes rather than through RGBA (webpycbcr.go): two conversions
-	// fewer, within TestWebPFromYCbCr's bounds of the RGBA path but not its
-	// bytes. Sets use it, whose JPEG and WebP renditions of a size share
-	// the planes; single outputs keep the RGBA path's files.
-	WebPFromYCbCr bool
 }
 
 // DefaultEncodeOptions returns the options Encode would use for format f
@@ -409,7 +403,7 @@ func encodeWebP(w io.Writer, img image.Image, o EncodeOptions) (err error) {
 		return fmt.Errorf("initialise webp encoder: %w", err)
 	}
 	var enc func(w io.Writer) error
-	if m, ok := yuvSource(img); ok && o.WebPFromYCbCr && !o.Lossless {
+	if m, ok := yuvSource(img); ok && !o.Lossless {
 		enc = func(w io.Writer) error { return codec.encodeYUV(w, m, o.quality(), method) }
 	} else {
 		src := toNRGBA(img)

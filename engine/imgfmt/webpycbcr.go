@@ -11,20 +11,21 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// Lossy WebP from YCbCr planes (EncodeOptions.WebPFromYCbCr). libwebp codes
-// lossy WebP as 4:2:0 Y'CbCr in BT.601's studio range; from RGBA it
+// Lossy WebP from YCbCr planes (encodeWebP takes this path for every
+// *image.YCbCr it can: JPEG input, single outputs and sets alike). libwebp
+// codes lossy WebP as 4:2:0 Y'CbCr in BT.601's studio range; from RGBA it
 // converts every pixel itself (WebPPictureImportRGBA, then its RGB to YUV
-// with 2x2 chroma averaging), after encodeWebP has converted the decoded
-// JPEG's YCbCr planes to RGBA (image/draw). From the planes, the module's
-// encode is given YUV420A instead (the same export and settings, colorspace
-// WEBP_YUV420A, as gen2brain/webp's glue allows): luma and chroma mapped
-// from JPEG's full range to the studio range (Y' = 16 + Y*219/255, C' = 128
-// + (C-128)*224/255, the scaling libwebp's VP8RGBToY/U/V build in), chroma
-// averaged 2x2 where the planes are 4:4:4, and an opaque alpha plane (libwebp
-// writes no alpha for it). That is two whole-image conversions and a 4-byte
-// per pixel copy fewer; the file is not the RGBA path's byte for byte
-// (rounding, and chroma averaged in Y'CbCr rather than in libwebp's
-// gamma-adjusted RGB), and TestWebPFromYCbCr bounds the difference.
+// with 2x2 chroma averaging), after the JPEG's YCbCr planes were converted
+// to RGBA. From the planes, the module's encode is given YUV420A instead
+// (the same export and settings, colorspace WEBP_YUV420A, as gen2brain/webp's
+// glue allows): luma and chroma mapped from JPEG's full range to the studio
+// range (Y' = 16 + Y*219/255, C' = 128 + (C-128)*224/255, the scaling
+// libwebp's VP8RGBToY/U/V build in), chroma averaged 2x2 where the planes
+// are 4:4:4, and an opaque alpha plane (libwebp writes no alpha for it).
+// That is two whole-image conversions and a 4-byte per pixel copy fewer;
+// the file is not the RGBA path's byte for byte (rounding, and chroma
+// averaged in Y'CbCr rather than in libwebp's gamma-adjusted RGB), and
+// TestWebPFromYCbCr bounds the difference.
 
 // webpYUVA is libwebp's WEBP_YUV420A: 4:2:0 planes with an alpha plane.
 const webpYUVA = 4
