@@ -108,23 +108,6 @@ func unpremultiply(dst *image.NRGBA) {
 	}
 }
 
-// subsampling returns the luma pixels per chroma sample of r horizontally and vertically.
-func subsampling(r image.YCbCrSubsampleRatio) (int, int) {
-	switch r {
-	case image.YCbCrSubsampleRatio422:
-		return 2, 1
-	case image.YCbCrSubsampleRatio420:
-		return 2, 2
-	case image.YCbCrSubsampleRatio440:
-		return 1, 2
-	case image.YCbCrSubsampleRatio411:
-		return 4, 1
-	case image.YCbCrSubsampleRatio410:
-		return 4, 2
-	}
-	return 1, 1
-}
-
 // chromaAxis maps the chroma samples of an output axis onto a source chroma plane.
 // luma is the luma axis map, n the source chroma count, s and o the source and output
 // subsampling factors and off the centre of source chroma sample 0 in luma pixels.
@@ -145,7 +128,7 @@ func resizeYCbCr(s *image.YCbCr, ex, ey float64, w, h int, f Filter) *image.YCbC
 	ratio := s.SubsampleRatio
 	b := s.Rect
 	sw, sh := b.Dx(), b.Dy()
-	sx, sy := subsampling(ratio)
+	sx, sy := ycc.Subsampling(ratio)
 	// Chroma columns b.Min.X/sx .. (b.Max.X-1)/sx, as image.YCbCr addresses them.
 	cx0, cy0 := b.Min.X/sx, b.Min.Y/sy
 	cw, ch := (b.Max.X-1)/sx-cx0+1, (b.Max.Y-1)/sy-cy0+1
@@ -164,7 +147,7 @@ func resizeYCbCr(s *image.YCbCr, ex, ey float64, w, h int, f Filter) *image.YCbC
 	mx, my := newAxis(sw, ex, w), newAxis(sh, ey, h)
 	resample8(dst8{dst.Y, dst.YStride}, plane8{s.Y, s.YOffset(b.Min.X, b.Min.Y), s.YStride, sw}, sw, sh, 1, newPlan(mx, my, f))
 
-	ox, oy := subsampling(out)
+	ox, oy := ycc.Subsampling(out)
 	offX := float64(cx0*sx-b.Min.X) + float64(sx-1)/2
 	offY := float64(cy0*sy-b.Min.Y) + float64(sy-1)/2
 	dcw, dch := (w+ox-1)/ox, (h+oy-1)/oy

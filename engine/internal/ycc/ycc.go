@@ -48,7 +48,7 @@ func RGB(y, cb, cr uint8) (r, g, b uint8) {
 // m's bounds.
 func ToRGBA(m *image.YCbCr) *image.RGBA {
 	dst := image.NewRGBA(m.Rect)
-	hd, vd := divisors(m.SubsampleRatio)
+	hd, vd := Subsampling(m.SubsampleRatio)
 	b := m.Rect
 	w := b.Dx()
 	col := make([]int, w) // chroma column of each pixel column
@@ -69,10 +69,11 @@ func ToRGBA(m *image.YCbCr) *image.RGBA {
 	return dst
 }
 
-// divisors returns the horizontal and vertical chroma subsampling of r as
-// divisors of a pixel coordinate (image.YCbCr.COffset's arithmetic, which
-// divides, so that negative coordinates round toward zero as there).
-func divisors(r image.YCbCrSubsampleRatio) (h, v int) {
+// Subsampling returns the luma pixels per chroma sample of r horizontally
+// and vertically: the divisors of a pixel coordinate in
+// image.YCbCr.COffset's arithmetic (which divides, so that negative
+// coordinates round toward zero).
+func Subsampling(r image.YCbCrSubsampleRatio) (h, v int) {
 	switch r {
 	case image.YCbCrSubsampleRatio422:
 		return 2, 1
