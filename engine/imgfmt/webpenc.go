@@ -157,14 +157,34 @@ func (c *wasmWebP) encode(w io.Writer, src *image.NRGBA, quality, method int, lo
 // wasmWebPEncode is gen2brain/webp's encode (RGBA input, colorspace 0)
 // on the instance mod. The returned bytes are a copy: mod may be reused.
 func wasmWebPEncode(ctx context.Context, mod api.Module, src *image.NRGBA, quality, method int, lossless, exact bool) (out []byte, err error) {
+	wd, ht := src.Rect.Dx(), src.Rect.Dy()
+	rowLen := 4 * wd
+	b2u := func(b bool) uint64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	// Copy the rows straight into the module's memory (whatever src's stride).
+	fill := func(dst []byte) {
+		for y := 0; y < ht; y++ {
+			copy(dst[y*rowLen:(y+1)*rowLen], src.Pix[y*src.Stride:])
+		}
+	}
+	return wasmWebPCall(ctx, mod, rowLen*ht, fill, wd, ht, 0, quality, method, b2u(lossless), b2u(exact))
+}
+
+// wasmWebPCall runs the module's encode export on an n-byte input that fill
+// writes into the module's memory: colorspace 0 is RGBA, webpYUVA YUV420A
+// (gen2brain/webp's glue). It returns a copy of the encoded file and frees
+// what it allocated.
+func wasmWebPCall(ctx context.Context, mod api.Module, n int, fill func([]byte), wd, ht int, colorspace uint64, quality, method int, lossless, exact uint64) ([]byte, error) {
 	alloc, free, enc := mod.ExportedFunction("malloc"), mod.ExportedFunction("free"), mod.ExportedFunction("encode")
 	if alloc == nil || free == nil || enc == nil {
 		return nil, errors.New("webp module lacks malloc/free/encode")
 	}
 	mem := mod.Memory()
-	wd, ht := src.Rect.Dx(), src.Rect.Dy()
-	rowLen := 4 * wd
-	res, err := alloc.Call(ctx, uint64(rowLen*ht))
+	res, err := alloc.Call(ctx, uint64(n))
 	if err != nil {
 		return nil, fmt.Errorf("alloc: %w", err)
 	}
@@ -172,14 +192,11 @@ func wasmWebPEncode(ctx context.Context, mod api.Module, src *image.NRGBA, quali
 	if inPtr == 0 {
 		return nil, errors.New("webp module out of memory")
 	}
-	// Copy the rows straight into the module's memory (whatever src's stride).
-	dst, ok := mem.Read(inPtr, uint32(rowLen*ht))
+	dst, ok := mem.Read(inPtr, uint32(n))
 	if !ok {
 		return nil, errors.New("webp: mem write failed")
 	}
-	for y := 0; y < ht; y++ {
-		copy(dst[y*rowLen:(y+1)*rowLen], src.Pix[y*src.Stride:])
-	}
+	fill(dst)
 	res, err = alloc.Call(ctx, 8)
 	if err != nil {
 		return nil, fmt.Errorf("alloc: %w", err)
@@ -188,14 +205,8 @@ func wasmWebPEncode(ctx context.Context, mod api.Module, src *image.NRGBA, quali
 	if sizePtr == 0 {
 		return nil, errors.New("webp module out of memory")
 	}
-	b2u := func(b bool) uint64 {
-		if b {
-			return 1
-		}
-		return 0
-	}
-	res, err = enc.Call(ctx, uint64(inPtr), uint64(wd), uint64(ht), uint64(sizePtr), 0,
-		uint64(quality), uint64(method), b2u(lossless), b2u(exact))
+	res, err = enc.Call(ctx, uint64(inPtr), uint64(wd), uint64(ht), uint64(sizePtr), colorspace,
+		uint64(quality), uint64(method), lossless, exact)
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
@@ -211,7 +222,7 @@ func wasmWebPEncode(ctx context.Context, mod api.Module, src *image.NRGBA, quali
 	if !ok {
 		return nil, errors.New("webp: mem read failed")
 	}
-	out = bytes.Clone(data)
+	out := bytes.Clone(data)
 	for _, p := range []uint32{outPtr, sizePtr, inPtr} {
 		if _, err := free.Call(ctx, uint64(p)); err != nil {
 			return nil, fmt.Errorf("free: %w", err)

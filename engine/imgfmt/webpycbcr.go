@@ -1,10 +1,7 @@
 package imgfmt
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"image"
 	"io"
 
@@ -46,8 +43,6 @@ var studioY, studioC = func() (y, c [256]uint8) {
 	return y, c
 }()
 
-// errNotYUV says the image cannot take the YUV path as it is.
-var errNotYUV = errors.New("webp: not YCbCr planes the YUV path takes")
 
 // yuvSource reports whether img takes the YUV path: *image.YCbCr at 4:4:4,
 // 4:2:0, 4:2:2 or 4:4:0 whose chroma lines up with its luma from the
@@ -89,59 +84,12 @@ func (c *wasmWebP) encodeYUV(w io.Writer, src *image.YCbCr, quality, method int)
 }
 
 // wasmWebPEncodeYUV is wasmWebPEncode with YUV420A planes for its input.
-func wasmWebPEncodeYUV(ctx context.Context, mod api.Module, src *image.YCbCr, quality, method int) (out []byte, err error) {
-	alloc, free, enc := mod.ExportedFunction("malloc"), mod.ExportedFunction("free"), mod.ExportedFunction("encode")
-	if alloc == nil || free == nil || enc == nil {
-		return nil, errors.New("webp module lacks malloc/free/encode")
-	}
+func wasmWebPEncodeYUV(ctx context.Context, mod api.Module, src *image.YCbCr, quality, method int) ([]byte, error) {
 	wd, ht := src.Rect.Dx(), src.Rect.Dy()
 	cw, ch := (wd+1)/2, (ht+1)/2
 	n := 2*wd*ht + 2*cw*ch // Y, U, V, A, in the glue's order
-	res, err := alloc.Call(ctx, uint64(n))
-	if err != nil {
-		return nil, fmt.Errorf("alloc: %w", err)
-	}
-	inPtr := uint32(res[0])
-	if inPtr == 0 {
-		return nil, errors.New("webp module out of memory")
-	}
-	planes, ok := mod.Memory().Read(inPtr, uint32(n))
-	if !ok {
-		return nil, errors.New("webp: mem write failed")
-	}
-	fillYUVA(planes, src, wd, ht, cw, ch)
-	res, err = alloc.Call(ctx, 8)
-	if err != nil {
-		return nil, fmt.Errorf("alloc: %w", err)
-	}
-	sizePtr := uint32(res[0])
-	if sizePtr == 0 {
-		return nil, errors.New("webp module out of memory")
-	}
-	res, err = enc.Call(ctx, uint64(inPtr), uint64(wd), uint64(ht), uint64(sizePtr), webpYUVA,
-		uint64(quality), uint64(method), 0, 0)
-	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
-	}
-	outPtr := uint32(res[0])
-	size, ok := mod.Memory().ReadUint64Le(sizePtr)
-	if !ok {
-		return nil, errors.New("webp: mem read failed")
-	}
-	if size == 0 || outPtr == 0 {
-		return nil, errors.New("webp: encode failed")
-	}
-	data, ok := mod.Memory().Read(outPtr, uint32(size))
-	if !ok {
-		return nil, errors.New("webp: mem read failed")
-	}
-	out = bytes.Clone(data)
-	for _, p := range []uint32{outPtr, sizePtr, inPtr} {
-		if _, err := free.Call(ctx, uint64(p)); err != nil {
-			return nil, fmt.Errorf("free: %w", err)
-		}
-	}
-	return out, nil
+	fill := func(planes []byte) { fillYUVA(planes, src, wd, ht, cw, ch) }
+	return wasmWebPCall(ctx, mod, n, fill, wd, ht, webpYUVA, quality, method, 0, 0)
 }
 
 // fillYUVA writes src's planes into dst as libwebp's YUV420A: Y (wd x ht),
