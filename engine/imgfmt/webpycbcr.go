@@ -43,7 +43,6 @@ var studioY, studioC = func() (y, c [256]uint8) {
 	return y, c
 }()
 
-
 // yuvSource reports whether img takes the YUV path: *image.YCbCr at 4:4:4,
 // 4:2:0, 4:2:2 or 4:4:0 whose chroma lines up with its luma from the
 // top-left corner.
