@@ -129,6 +129,14 @@ func (c *wasmWebP) put(ctx context.Context, m api.Module) {
 // encode runs libwebp's WebPEncode on src with gen2brain/webp's settings
 // for these arguments (its Options, normalised as its Encode does).
 func (c *wasmWebP) encode(w io.Writer, src *image.NRGBA, quality, method int, lossless, exact bool) error {
+	quality, method = webpSettings(quality, method)
+	return c.run(w, func(ctx context.Context, mod api.Module) ([]byte, error) {
+		return wasmWebPEncode(ctx, mod, src, quality, method, lossless, exact)
+	})
+}
+
+// webpSettings normalises quality and method as gen2brain/webp's Encode does.
+func webpSettings(quality, method int) (int, int) {
 	if quality <= 0 {
 		quality = 75 // gen2brain/webp's DefaultQuality
 	} else if quality > 100 {
@@ -139,12 +147,18 @@ func (c *wasmWebP) encode(w io.Writer, src *image.NRGBA, quality, method int, lo
 	} else if method > 6 {
 		method = 6
 	}
+	return quality, method
+}
+
+// run calls encode on a pooled instance and writes its file to w; an
+// instance whose call failed is closed, not reused.
+func (c *wasmWebP) run(w io.Writer, encode func(context.Context, api.Module) ([]byte, error)) error {
 	ctx := context.Background()
 	mod, err := c.get(ctx)
 	if err != nil {
 		return err
 	}
-	out, err := wasmWebPEncode(ctx, mod, src, quality, method, lossless, exact)
+	out, err := encode(ctx, mod)
 	if err != nil {
 		mod.Close(ctx)
 		return err

@@ -62,24 +62,10 @@ func yuvSource(img image.Image) (*image.YCbCr, bool) {
 // encodeYUV encodes src as lossy WebP from its planes, as encode does from
 // RGBA.
 func (c *wasmWebP) encodeYUV(w io.Writer, src *image.YCbCr, quality, method int) error {
-	quality = min(quality, 100)
-	if quality <= 0 {
-		quality = 75 // as encode
-	}
-	method = min(max(method, 0), 6)
-	ctx := context.Background()
-	mod, err := c.get(ctx)
-	if err != nil {
-		return err
-	}
-	out, err := wasmWebPEncodeYUV(ctx, mod, src, quality, method)
-	if err != nil {
-		mod.Close(ctx)
-		return err
-	}
-	c.put(ctx, mod)
-	_, err = w.Write(out)
-	return err
+	quality, method = webpSettings(quality, method)
+	return c.run(w, func(ctx context.Context, mod api.Module) ([]byte, error) {
+		return wasmWebPEncodeYUV(ctx, mod, src, quality, method)
+	})
 }
 
 // wasmWebPEncodeYUV is wasmWebPEncode with YUV420A planes for its input.
