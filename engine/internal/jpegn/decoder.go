@@ -195,39 +195,12 @@ func (d *decoder) panic(err error) {
 func (d *decoder) processRestart(nextRst *int, rstCount *int, ah int, nCompScan int, scanComp [4]int) bool {
 	// This function is called when rstCount reaches 0.
 
-	// Align the bitstream to byte boundary (discard padding bits 0-7).
-	d.byteAlign()
-
-	// Calculate number of full bytes buffered.
-	// d.byteAlign() ensures d.bufBits is a multiple of 8.
-	bufferedBytes := d.bufBits / 8
-
-	// Rewind d.pos by the number of buffered bytes.
-	if bufferedBytes > 0 {
-		d.pos -= bufferedBytes
-		d.size += bufferedBytes
-	}
-
-	// Discard the buffer content now that d.pos is synchronized.
-	d.buf = 0
-	d.bufBits = 0
+	d.skipToMarker()
 
 	// Search for RST marker in the byte stream, skipping 0xFF fill bytes.
 	found := false
 
 	for d.size > 0 {
-		b := d.jpegData[d.pos]
-		if b != 0xFF {
-			// Not 0xFF. The RST marker is missing.
-			// Important: Per JPEG standard, RST markers should be present at regular intervals.
-			// If missing, the stream may be corrupted.
-
-			// Don't try to continue with corrupted state - terminate the scan
-			d.markerHit = true
-
-			return false
-		}
-
 		// Found 0xFF. Check next byte.
 		if d.size < 2 {
 			// EOF reached (lone 0xFF). Terminate scan.
@@ -260,16 +233,6 @@ func (d *decoder) processRestart(nextRst *int, rstCount *int, ah int, nCompScan 
 			found = true
 
 			break
-		}
-
-		if b2 == 0x00 {
-			// Stuffed byte 0xFF00 found where a marker was expected.
-			// This indicates the RST is missing; the stream has entropy-coded data instead.
-
-			// Don't try to continue
-			d.markerHit = true
-
-			return false
 		}
 
 		if b2 != 0xFF {
@@ -315,19 +278,43 @@ func (d *decoder) processRestart(nextRst *int, rstCount *int, ah int, nCompScan 
 	return false
 }
 
+// skipToMarker discards the bit buffer and moves d.pos to the 0xFF that
+// starts the next marker (or its fill bytes), past the rest of the entropy-
+// coded data: whole bytes, and 0xFF 0x00 pairs (also after fill bytes), as
+// libjpeg's next_marker does; libjpeg warns about such "extraneous bytes",
+// which a damaged interval leaves. Refills stop at a marker, so the buffer
+// holds only bytes before it and d.pos is at or before it. (Rewinding d.pos
+// by the buffered bytes, as this fork did, miscounts each stuffed 0xFF, two
+// bytes in the stream and one in the buffer, and could land inside a 0xFF
+// 0x00 pair; where it landed depended on how much a decode path had
+// buffered, so the word-at-a-time and slow refinement paths ended a damaged
+// scan at different bytes: TestRefineMatchesSlow.) At the end of the data
+// d.size < 2.
+func (d *decoder) skipToMarker() {
+	d.buf, d.bufBits = 0, 0
+	for d.size >= 2 {
+		if d.jpegData[d.pos] != 0xFF {
+			d.pos++
+			d.size--
+			continue
+		}
+		n := 1
+		for n < d.size && d.jpegData[d.pos+n] == 0xFF {
+			n++
+		}
+		if n == d.size || d.jpegData[d.pos+n] != 0x00 {
+			return // a marker, after n-1 fill bytes, or 0xFFs to the end
+		}
+		d.pos += n + 1 // stuffed data
+		d.size -= n + 1
+	}
+}
+
 // resyncToRestart recovers a corrupt baseline scan by scanning forward for the
 // next RSTn marker, skipping any intervening entropy data or fill bytes, and
 // resetting the entropy state. It returns false at EOF or on a non-restart marker.
 func (d *decoder) resyncToRestart(nextRst *int) bool {
-	// Byte-align and rewind d.pos to the actual consumed position.
-	d.byteAlign()
-	if bufferedBytes := d.bufBits / 8; bufferedBytes > 0 {
-		d.pos -= bufferedBytes
-		d.size += bufferedBytes
-	}
-	d.buf = 0
-	d.bufBits = 0
-
+	d.skipToMarker()
 	for d.size >= 2 {
 		if d.jpegData[d.pos] == 0xFF {
 			m := d.jpegData[d.pos+1]
