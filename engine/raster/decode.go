@@ -83,7 +83,7 @@ func decodeJpegn(data []byte, denom int) (img image.Image, err error) {
 			img, err = nil, fmt.Errorf("jpegn: panic: %v", r)
 		}
 	}()
-	return jpegn.Decode(bytes.NewReader(data), &jpegn.Options{ScaleDenom: denom})
+	return jpegn.DecodeBytes(data, &jpegn.Options{ScaleDenom: denom})
 }
 
 // errNoFrame reports a JPEG header without a frame marker.

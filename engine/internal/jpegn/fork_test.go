@@ -42,6 +42,7 @@ func TestForkMatchesUpstream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		orig := bytes.Clone(data)
 		isProgressive := bytes.Contains(data[:min(len(data), 64<<10)], []byte{0xFF, 0xC2})
 		if isProgressive {
 			progressive++
@@ -50,7 +51,12 @@ func TestForkMatchesUpstream(t *testing.T) {
 		for _, denom := range []int{1, 2, 4, 8} {
 			// Upstream panics on scaled CMYK/YCCK (raster sends those to
 			// image/jpeg); the fork must behave the same there too.
-			got, err1 := safely(func() (image.Image, error) { return Decode(bytes.NewReader(data), &Options{ScaleDenom: denom}) })
+			// DecodeBytes reads the caller's slice in place (change 13): it
+			// must leave it as it was.
+			got, err1 := safely(func() (image.Image, error) { return DecodeBytes(data, &Options{ScaleDenom: denom}) })
+			if !bytes.Equal(data, orig) {
+				t.Fatalf("%s 1/%d: DecodeBytes modified its input", filepath.Base(p), denom)
+			}
 			want, err2 := safely(func() (image.Image, error) {
 				return upstream.Decode(bytes.NewReader(data), &upstream.Options{ScaleDenom: denom})
 			})

@@ -106,7 +106,14 @@ func Decode(r io.Reader, opts ...*Options) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return DecodeBytes(data, opts...)
+}
 
+// DecodeBytes is Decode of the JPEG image in data, which it reads in place:
+// it neither modifies data nor keeps it (imgpar fork: a caller that holds
+// the file already saves Decode's copy of it, and the page faults of a
+// fresh buffer that size).
+func DecodeBytes(data []byte, opts ...*Options) (image.Image, error) {
 	// Get a decoder from the pool.
 	d := decoderPool.Get().(*decoder)
 
