@@ -21,7 +21,7 @@ func estimateImageBytes(h imgfmt.Header, fileSize int64, outW, outH int) int64 {
 		return fileSize + h.DecodedBytes() + out
 	}
 	denom := raster.ShrinkDenom(h.Width, h.Height, max(outW, 1), max(outH, 1))
-	dec := raster.JPEGDecodeMemory(h.SOF, h.BitDepth, h.Width, h.Height, h.Sampling[:n], fileSize, denom)
+	dec := raster.JPEGDecodeMemory(h.SOF, h.BitDepth, h.Width, h.Height, h.Sampling[:n], denom)
 	return fileSize + dec + out
 }
 

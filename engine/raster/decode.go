@@ -151,12 +151,13 @@ func jpegFrame(data []byte) (frameHeader, error) {
 // bytes per coefficient in the jpegn fork, which keeps at 1/denom only the
 // (8/denom)^2 of each block its IDCT reads and a bit for each other: 90 MB for
 // a 5120x2880 4:4:4 progressive photo at full size, 28 MB at 1/2; 4 bytes per
-// coefficient in image/jpeg) and the copy of the input the decoder keeps. A scheduler can budget memory with it before decoding
-// anything. The caller has read the frame header (a planner probing many
+// coefficient in image/jpeg). jpegn decodes the caller's data in place, so
+// the input itself is not counted. A scheduler can budget memory with it
+// before decoding anything. The caller has read the frame header (a planner probing many
 // files, with imgfmt.Probe): sof is the SOFn marker
 // (0xC0 baseline, 0xC2 progressive, ...), sampling holds each component's
-// H<<4|V, fileSize is the size of the JPEG data.
-func JPEGDecodeMemory(sof byte, precision, width, height int, sampling []byte, fileSize int64, denom int) int64 {
+// H<<4|V.
+func JPEGDecodeMemory(sof byte, precision, width, height int, sampling []byte, denom int) int64 {
 	fh := frameHeader{marker: sof, precision: precision, width: width, height: height, ncomp: min(len(sampling), 4)}
 	for c := 0; c < fh.ncomp; c++ {
 		fh.h[c], fh.v[c] = int(sampling[c]>>4), int(sampling[c]&15)
@@ -164,10 +165,10 @@ func JPEGDecodeMemory(sof byte, precision, width, height int, sampling []byte, f
 	if fh.width <= 0 || fh.height <= 0 || fh.ncomp < 1 {
 		return 0
 	}
-	return fh.decodeMemory(fileSize, denom)
+	return fh.decodeMemory(denom)
 }
 
-func (fh frameHeader) decodeMemory(fileSize int64, denom int) int64 {
+func (fh frameHeader) decodeMemory(denom int) int64 {
 	hMax, vMax := 1, 1
 	for c := 0; c < fh.ncomp; c++ {
 		hMax, vMax = max(hMax, fh.h[c]), max(vMax, fh.v[c])
@@ -202,9 +203,7 @@ func (fh frameHeader) decodeMemory(fileSize int64, denom int) int64 {
 			total += blocks * 64 * 4 // coefficients: int32 in image/jpeg
 		}
 	}
-	if fh.jpegnCan() {
-		total += fileSize // jpegn reads the input into its own buffer
-	} else if fh.ncomp == 4 {
+	if !fh.jpegnCan() && fh.ncomp == 4 {
 		total += int64(fh.width) * int64(fh.height) * 4 // image/jpeg's CMYK result
 	}
 	return total

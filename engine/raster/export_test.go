@@ -29,5 +29,5 @@ func DecodeJPEGMemory(data []byte, denom int) (int64, error) {
 	if fh.width == 0 || fh.height == 0 || fh.ncomp < 1 || fh.ncomp > 4 {
 		return 0, fmt.Errorf("jpeg header: bad frame %dx%d with %d components", fh.width, fh.height, fh.ncomp)
 	}
-	return fh.decodeMemory(int64(len(data)), denom), nil
+	return fh.decodeMemory(denom), nil
 }

@@ -35,7 +35,7 @@ func TestJPEGDecodeMemoryFromProbe(t *testing.T) {
 				continue
 			}
 			compared++
-			got := raster.JPEGDecodeMemory(h.SOF, h.BitDepth, h.Width, h.Height, h.Sampling[:n], int64(len(data)), denom)
+			got := raster.JPEGDecodeMemory(h.SOF, h.BitDepth, h.Width, h.Height, h.Sampling[:n], denom)
 			if got != want {
 				t.Errorf("%s at 1/%d: estimate from the probed header %d, from the file %d", filepath.Base(p), denom, got, want)
 			}
