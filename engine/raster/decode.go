@@ -189,16 +189,14 @@ func (fh frameHeader) decodeMemory(denom int) int64 {
 		denom = normDenom(denom)
 	}
 	d := int64(denom)
-	const overhead = 32 << 10           // tables, decoder state, the image header
+	const overhead = 64 << 10           // tables, decoder state, the image header
 	total := overhead + blocks*64/(d*d) // pixel planes
 	if progressive {
 		if fh.jpegnCan() {
 			// coefficients: int16 in imgpar's jpegn fork, and at 1/d only
 			// the (8/d)^2 the scaled IDCT reads, plus a word of bits a block
-			total += blocks * 64 / (d * d) * 2
-			if d > 1 {
-				total += blocks * 8
-			}
+			// (the refinement scans' non-zero map, at every scale)
+			total += blocks*64/(d*d)*2 + blocks*8
 		} else {
 			total += blocks * 64 * 4 // coefficients: int32 in image/jpeg
 		}
