@@ -455,12 +455,41 @@ func waitIdle(t *testing.T, pid int, bound time.Duration) time.Time {
 // worker is killed after a short grace and replaced, and the kill is not a
 // crash of the job (no retry; the next request is served).
 func TestServeCancelAVIF(t *testing.T) {
-	s := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "2GiB", "--request-timeout", "2s", "--max-upload", "128MiB")
-	// Big enough that the encode outlasts the 2 s timeout several times
-	// over on a fast idle machine too (2400x2400 took under 4 s on one;
-	// 4000x4000 is 2.8x the work).
+	// Big enough that the encode outlasts the cancel by seconds on a fast
+	// idle machine too (2400x2400 took under 4 s on one; 4000x4000 is 2.8x
+	// the work).
 	img := noisePNG(t, 4000, 4000)
+	// The cancel must come while the job is in the encoder: before it, the
+	// job stops by itself at the next stage and its worker is not killed.
+	// On a busy machine decoding the image can take longer than any fixed
+	// wait or timeout (it once outlasted a 2 s request timeout), so measure
+	// here, now, what the steps before the encoder cost: decoding and a
+	// tiny PNG of the same image, in worker CPU time and in wall time.
+	cal := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "2GiB", "--max-upload", "128MiB")
+	kids := cal.workers()
+	if len(kids) != 1 {
+		t.Fatalf("workers %v, want 1", kids)
+	}
+	t0, _ := cpuTicks(kids[0])
+	start := time.Now()
+	if r := httpPost(cal.url+"/upload?width=8&format=png", "image/png", img); r.status != 200 {
+		t.Fatalf("calibration: %v", r)
+	}
+	calWall := time.Since(start)
+	t1, _ := cpuTicks(kids[0])
+	calTicks := t1 - t0
+	cal.stop(syscall.SIGTERM)
+	t.Logf("before the encoder: %d ticks of worker CPU, %v", calTicks, calWall.Round(10*time.Millisecond))
 	for _, how := range []string{"client leaves", "request timeout"} {
+		// A request timeout three times what decoding took, wall clock: on
+		// a machine as busy as during the calibration the encoder has
+		// started by then. The client who leaves waits for the worker's CPU
+		// instead, and no timeout ends its request first.
+		timeout := 3*calWall + 2*time.Second
+		if how == "client leaves" {
+			timeout = 10 * time.Minute
+		}
+		s := startServer(t, "--procs", "1", "--threads", "1", "--mem-limit", "2GiB", "--request-timeout", timeout.Round(time.Second).String(), "--max-upload", "128MiB")
 		kids := s.workers()
 		if len(kids) != 1 {
 			t.Fatalf("workers %v, want 1", kids)
@@ -472,34 +501,18 @@ func TestServeCancelAVIF(t *testing.T) {
 			done <- httpDo(ctx, http.MethodPost, s.url+"/upload?width=0&format=avif", "image/png", img)
 		}()
 		s.eventually("the AVIF job in flight", func() bool { return s.metric("imgpar_jobs_in_flight") == 1 })
-		// Let it work past decoding, into the encoder. On a busy machine
-		// the 4 s timeout can end the request (and the worker) first:
-		// then the request's end is what the test goes on from.
-		var early *httpReply
-		reply := func() httpReply {
-			if early != nil {
-				return *early
-			}
-			return <-done
-		}
-		t0, _ := cpuTicks(worker)
-		s.eventually("the worker busy", func() bool {
-			select {
-			case r := <-done:
-				early = &r
-				return true
-			default:
-			}
-			n, _ := cpuTicks(worker)
-			return n-t0 >= 50
-		})
 		var gone time.Time
 		if how == "client leaves" {
+			t0, _ := cpuTicks(worker)
+			s.eventually("the worker in the encoder", func() bool {
+				n, _ := cpuTicks(worker)
+				return n-t0 >= calTicks*3/2+50
+			})
 			gone = time.Now()
 			cancel()
-			reply()
+			<-done
 		} else {
-			r := reply()
+			r := <-done
 			gone = time.Now()
 			if r.status != http.StatusGatewayTimeout {
 				t.Errorf("AVIF job past --request-timeout: %v, want 504", r)
@@ -516,13 +529,13 @@ func TestServeCancelAVIF(t *testing.T) {
 			t.Errorf("%s: %v jobs in flight, want 0 (the canceled job is not retried)", how, n)
 		}
 		if r := httpPost(s.url+"/upload?width=64", "image/jpeg", serveTestdata(t, "photos/moss-landscape-444.jpg")); r.status != 200 {
-			t.Errorf("after the kill: %v", r)
+			t.Errorf("%s: after the kill: %v", how, r)
 		}
+		if !strings.Contains(s.log(), "a canceled job did not stop within 1s") {
+			t.Errorf("%s: the server log does not say why the worker was killed:\n%s", how, s.log())
+		}
+		s.stop(syscall.SIGTERM)
 	}
-	if !strings.Contains(s.log(), "a canceled job did not stop within 1s") {
-		t.Errorf("the server log does not say why the worker was killed:\n%s", s.log())
-	}
-	s.stop(syscall.SIGTERM)
 }
 
 // TestServeMemoryReturned: after the hostile set (the bomb, 10M numbers, a
