@@ -245,28 +245,6 @@ func (d *decoder) decodeScanInternal() error {
 	return d.decodeScanProgressiveAC(nCompScan, scanComp, ss, se, ah, al)
 }
 
-// dcDiff is getVLC for the DC difference of a first DC scan, with the bit
-// buffer topped up a word at a time (refill; getVLC fills a byte or two per
-// code) and the code and its magnitude taken in one look-up of the fast
-// table: all the bits it looks at are data, whether or not the buffer has
-// reached a marker. It reads the same bits as getVLC, which does the rest
-// and all of the tests' code-by-code path (slowVLC): TestFastVLCMatchesSlow,
-// TestRefineMatchesSlow.
-func (d *decoder) dcDiff(t *huffTable) int {
-	if !d.slowVLC {
-		if d.bufBits < 32 {
-			d.refill()
-		}
-		if d.bufBits >= fastBits {
-			if e := t.fast[(d.buf>>uint((d.bufBits-fastBits)&63))&(1<<fastBits-1)]; e != 0 {
-				d.bufBits -= int(e & 0xFF)
-				return int(e >> 16)
-			}
-		}
-	}
-	return d.getVLC(t, nil)
-}
-
 // decodeScanProgressiveDC handles progressive DC scans
 func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al int) error {
 	// Initialize restart interval counters
@@ -306,7 +284,7 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 					var diff int
 
 					// Try to decode the DC coefficient
-					diff = d.dcDiff(d.dcHuff[c.dcTabSel])
+					diff = d.getVLC(d.dcHuff[c.dcTabSel], nil)
 
 					// Always update predictor and store coefficient
 					c.dcPred += diff
@@ -372,7 +350,7 @@ func (d *decoder) decodeScanProgressiveDC(nCompScan int, scanComp [4]int, ah, al
 							// has read up to the marker ending the scan, while
 							// the last MCUs' codes may still be in the buffer.
 							// getVLC itself returns 0 once no bits are left.
-							diff := d.dcDiff(d.dcHuff[c.dcTabSel])
+							diff := d.getVLC(d.dcHuff[c.dcTabSel], nil)
 
 							// Update predictor and store coefficient
 							c.dcPred += diff
