@@ -298,7 +298,10 @@ func TestRunCrashOnceSucceedsOnRetry(t *testing.T) {
 	jobs[3].Input = "crash-once/" + filepath.Join(dir, "a")
 	jobs[11].Input = "crash-once/" + filepath.Join(dir, "b")
 	r := newRec()
-	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 2})
+	// One thread a worker, so that each crash is its own worker's death
+	// (with two, jobs 3 and 11 could run side by side in one worker, and
+	// one kill would end both: one restart, under load 1 run in 20).
+	r.run(t, t.Context(), t.Context(), jobs, Options{Procs: 2, Threads: 1})
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
