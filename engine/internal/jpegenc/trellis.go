@@ -283,6 +283,7 @@ type trellisTune struct {
 	// stats, when not nil, counts the files that kept the trellis
 	// ([0]) and those that fell back to rounding ([1]).
 	stats *[2]int
+	rd    *rdParams
 }
 
 // trellisPermille is how much finer, in thousandths of the quality's
@@ -323,27 +324,14 @@ func (e *encoder) encodeTrellis(w io.Writer, m image.Image, quality int, opts Op
 	e.setQuant(quantIndexLuminance, scaledQuant(quantIndexLuminance, quality, permille))
 	e.keepRaw = true
 	cs := e.transform(m)
-	// The rounded file at quality's tables.
-	rounded := encoder{dropUnused: e.dropUnused, dummyBlocks: e.dummyBlocks}
-	for i := range orig {
-		rounded.setQuant(quantIndex(i), orig[i])
-	}
-	csA := make([]component, len(cs))
-	for ci := range cs {
-		csA[ci] = cs[ci]
-		csA[ci].raw = nil
-		csA[ci].coef = make([]int16, len(cs[ci].coef))
-		for _, bi := range codingOrder(cs, ci) {
-			i := bi * blockSize
-			rounded.roundBlock(csA[ci].coef[i:i+blockSize], cs[ci].raw[i:i+blockSize], cs[ci].q)
-		}
-	}
-	rounded.fixDummyBlocks(csA)
+	// The default file (rate-distortion rounding, rdo.go), what Encode
+	// writes without Trellis.
 	var fileA bytes.Buffer
-	if err := rounded.writeFile(&fileA, csA, size, opts.Progressive, false); err != nil {
+	def := opts
+	def.Trellis = false
+	if err := Encode(&fileA, m, &def); err != nil {
 		return err
 	}
-	csA = nil
 
 	mx := e.mixCandidates(cs, &orig[quantIndexLuminance])
 	for i := range cs {

@@ -256,6 +256,7 @@ type encoder struct {
 	keepRaw bool
 	// lambda is the trellis's price of distortion (trellisLambda).
 	lambda float64
+	rd     *rdState
 }
 
 // divRecip returns div(a, 8*quant) using m = ceil(2^32 / (8*quant)):
@@ -469,6 +470,10 @@ func (e *encoder) transform(m image.Image) []component {
 		for by := range bh {
 			for bx := range bw {
 				grayToY(g, image.Pt(bounds.Min.X+8*bx, bounds.Min.Y+8*by), &b)
+				if e.rd != nil {
+					e.quantizeLumaRD(&b, c.block(bx, by))
+					continue
+				}
 				e.quantize(&b, c.q, c.block(bx, by), c.rawBlock(bx, by))
 			}
 		}
@@ -511,6 +516,10 @@ func (e *encoder) transform(m image.Image) []component {
 					// MCU, which costs the fewest bits.
 					prev := cs[0].block(2*mx+((i-1)&1), 2*my+((i-1)>>1))
 					blk[0] = prev[0]
+					continue
+				}
+				if e.rd != nil {
+					e.quantizeLumaRD(&b, blk)
 					continue
 				}
 				e.quantize(&b, quantIndexLuminance, blk, cs[0].rawBlock(bx, by))
@@ -887,7 +896,12 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 	if opts.Trellis && !standard {
 		return e.encodeTrellis(w, m, quality, opts)
 	}
-	cs := e.transform(m)
+	var cs []component
+	if standard || (opts.tune.rd != nil && opts.tune.rd.off) {
+		cs = e.transform(m)
+	} else {
+		cs = e.transformRD(m, quality, opts.tune.rd)
+	}
 	return e.writeFile(w, cs, b.Size(), opts.Progressive, standard)
 }
 
