@@ -43,8 +43,8 @@ const rdFrac = 0.4
 const rdMinErr = 1.0
 
 // rdBins is the number of classes of bits saved per error added: 16 per
-// octave over 65 octaves of a 30-bit fixed-point ratio.
-const rdBins = 16 * 65
+// octave, from 2^-64 to 2^64.
+const rdBins = 16 * 128
 
 // rdParams are the settings of rate-distortion rounding, for tests.
 type rdParams struct {
@@ -58,15 +58,16 @@ type rdParams struct {
 type rdState struct {
 	frac  float64
 	origQ [blockSize]int32  // 8 x the quality's luma table
+	qs    [blockSize]int32  // 8 x the finer table
 	origR [blockSize]uint64 // its reciprocals (divRecip)
-	acLen codeLengths
 	// slack is the error rounding at origQ adds beyond rounding at the
 	// finer table (forward DCT units, squared).
 	slack int64
 	// hist is the error each class of candidates would add.
 	hist [rdBins]int64
-	// bins is the class of every candidate, in coding order.
-	bins []uint16
+	// cands are the candidates: index in the luma coefficients << 16 |
+	// class.
+	cands []uint64
 	// plainAC and rdAC count the luma AC symbols of plain rounding and of
 	// the result.
 	plainAC, rdAC symbolCounts
@@ -76,145 +77,145 @@ type rdState struct {
 	minErr    int64
 }
 
-// rdCand is a candidate of one block: its position and the bits its
-// lowering saves.
-type rdCand struct {
-	pos   uint8
-	saved uint8
-}
-
-func (r *rdState) cost(run, size int) int {
-	return (run>>4)*int(r.acLen[0xf0]) + int(r.acLen[(run&15)<<4|size])
-}
-
-// candidates lists the coefficients of blk (quantised, zig-zag) that may
-// be lowered by one step and save bits: +-1 (zeroed) and +-2^k, k >= 1,
-// each with the bits saved as the other values of the block stand.
-func (r *rdState) candidates(blk []int16, out *[blockSize]rdCand) int {
-	blk = blk[:blockSize]
-	n := 0
-	prev := 0
-	for i := 1; i < blockSize; i++ {
-		v := int(blk[i])
-		if v == 0 {
-			continue
-		}
-		a := v
-		if a < 0 {
-			a = -a
-		}
-		p := prev
-		prev = i
-		if a&(a-1) != 0 {
-			continue
-		}
-		r1 := i - p - 1
-		var saved int
-		if a == 1 {
-			next := i + 1
-			for next < blockSize && blk[next] == 0 {
-				next++
-			}
-			if next < blockSize {
-				r2 := next - i - 1
-				s2 := bits.Len(uint(abs(int(blk[next]))))
-				saved = r.cost(r1, 1) + 1 + r.cost(r2, s2) - r.cost(r1+r2+1, s2)
-			} else {
-				// The last value: an EOB follows either way, unless it
-				// is the block's last coefficient.
-				saved = r.cost(r1, 1) + 1
-				if i == blockSize-1 {
-					saved -= int(r.acLen[0x00])
-				}
-			}
-		} else {
-			s := bits.Len(uint(a))
-			saved = r.cost(r1, s) + 1 - r.cost(r1, s-1)
-		}
-		if saved > 0 {
-			out[n] = rdCand{uint8(i), uint8(saved)}
-			n++
+// rdCost[run][size] is the length of the codes (ZRLs included) of run
+// zeroes then a value of that size with the spec's example luma AC table,
+// by which rate-distortion rounding estimates bits.
+var rdCost = func() (c [blockSize][16]int32) {
+	l := lengthsOf(theHuffmanSpec[huffIndexLuminanceAC])
+	for run := range blockSize {
+		for size := 1; size <= maxCoefBits; size++ {
+			c[run][size] = int32((run>>4)*int(l[0xf0]) + int(l[(run&15)<<4|size]))
 		}
 	}
-	return n
-}
+	return c
+}()
 
-// quantizeLumaRD is quantize for a luma block with rate-distortion
-// rounding: it rounds with the finer table, adds to the error budget and
-// classifies the block's candidates.
-func (e *encoder) quantizeLumaRD(b *block, dst []int16) {
+// rdEOB is the length of the EOB code in that table.
+var rdEOB = int32(lengthsOf(theHuffmanSpec[huffIndexLuminanceAC])[0x00])
+
+// quantizeLumaRD is quantize for the luma block at coefficient offset
+// base with rate-distortion rounding: it rounds with the finer table,
+// adds to the error budget, counts plain rounding's AC symbols and lists
+// the block's candidates: +-1 (to be zeroed) and +-2^k, k >= 1 (to be
+// lowered into the shorter size category), each classed by the bits its
+// lowering saves (as the block's other values stand) per error it adds.
+func (e *encoder) quantizeLumaRD(b *block, dst []int16, base int) {
 	r := e.rd
 	fdct(b)
 	dst = dst[:blockSize]
 	q := &e.quant[quantIndexLuminance]
 	rc := &e.recip[quantIndexLuminance]
-	var slack, errF int64
-	last := 0 // the last non-zero AC value of plain rounding (0: none)
-	pc := &r.plainAC
+	var slack int64
+	var errF int32              // below 64 x (8 x 255 / 2)^2 < 2^31
+	var nz [blockSize + 1]uint8 // positions of the non-zero values, then 0
+	n := 0
+	qf := &r.qs
 	for zig := range blockSize {
 		x := b[unzig[zig]]
-		qs := 8 * int32(q[zig])
+		qs := qf[zig]
 		v := divRecip(x, qs, rc[zig])
 		dst[zig] = int16(v)
-		ef := int64(x - v*qs)
+		ef := x - v*qs
 		errF += ef * ef
-		if v != 0 {
-			// Where the finer table rounds to 0 so does the coarser one,
-			// with the same error.
-			qo := r.origQ[zig]
-			vo := divRecip(x, qo, r.origR[zig])
-			eo := int64(x - vo*qo)
-			slack += eo*eo - ef*ef
-			if zig > 0 && vo != 0 {
-				// Plain rounding's symbol for this value.
-				run := zig - 1 - last
-				for run > 15 {
-					pc[0xf0]++
-					run -= 16
-				}
-				n, _ := magnitude(vo)
-				pc[run<<4|int(n)]++
-				last = zig
+		nz[n] = uint8(zig)
+		n += int((uint32(v) | uint32(-v)) >> 31)
+	}
+	nz[n] = 0
+	if n > 0 && nz[0] == 0 {
+		copy(nz[:n], nz[1:n+1]) // the DC: the same step in both tables
+		n--
+	}
+	last := 0 // the last non-zero AC value of plain rounding (0: none)
+	pc := &r.plainAC
+	for _, zig8 := range nz[:n] {
+		// Where the finer table rounds to 0 so does the coarser one, with
+		// the same error: only the non-zero values differ.
+		zig := int(zig8)
+		x := b[unzig[zig]]
+		ef := x - int32(dst[zig])*qf[zig]
+		qo := r.origQ[zig]
+		vo := divRecip(x, qo, r.origR[zig])
+		eo := int64(x - vo*qo)
+		slack += eo*eo - int64(ef)*int64(ef)
+		if vo != 0 {
+			// Plain rounding's symbol for this value.
+			run := zig - 1 - last
+			for run > 15 {
+				pc[0xf0]++
+				run -= 16
 			}
+			s, _ := magnitude(vo)
+			pc[run<<4|int(s)]++
+			last = zig
 		}
 	}
 	if last < blockSize-1 {
 		pc[0x00]++
 	}
 	r.trueSlack += slack
-	if errF >= r.minErr {
+	if int64(errF) >= r.minErr {
 		r.slack += slack
 	}
-	var cands [blockSize]rdCand
-	n := r.candidates(dst, &cands)
-	for _, c := range cands[:n] {
-		i := int(c.pos)
+	prev := 0
+	for k := range n {
+		i := int(nz[k])
+		p := prev
+		prev = i
+		a := int(dst[i])
+		if a < 0 {
+			a = -a
+		}
+		if a&(a-1) != 0 {
+			continue
+		}
+		r1 := (i - p - 1) & (blockSize - 1)
+		var saved int32
+		if a == 1 {
+			if next := int(nz[k+1]); next != 0 {
+				s2 := bits.Len16(uint16(abs(int(dst[next])))) & 15
+				saved = rdCost[r1][1] + 1 + rdCost[(next-i-1)&(blockSize-1)][s2] - rdCost[(next-p-1)&(blockSize-1)][s2]
+			} else {
+				// The last value: an EOB follows either way, unless it
+				// is the block's last coefficient.
+				saved = rdCost[r1][1] + 1
+				if i == blockSize-1 {
+					saved -= rdEOB
+				}
+			}
+		} else {
+			s := bits.Len16(uint16(a)) & 15
+			saved = rdCost[r1][s] + 1 - rdCost[r1][s-1]
+		}
+		if saved <= 0 {
+			continue
+		}
 		x := int64(b[unzig[i]])
 		if x < 0 {
 			x = -x
 		}
-		a := int64(abs(int(dst[i])))
 		qs := 8 * int64(q[i])
 		// |x| reconstructed at (a-1)*qs instead of a*qs; rounding to
 		// nearest put it at least half a step above (a-1)*qs.
-		dd := qs * (2*x - (2*a-1)*qs)
+		dd := qs * (2*x - int64(2*a-1)*qs)
+		// The class: log2(saved / dd) in sixteenths (each logarithm
+		// piecewise linear between powers of two), offset to be >= 0.
 		bin := rdBins - 1
 		if dd > 0 {
-			f := (uint64(c.saved) << 30) / uint64(dd)
-			if f == 0 {
-				bin = 0
-			} else {
-				l := bits.Len64(f)
-				bin = 16*(l-1) + int((f<<(64-l))>>59)&15
-			}
+			bin = min(rdBins-1, max(0, rdBins/2+log2x16(uint64(saved))-log2x16(uint64(dd))))
 		}
-		r.hist[bin] += dd
-		r.bins = append(r.bins, uint16(bin))
+		r.hist[bin&(rdBins-1)] += dd
+		r.cands = append(r.cands, uint64(base+i)<<16|uint64(bin))
 	}
 }
 
-// applyRD lowers the candidates of the luma component c (blocks visited in
-// the order quantizeLumaRD saw them) class by class, best first, each class
+// log2x16 is 16 log2(x), x > 0, rounded down, the logarithm taken as
+// linear between powers of two.
+func log2x16(x uint64) int {
+	l := bits.Len64(x)
+	return 16*(l-1) + int((x<<(64-l))>>59)&15
+}
+
+// applyRD lowers the candidates class by class, best first, each class
 // whole, while the error added stays within the budget.
 func (e *encoder) applyRD(cs []component) {
 	r := e.rd
@@ -227,23 +228,15 @@ func (e *encoder) applyRD(cs []component) {
 		}
 		r.used += r.hist[k]
 	}
-	c := &cs[0]
-	bins := r.bins
-	var cands [blockSize]rdCand
-	for _, bi := range codingOrder(cs, 0) {
-		blk := c.coef[bi*blockSize : (bi+1)*blockSize : (bi+1)*blockSize]
-		n := r.candidates(blk, &cands)
-		for k, cd := range cands[:n] {
-			if int(bins[k]) > cut {
-				if blk[cd.pos] > 0 {
-					blk[cd.pos]--
-				} else {
-					blk[cd.pos]++
-				}
+	coef := cs[0].coef
+	for _, c := range r.cands {
+		if i := c >> 16; int(c&0xffff) > cut {
+			if coef[i] > 0 {
+				coef[i]--
+			} else {
+				coef[i]++
 			}
 		}
-		bins = bins[n:]
-		countAC(blk, &r.rdAC)
 	}
 }
 
@@ -309,13 +302,16 @@ func (e *encoder) initRD(quality int, p *rdParams) {
 	if p != nil && p.tau != 0 {
 		minErr = p.tau
 	}
-	r := &rdState{frac: frac, minErr: int64(minErr * 64 * 64), origR: e.recip[quantIndexLuminance], acLen: lengthsOf(theHuffmanSpec[huffIndexLuminanceAC])}
+	r := &rdState{frac: frac, minErr: int64(minErr * 64 * 64), origR: e.recip[quantIndexLuminance]}
 	for i, v := range e.quant[quantIndexLuminance] {
 		r.origQ[i] = 8 * int32(v)
 	}
 	t := scaledQuant(quantIndexLuminance, quality, permille)
 	t[0] = e.quant[quantIndexLuminance][0]
 	e.setQuant(quantIndexLuminance, t)
+	for i, v := range t {
+		r.qs[i] = 8 * int32(v)
+	}
 	e.rd = r
 }
 
@@ -326,15 +322,29 @@ var plainTune = trellisTune{rd: &rdParams{off: true}}
 // transformRD is transform with rate-distortion rounding of luma (p nil:
 // the defaults), or plain rounding where that does not pay; e.rd is nil
 // after plain rounding.
-func (e *encoder) transformRD(m image.Image, quality int, p *rdParams) []component {
+func (e *encoder) transformRD(m image.Image, quality int, p *rdParams, progressive bool) []component {
 	e.initRD(quality, p)
+	b := m.Bounds()
+	n := 4 * ((b.Dx() + 7) / 8) * ((b.Dy() + 7) / 8) // about the candidates of a photo
+	e.rd.cands = make([]uint64, 0, n)
 	cs := e.transform(m)
 	r := e.rd
 	if r.trueSlack >= 0 {
 		e.applyRD(cs)
+		r.cands = nil
+		if progressive {
+			for _, bi := range codingOrder(cs, 0) {
+				countAC(cs[0].coef[bi*blockSize:(bi+1)*blockSize], &r.rdAC)
+			}
+		} else {
+			// The baseline scan's counts, which writeBaseline then uses.
+			e.counts = baselineCounts(cs)
+			r.rdAC = e.counts[huffIndexLuminanceAC]
+		}
 		if r.pays() {
 			return cs
 		}
+		e.counts = nil
 	}
 	// The finer table does worse than the quality's (a picture on the
 	// block grid of a JPEG at this quality), or the lowered coefficients

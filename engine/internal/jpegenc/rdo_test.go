@@ -119,7 +119,7 @@ func TestRDRule(t *testing.T) {
 			var e encoder
 			e.dummyBlocks = true
 			e.initQuant(q)
-			cs := e.transformRD(img, q, nil)
+			cs := e.transformRD(img, q, nil, false)
 			fellBack := e.rd == nil
 			if fellBack {
 				plainN++

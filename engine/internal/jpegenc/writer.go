@@ -257,6 +257,9 @@ type encoder struct {
 	// lambda is the trellis's price of distortion (trellisLambda).
 	lambda float64
 	rd     *rdState
+	// counts, when not nil, are the symbol counts of the baseline scan,
+	// already gathered (by transformRD).
+	counts *[nHuffIndex]symbolCounts
 }
 
 // divRecip returns div(a, 8*quant) using m = ceil(2^32 / (8*quant)):
@@ -471,7 +474,7 @@ func (e *encoder) transform(m image.Image) []component {
 			for bx := range bw {
 				grayToY(g, image.Pt(bounds.Min.X+8*bx, bounds.Min.Y+8*by), &b)
 				if e.rd != nil {
-					e.quantizeLumaRD(&b, c.block(bx, by))
+					e.quantizeLumaRD(&b, c.block(bx, by), (by*c.bw+bx)*blockSize)
 					continue
 				}
 				e.quantize(&b, c.q, c.block(bx, by), c.rawBlock(bx, by))
@@ -519,7 +522,7 @@ func (e *encoder) transform(m image.Image) []component {
 					continue
 				}
 				if e.rd != nil {
-					e.quantizeLumaRD(&b, blk)
+					e.quantizeLumaRD(&b, blk, (by*cs[0].bw+bx)*blockSize)
 					continue
 				}
 				e.quantize(&b, quantIndexLuminance, blk, cs[0].rawBlock(bx, by))
@@ -632,16 +635,25 @@ func (e *encoder) endScan() {
 	e.bits, e.nBits = 0, 0
 }
 
-// baselineSpecs returns the optimal Huffman tables (indexed as huffIndex;
-// only the luminance ones for a grey picture) for the one sequential scan
-// of cs.
-func baselineSpecs(cs []component) [nHuffIndex]huffmanSpec {
+// baselineCounts returns the symbol counts (indexed as huffIndex) of the
+// one sequential scan of cs.
+func baselineCounts(cs []component) *[nHuffIndex]symbolCounts {
 	var counts [nHuffIndex]symbolCounts
 	var prev [3]int32
 	forEachMCUBlock(cs, func(ci int, blk []int16) {
 		q := 2 * int(cs[ci].q)
 		prev[ci] = countBlock(blk, prev[ci], &counts[q], &counts[q+1])
 	})
+	return &counts
+}
+
+// baselineSpecs returns the optimal Huffman tables (indexed as huffIndex;
+// only the luminance ones for a grey picture) for the one sequential scan
+// of cs, from its symbol counts (nil: counted here; consumed).
+func baselineSpecs(cs []component, counts *[nHuffIndex]symbolCounts) [nHuffIndex]huffmanSpec {
+	if counts == nil {
+		counts = baselineCounts(cs)
+	}
 	var specs [nHuffIndex]huffmanSpec
 	n := 2 * nQuantIndex
 	if len(cs) == 1 {
@@ -667,7 +679,8 @@ func (e *encoder) writeBaseline(cs []component, standard bool) {
 		specs = theHuffmanSpec
 		luts = theHuffmanLUT
 	} else {
-		specs = baselineSpecs(cs)
+		specs = baselineSpecs(cs, e.counts)
+		e.counts = nil
 		for i := range 2 * nTables {
 			luts[i].init(specs[i])
 		}
@@ -900,7 +913,7 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 	if standard || (opts.tune.rd != nil && opts.tune.rd.off) {
 		cs = e.transform(m)
 	} else {
-		cs = e.transformRD(m, quality, opts.tune.rd)
+		cs = e.transformRD(m, quality, opts.tune.rd, opts.Progressive)
 	}
 	return e.writeFile(w, cs, b.Size(), opts.Progressive, standard)
 }
