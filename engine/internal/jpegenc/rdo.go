@@ -67,7 +67,10 @@ type rdState struct {
 	hist [rdBins]int64
 	// cands are the candidates: index in the luma coefficients << 16 |
 	// class.
-	cands []uint64
+	cands    []uint64
+	maxCands int
+	// rdSpec is the optimal luma AC table of the result (pays).
+	rdSpec *huffmanSpec
 	// plainAC and rdAC count the luma AC symbols of plain rounding and of
 	// the result.
 	plainAC, rdAC symbolCounts
@@ -203,6 +206,9 @@ func (e *encoder) quantizeLumaRD(b *block, dst []int16, base int) {
 		if dd > 0 {
 			bin = min(rdBins-1, max(0, rdBins/2+log2x16(uint64(saved))-log2x16(uint64(dd))))
 		}
+		if len(r.cands) == r.maxCands {
+			return // the memory bound: the rest are left as rounded
+		}
 		r.hist[bin&(rdBins-1)] += dd
 		r.cands = append(r.cands, uint64(base+i)<<16|uint64(bin))
 	}
@@ -266,7 +272,7 @@ func countAC(blk []int16, ac *symbolCounts) {
 // codedBits is the size in bits of the symbols counted in c coded with
 // their optimal table, the table's DHT entry and the magnitude bits
 // included.
-func codedBits(c symbolCounts) int64 {
+func codedBits(c symbolCounts) (int64, huffmanSpec) {
 	freq := c
 	spec := optimalSpec(&freq)
 	l := lengthsOf(spec)
@@ -276,14 +282,17 @@ func codedBits(c symbolCounts) int64 {
 			n += k * int64(int(l[sym])+sym&15)
 		}
 	}
-	return n
+	return n, spec
 }
 
 // pays tells whether the result codes its luma AC in fewer bits than
 // plain rounding would, by a margin for what the count leaves out (byte
 // stuffing, and progressive files' own scans).
+// The result's table is kept in r.rdSpec.
 func (r *rdState) pays() bool {
-	a, b := codedBits(r.rdAC), codedBits(r.plainAC)
+	a, spec := codedBits(r.rdAC)
+	b, _ := codedBits(r.plainAC)
+	r.rdSpec = &spec
 	return a < b-b/200
 }
 
@@ -325,8 +334,12 @@ var plainTune = trellisTune{rd: &rdParams{off: true}}
 func (e *encoder) transformRD(m image.Image, quality int, p *rdParams, progressive bool) []component {
 	e.initRD(quality, p)
 	b := m.Bounds()
-	n := 4 * ((b.Dx() + 7) / 8) * ((b.Dy() + 7) / 8) // about the candidates of a photo
-	e.rd.cands = make([]uint64, 0, n)
+	// At most 16 candidates a block (2 bytes a pixel) and 2^16 more (512
+	// KiB): a detailed photo at full size has 11 a block, an 800 px one
+	// 4-8, a 200 px thumbnail up to 20. Room for 6 a block to start with.
+	blocks := ((b.Dx() + 7) / 8) * ((b.Dy() + 7) / 8)
+	e.rd.maxCands = 16*blocks + 1<<16
+	e.rd.cands = make([]uint64, 0, 6*blocks)
 	cs := e.transform(m)
 	r := e.rd
 	if r.trueSlack >= 0 {
@@ -342,6 +355,9 @@ func (e *encoder) transformRD(m image.Image, quality int, p *rdParams, progressi
 			r.rdAC = e.counts[huffIndexLuminanceAC]
 		}
 		if r.pays() {
+			if e.counts != nil {
+				e.lumaAC = r.rdSpec
+			}
 			return cs
 		}
 		e.counts = nil

@@ -1,11 +1,16 @@
 package jpegenc
 
 import (
+	"bytes"
 	"image"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	xdraw "golang.org/x/image/draw"
@@ -156,4 +161,99 @@ func TestRDRule(t *testing.T) {
 	if plainN == 0 || plainN == 3*len(imgs) {
 		t.Errorf("%d of %d encodes fell back to plain rounding: the test covers only one path", plainN, 3*len(imgs))
 	}
+}
+
+// TestRDMeasure reports, for the PNGs of IMGPAR_RD_DIR (e.g. imgpar's own
+// outputs, `imgpar process DIR --width 800 --format png`) at each quality
+// of IMGPAR_RD_Q (default 30,50,75,80,90,95), the default's bytes against
+// plain rounding's, the PSNR change (RGB, image/jpeg decoding, against the
+// encoder's input) per image and the mean luma SSIM change, and the
+// encoding thread's CPU time per pass over the directory (plain and
+// default alternating, 9 rounds of at least 8 Mpx at q80, GC between
+// rounds; median ratio). It only
+// reports (docs/benchmarks.md).
+func TestRDMeasure(t *testing.T) {
+	dir := os.Getenv("IMGPAR_RD_DIR")
+	if dir == "" {
+		t.Skip("IMGPAR_RD_DIR not set (a directory of PNGs)")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	var imgs []image.Image
+	for _, p := range files {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _, err := image.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		m := image.NewRGBA(src.Bounds())
+		xdraw.Draw(m, m.Rect, src, src.Bounds().Min, xdraw.Src)
+		imgs = append(imgs, m)
+	}
+	qs := []int{30, 50, 75, 80, 90, 95}
+	if s := os.Getenv("IMGPAR_RD_Q"); s != "" {
+		qs = nil
+		for f := range strings.SplitSeq(s, ",") {
+			q, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			qs = append(qs, q)
+		}
+	}
+	for _, q := range qs {
+		var b0, b1, neg int
+		var sumD, sumS float64
+		minD := math.Inf(1)
+		for _, m := range imgs {
+			plain := encode(t, m, Options{Quality: q, tune: plainTune})
+			rd := encode(t, m, Options{Quality: q})
+			b0, b1 = b0+len(plain), b1+len(rd)
+			dp, dr := decodeStd(t, plain), decodeStd(t, rd)
+			d := psnr(m, dr) - psnr(m, dp)
+			sumD += d
+			minD = min(minD, d)
+			if d < 0 {
+				neg++
+			}
+			sumS += lumaSSIM(m, dr) - lumaSSIM(m, dp)
+		}
+		n := float64(len(imgs))
+		t.Logf("q%d: %d -> %d bytes (%.4f); PSNR %+.4f dB mean, %+.4f min, %d lower; SSIM %+.5f mean",
+			q, b0, b1, float64(b1)/float64(b0), sumD/n, minD, neg, sumS/n)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var buf bytes.Buffer
+	px := 0
+	for _, m := range imgs {
+		px += m.Bounds().Dx() * m.Bounds().Dy()
+	}
+	reps := max(1, 8e6/px) // rounds of at least 8 Mpx
+	run := func(o Options) float64 {
+		runtime.GC()
+		t0 := threadCPU()
+		for range reps {
+			for _, m := range imgs {
+				buf.Reset()
+				if err := Encode(&buf, m, &o); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return float64(threadCPU()-t0) / 1e6 / float64(reps)
+	}
+	var ps, rs, ratios []float64
+	for range 9 {
+		p, r := run(Options{Quality: 80, tune: plainTune}), run(Options{Quality: 80})
+		ps, rs, ratios = append(ps, p), append(rs, r), append(ratios, r/p)
+	}
+	sort.Float64s(ps)
+	sort.Float64s(rs)
+	sort.Float64s(ratios)
+	t.Logf("q80 encode CPU (this thread): plain %.1f ms median (%.1f min), default %.1f ms (%.1f); ratio median %.3f (quartiles %.3f-%.3f)",
+		ps[4], ps[0], rs[4], rs[0], ratios[4], ratios[2], ratios[6])
 }

@@ -457,7 +457,7 @@ type mix struct {
 // e.quant (errors in forward DCT units: the DCT is orthogonal, so they
 // are the pixels' up to a constant factor and the decoder's rounding).
 func (e *encoder) mixCandidates(cs []component, orig *[blockSize]byte) *mix {
-	specs := baselineSpecs(cs, nil)
+	specs := baselineSpecs(cs, nil, nil)
 	var invQ2 [blockSize]float64
 	q := &e.quant[quantIndexLuminance]
 	for i := range blockSize {

@@ -126,7 +126,7 @@ func TestTrellisInfiniteLambda(t *testing.T) {
 			for ci := range cs {
 				rounded[ci] = append([]int16(nil), cs[ci].coef...)
 			}
-			specs := baselineSpecs(cs, nil)
+			specs := baselineSpecs(cs, nil, nil)
 			trellisAll(e, cs, &specs)
 			ties := 0
 			for ci, c := range cs {
