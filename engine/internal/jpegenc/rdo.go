@@ -9,26 +9,31 @@ import (
 // StandardTables, whose output is image/jpeg's).
 //
 // Luma AC is quantised with a table rdPermille/1000 of the quality's
-// (the DC entry kept), which lowers the luma error and costs bytes; then
+// (the DC step kept), which lowers the luma error and costs bytes; then
 // single coefficients are lowered by one step (a +-1 to 0, or a power of
 // two to the value below it, whose size category is one bit shorter),
-// the ones that save the most bits per unit of error added first, until
-// the error added reaches rdFrac of the error the finer table took away.
-// Errors are counted exactly, in forward DCT units, over the luma
-// coefficients: the DCT is orthogonal, so they are the luma plane's
-// squared error before the decoder rounds to 8 bits. The bits are
-// estimated with the code lengths of the spec's example luma AC table.
+// the ones that save the most bits per unit of error added first, whole
+// classes of that ratio at a time, while the error added stays within
+// rdFrac of the error the finer table took away in blocks whose error is
+// at least rdMinErr per pixel. Errors are counted exactly, in forward DCT
+// units, over the luma coefficients: the DCT is orthogonal, so they are
+// the luma plane's squared error before the decoder rounds to 8 bits. The
+// bits are estimated with the code lengths of the spec's example luma AC
+// table. Plain rounding is written instead where the finer table does
+// worse over the whole picture (one on the block grid of a JPEG at this
+// quality) or the result's luma AC would not code in at least 0.5% fewer
+// bits than plain rounding's (each with its optimal table).
 //
-// The rule this holds, per image: the luma error is at most
-// (1-rdFrac) x (what the finer table removes) below the error of plain
-// rounding at the quality's table, so it is lower than plain rounding's;
-// chroma is exactly plain rounding's. The decoder's rounding to integers
-// and its colour conversion make the decoded PSNR differ from this
-// prediction (the DC entry is kept because a finer DC step mostly moves
-// smooth blocks by less than the decoder's rounding), so the margin
-// rdFrac < 1 is left: TestRDNotWorse checks the decoded PSNR of real
-// photos at several qualities and sizes (docs/benchmarks.md, "JPEG bytes
-// below sharp's").
+// The rule this holds, per image: the luma error is at most plain
+// rounding's less (1-rdFrac) x what the finer table removes, so never
+// more than plain rounding's; the DC values and chroma are plain
+// rounding's (TestRDRule). The decoder's rounding to integers and its
+// colour conversion stand between that and the decoded PSNR; the margins
+// (rdFrac, rdMinErr, the DC step kept: a finer DC step mostly moves
+// smooth blocks by less than the decoder's rounding) were set until no
+// file of the measured sets decoded worse, and TestRDNotWorse checks real
+// photos at q30-95, 800 and 200 px, with image/jpeg and djpeg
+// (docs/benchmarks.md, "JPEG bytes below sharp's").
 
 // rdPermille is the luma AC table's scale, in thousandths of the
 // quality's table.
@@ -48,8 +53,8 @@ const rdBins = 16 * 128
 
 // rdParams are the settings of rate-distortion rounding, for tests.
 type rdParams struct {
-	permille int // luma AC table scale (0: rdPermille)
-	tau      float64
+	permille int     // luma AC table scale (0: rdPermille)
+	tau      float64 // the blocks' minimum error per pixel (0: rdMinErr)
 	frac     float64 // fraction of the error budget spent (0: rdFrac)
 	off      bool    // plain rounding at the quality's tables
 }
@@ -60,24 +65,24 @@ type rdState struct {
 	origQ [blockSize]int32  // 8 x the quality's luma table
 	qs    [blockSize]int32  // 8 x the finer table
 	origR [blockSize]uint64 // its reciprocals (divRecip)
-	// slack is the error rounding at origQ adds beyond rounding at the
-	// finer table (forward DCT units, squared).
-	slack int64
+	// trueSlack is the error rounding at origQ adds beyond rounding at
+	// the finer table (forward DCT units, squared), slack the same over
+	// the blocks whose error at the finer table is minErr or more.
+	trueSlack, slack int64
+	minErr           int64
 	// hist is the error each class of candidates would add.
 	hist [rdBins]int64
 	// cands are the candidates: index in the luma coefficients << 16 |
-	// class.
+	// class (the index is below 2^32: blocks are at most 8192 a side).
 	cands    []uint64
-	maxCands int
+	maxCands int // cands' bound (memory)
 	// rdSpec is the optimal luma AC table of the result (pays).
 	rdSpec *huffmanSpec
 	// plainAC and rdAC count the luma AC symbols of plain rounding and of
 	// the result.
 	plainAC, rdAC symbolCounts
 	// used is the error added by the lowered coefficients.
-	used      int64
-	trueSlack int64
-	minErr    int64
+	used int64
 }
 
 // rdCost[run][size] is the length of the codes (ZRLs included) of run
