@@ -134,7 +134,7 @@ the other is derived from it.
 	f.IntVar(&o.quality, "quality", 80, "JPEG/WebP/AVIF quality, 1-100; when not given, each format's default as in sharp: 80 (JPEG, WebP), 50 (AVIF)")
 	f.BoolVar(&o.lossless, "lossless", false, "lossless WebP")
 	f.BoolVar(&o.progressive, "progressive", false, "progressive JPEG")
-	f.BoolVar(&o.trellis, "trellis", false, "JPEG: trellis quantisation, 2-5% smaller files with PSNR not lower, for 3-4x the encode time (docs/guide.md)")
+	f.BoolVar(&o.trellis, "trellis", false, "JPEG: also try trellis quantisation, kept only where smaller than the default file with PSNR not lower; rarely wins, 3-4x the encode time (docs/guide.md)")
 	f.IntVar(&o.pngLevel, "png-level", engine.DefaultPNGLevel, "PNG compression level 0-9 (-1: the encoder's default)")
 	f.StringVar(&o.background, "background", engine.DefaultBackground, "colour that alpha is flattened over for formats without alpha (name or #rrggbb)")
 	f.BoolVar(&o.noRotate, "no-rotate", false, "do not apply the EXIF orientation")

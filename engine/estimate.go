@@ -58,9 +58,10 @@ func EstimateImage(spec ImageSpec, h imgfmt.Header, fileSize int64) (est int64, 
 // WebP exceeds the same job to JPEG by 26 MiB at 1280x720 and 95 MiB at
 // 2560x1440 (~26 bytes a pixel), rounded up to 32 plus 8 MiB. The Go
 // encoders stream from the image (accounted for by estimateImageBytes),
-// except JPEG with trellis, which also holds the unquantised and the
-// rounded coefficients, two candidate files and their decodes (jpegenc's
-// encodeTrellis: about 24 bytes a pixel at 4:2:0).
+// except JPEG: its rate-distortion rounding keeps up to 2 bytes a pixel and
+// 512 KiB of candidates (jpegenc's rdo.go), and with trellis it also holds the
+// unquantised and the rounded coefficients, two candidate files and their
+// decodes (jpegenc's encodeTrellis: about 24 bytes a pixel at 4:2:0).
 func encoderBytes(f imgfmt.Format, trellis bool, w, h int) int64 {
 	px := int64(w) * int64(h)
 	switch f {
@@ -68,6 +69,7 @@ func encoderBytes(f imgfmt.Format, trellis bool, w, h int) int64 {
 		if trellis {
 			return px * 32
 		}
+		return px*2 + 512<<10
 	case imgfmt.AVIF:
 		return px*96 + 32<<20
 	case imgfmt.WebP:

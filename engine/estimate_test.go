@@ -7,8 +7,8 @@ import (
 )
 
 // EstimateImage adds what the WebAssembly encoders hold (measured, see
-// encoderBytes) to the planner's decode and output estimate, for the
-// output size the spec gives.
+// encoderBytes) and the JPEG encoder's rate-distortion candidates to the
+// planner's decode and output estimate, for the output size the spec gives.
 func TestEstimateImageEncoders(t *testing.T) {
 	h := imgfmt.Header{Format: imgfmt.PNG, Width: 2000, Height: 1000, Components: 4, BitDepth: 8, Orientation: 1}
 	const size = 1 << 20
@@ -17,7 +17,7 @@ func TestEstimateImageEncoders(t *testing.T) {
 		format string
 		extra  int64
 	}{
-		{"jpeg", 0},
+		{"jpeg", 1000*500*2 + 512<<10},
 		{"png", 0},
 		{"webp", 1000*500*32 + 8<<20},
 		{"avif", 1000*500*96 + 32<<20},

@@ -13,7 +13,9 @@ import (
 
 // --trellis through the whole pipeline: on every test photo, at widths 800
 // and 200 and qualities 50, 80 and 95, the JPEG written with Trellis is no
-// bigger than without it, 2% smaller or more over all of them, no less
+// bigger than without it (since the default's rate-distortion rounding,
+// jpegenc's rdo.go, it is nearly always the default file: that saves more
+// than the trellis mix, measured 0.999 of the bytes over these), no less
 // faithful to the encoder's input when decoded as imgpar itself decodes it
 // (jpegn, not the image/jpeg decode jpegenc checks with), and within
 // trellisRefLoss of the default file's PSNR against the slow reference
@@ -79,9 +81,5 @@ func TestTrellisFidelity(t *testing.T) {
 			}
 		}
 	}
-	r := float64(trBytes) / float64(plainBytes)
-	t.Logf("all: %d -> %d bytes (%.4f)", plainBytes, trBytes, r)
-	if r > 0.98 {
-		t.Errorf("trellis %d bytes, default %d (%.3f), want <= 0.98", trBytes, plainBytes, r)
-	}
+	t.Logf("all: %d -> %d bytes (%.4f)", plainBytes, trBytes, float64(trBytes)/float64(plainBytes))
 }

@@ -109,15 +109,17 @@ func samePixels(a, b image.Image) error {
 	return nil
 }
 
-// Huffman coding is lossless: optimised and progressive files decode to
-// exactly the pixels of the standard-table (image/jpeg) file, and the
-// optimised file is never bigger on a photo.
+// Huffman coding is lossless: optimised and progressive files with plain
+// rounding (plainTune: the default's rate-distortion rounding changes
+// coefficients, see rdo_test.go) decode to exactly the pixels of the
+// standard-table (image/jpeg) file, and the optimised file is never
+// bigger on a photo.
 func TestOptimizedSamePixels(t *testing.T) {
 	for i, img := range testImages(t) {
 		for _, q := range []int{1, 80, 100} {
 			std := encode(t, img, Options{Quality: q, StandardTables: true})
 			want := decodeStd(t, std)
-			for _, o := range []Options{{Quality: q}, {Quality: q, Progressive: true}} {
+			for _, o := range []Options{{Quality: q, tune: plainTune}, {Quality: q, Progressive: true, tune: plainTune}} {
 				got := encode(t, img, o)
 				if err := samePixels(want, decodeStd(t, got)); err != nil {
 					t.Fatalf("image %d (%T %v) %+v: %v", i, img, img.Bounds(), o, err)
@@ -193,7 +195,7 @@ func TestMatchesLibjpegOptimize(t *testing.T) {
 				if err != nil {
 					t.Fatalf("jpegtran: %v", err)
 				}
-				got := encode(t, img, Options{Quality: q, Progressive: prog})
+				got := encode(t, img, Options{Quality: q, Progressive: prog, tune: plainTune})
 				if !bytes.Equal(entropyData(t, got), entropyData(t, want)) {
 					t.Errorf("image %d (%T %v) q%d progressive=%v: entropy-coded data differs from jpegtran's (%d vs %d bytes in all)",
 						i, img, img.Bounds(), q, prog, len(got), len(want))
@@ -203,8 +205,8 @@ func TestMatchesLibjpegOptimize(t *testing.T) {
 	}
 }
 
-// djpeg (libjpeg-turbo) decodes the optimised and progressive files to the
-// same pixels as the standard-table file.
+// djpeg (libjpeg-turbo) decodes the optimised and progressive files (plain
+// rounding) to the same pixels as the standard-table file.
 func TestDjpegSamePixels(t *testing.T) {
 	djpeg, err := exec.LookPath("djpeg")
 	if err != nil {
@@ -221,7 +223,7 @@ func TestDjpegSamePixels(t *testing.T) {
 	}
 	for i, img := range testImages(t) {
 		want := run(encode(t, img, Options{Quality: 80, StandardTables: true}))
-		for _, o := range []Options{{Quality: 80}, {Quality: 80, Progressive: true}} {
+		for _, o := range []Options{{Quality: 80, tune: plainTune}, {Quality: 80, Progressive: true, tune: plainTune}} {
 			if !bytes.Equal(run(encode(t, img, o)), want) {
 				t.Errorf("image %d %+v: djpeg decodes different pixels", i, o)
 			}
@@ -229,8 +231,9 @@ func TestDjpegSamePixels(t *testing.T) {
 	}
 }
 
-// Same pixels in, our file is no bigger than libjpeg-turbo's `cjpeg
-// -optimize` at the same quality and 4:2:0 (the two differ only in colour
+// Same pixels in, our file with plain rounding is no bigger than
+// libjpeg-turbo's `cjpeg -optimize` at the same quality and 4:2:0 (the
+// default's rate-distortion rounding is logged beside it) (the two differ only in colour
 // conversion and chroma downsampling rounding; cjpeg also writes a JFIF
 // header). IMGPAR_JPEG_DIR adds the JPEGs and PNGs of a directory (e.g.
 // sharp's outputs, or imgpar's --format png outputs, to compare encoders on
@@ -247,7 +250,7 @@ func TestSizeVsCjpeg(t *testing.T) {
 			files = append(files, more...)
 		}
 	}
-	var ours, theirs, oursProg, theirsProg, std int
+	var ours, theirs, oursProg, theirsProg, std, rd int
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -281,7 +284,10 @@ func TestSizeVsCjpeg(t *testing.T) {
 			if err != nil {
 				t.Fatalf("cjpeg: %v", err)
 			}
-			got := encode(t, rgba, Options{Quality: 80, Progressive: prog})
+			got := encode(t, rgba, Options{Quality: 80, Progressive: prog, tune: plainTune})
+			if !prog {
+				rd += len(encode(t, rgba, Options{Quality: 80}))
+			}
 			t.Logf("%s progressive=%v: ours %d bytes, cjpeg %d (%.3f)", filepath.Base(p), prog, len(got), len(want), float64(len(got))/float64(len(want)))
 			if prog {
 				oursProg, theirsProg = oursProg+len(got), theirsProg+len(want)
@@ -290,8 +296,8 @@ func TestSizeVsCjpeg(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("all %d files: baseline ours/cjpeg -optimize %d/%d = %.4f; progressive ours/cjpeg -optimize -progressive %d/%d = %.4f; standard tables %d = %.4f",
-		len(files), ours, theirs, float64(ours)/float64(theirs), oursProg, theirsProg, float64(oursProg)/float64(theirsProg), std, float64(std)/float64(theirs))
+	t.Logf("all %d files: baseline ours/cjpeg -optimize %d/%d = %.4f; progressive ours/cjpeg -optimize -progressive %d/%d = %.4f; standard tables %d = %.4f; default (rate-distortion rounding) %d = %.4f",
+		len(files), ours, theirs, float64(ours)/float64(theirs), oursProg, theirsProg, float64(oursProg)/float64(theirsProg), std, float64(std)/float64(theirs), rd, float64(rd)/float64(theirs))
 	if float64(ours) > 1.005*float64(theirs) {
 		t.Errorf("baseline: ours %d bytes in all, cjpeg -optimize %d", ours, theirs)
 	}

@@ -24,7 +24,9 @@
 // 10.25) instead of cjpeg's default, which lowers lambda in busy blocks
 // (scale1 14.75, scale2 16.5) and buys its bytes with PSNR.
 //
-// Not from mozjpeg: how the trellis is used (encodeTrellis). mozjpeg's
+// Not from mozjpeg: how the trellis is used (encodeTrellis; since the
+// default's rate-distortion rounding, rdo.go, it nearly never beats the
+// default file, which it compares itself with). mozjpeg's
 // trellis at a quality's tables makes a file about 9% smaller and 0.1-0.2
 // dB worse; here the luma table is made 5% finer, each luma block keeps
 // either its rounded or its trellis coefficients, the trellis ones taken
@@ -252,26 +254,6 @@ func codingOrder(cs []component, ci int) []int {
 	return order
 }
 
-// fixDummyBlocks sets the DC of every luminance block outside the picture
-// to the DC of the block before it in its MCU, as transform does.
-func (e *encoder) fixDummyBlocks(cs []component) {
-	if len(cs) == 1 || !e.dummyBlocks {
-		return
-	}
-	c := &cs[0]
-	for my := range cs[1].bh {
-		for mx := range cs[1].bw {
-			for i := 1; i < 4; i++ {
-				bx, by := 2*mx+(i&1), 2*my+(i>>1)
-				if bx >= c.cw || by >= c.ch {
-					prev := c.block(2*mx+((i-1)&1), 2*my+((i-1)>>1))
-					c.block(bx, by)[0] = prev[0]
-				}
-			}
-		}
-	}
-}
-
 // trellisTune holds the trellis's settings for tests (the zero value is
 // Options.Trellis).
 type trellisTune struct {
@@ -283,6 +265,7 @@ type trellisTune struct {
 	// stats, when not nil, counts the files that kept the trellis
 	// ([0]) and those that fell back to rounding ([1]).
 	stats *[2]int
+	rd    *rdParams
 }
 
 // trellisPermille is how much finer, in thousandths of the quality's
@@ -298,9 +281,10 @@ var trellisBudgets = []float64{0.75, 0.4}
 // until the error reaches 3/4 of what rounding at quality's own table adds
 // beyond rounding at the finer one (mixCandidates, mix.apply). The file
 // is then decoded (image/jpeg) and kept only if it is smaller than the
-// rounded file at quality's tables (what Encode writes without Trellis)
-// and its PSNR against m is not lower; otherwise a smaller budget is
-// tried, and at last the rounded file is written.
+// default file (what Encode writes without Trellis: rate-distortion
+// rounding, rdo.go, or with the tests' plainTune plain rounding at
+// quality's tables) and its PSNR against m is not lower; otherwise a
+// smaller budget is tried, and at last the default file is written.
 //
 // Chroma keeps quality's table and its rounded coefficients, so that its
 // error is the rounded file's whatever the decoder's chroma upsampling:
@@ -323,27 +307,14 @@ func (e *encoder) encodeTrellis(w io.Writer, m image.Image, quality int, opts Op
 	e.setQuant(quantIndexLuminance, scaledQuant(quantIndexLuminance, quality, permille))
 	e.keepRaw = true
 	cs := e.transform(m)
-	// The rounded file at quality's tables.
-	rounded := encoder{dropUnused: e.dropUnused, dummyBlocks: e.dummyBlocks}
-	for i := range orig {
-		rounded.setQuant(quantIndex(i), orig[i])
-	}
-	csA := make([]component, len(cs))
-	for ci := range cs {
-		csA[ci] = cs[ci]
-		csA[ci].raw = nil
-		csA[ci].coef = make([]int16, len(cs[ci].coef))
-		for _, bi := range codingOrder(cs, ci) {
-			i := bi * blockSize
-			rounded.roundBlock(csA[ci].coef[i:i+blockSize], cs[ci].raw[i:i+blockSize], cs[ci].q)
-		}
-	}
-	rounded.fixDummyBlocks(csA)
+	// The default file (rate-distortion rounding, rdo.go), what Encode
+	// writes without Trellis.
 	var fileA bytes.Buffer
-	if err := rounded.writeFile(&fileA, csA, size, opts.Progressive, false); err != nil {
+	def := opts
+	def.Trellis = false
+	if err := Encode(&fileA, m, &def); err != nil {
 		return err
 	}
-	csA = nil
 
 	mx := e.mixCandidates(cs, &orig[quantIndexLuminance])
 	for i := range cs {
@@ -469,7 +440,7 @@ type mix struct {
 // e.quant (errors in forward DCT units: the DCT is orthogonal, so they
 // are the pixels' up to a constant factor and the decoder's rounding).
 func (e *encoder) mixCandidates(cs []component, orig *[blockSize]byte) *mix {
-	specs := baselineSpecs(cs)
+	specs := baselineSpecs(cs, nil, nil)
 	var invQ2 [blockSize]float64
 	q := &e.quant[quantIndexLuminance]
 	for i := range blockSize {

@@ -61,6 +61,7 @@ func BenchmarkEncode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	off := offGrid(m)
 	for _, tc := range []struct {
 		name string
 		enc  func(*bytes.Buffer) error
@@ -68,6 +69,11 @@ func BenchmarkEncode(b *testing.B) {
 		{"stdlib", func(w *bytes.Buffer) error { return jpeg.Encode(w, m, &jpeg.Options{Quality: 80}) }},
 		{"fork", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, StandardTables: true}) }},
 		{"optimized", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80}) }},
+		{"plain", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, tune: plainTune}) }},
+		// Off its source's block grid, as a resized picture is: what the
+		// default's rate-distortion rounding costs (docs/benchmarks.md).
+		{"offgrid-plain", func(w *bytes.Buffer) error { return Encode(w, off, &Options{Quality: 80, tune: plainTune}) }},
+		{"offgrid-rd", func(w *bytes.Buffer) error { return Encode(w, off, &Options{Quality: 80}) }},
 		{"progressive", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, Progressive: true}) }},
 		{"trellis", func(w *bytes.Buffer) error { return Encode(w, m, &Options{Quality: 80, Trellis: true}) }},
 	} {
