@@ -6,7 +6,8 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// The linear memory of a WebP encoder instance. libwebp's malloc (wasi-libc's
+// The linear memory of a WebAssembly instance (the WebP encoder's, the HEIC
+// decoder's). libwebp's malloc (wasi-libc's
 // dlmalloc) grows the memory a few 64 KiB pages at a time, as each
 // allocation needs them: a first 1280x2273 encode grows it ~340 times, from
 // 128 KiB to 22 MiB. wazero's own memory grows each time by appending a
@@ -18,7 +19,10 @@ import (
 // (docs/benchmarks.md). growingMemory grows the slice by doubling instead,
 // with nothing allocated for a grow that fits, and so copies the memory
 // about log2(size / 128 KiB) times in all. It changes where the bytes live,
-// not what the module computes: the files are the same.
+// not what the module computes: the files are the same. The HEIC decoder,
+// instantiated per picture, grows a fresh memory to ~100 MiB each time the
+// same way (three 5120x2880 HEICs to 800 px JPEG, one thread, 4 alternating
+// runs: 11.4 -> 8.4 s of CPU, median).
 
 // growingMemory is an experimental.LinearMemory on a Go slice whose
 // capacity doubles.
