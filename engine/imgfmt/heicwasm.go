@@ -97,7 +97,7 @@ func heicDecodeWASM(data []byte) (image.Image, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	mod, err := r.rt.InstantiateModule(ctx, r.cm, r.mc)
+	mod, err := r.rt.InstantiateModule(withGrowingMemory(ctx), r.cm, r.mc)
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,7 @@ func (c *wasmWebP) get(ctx context.Context) (api.Module, error) {
 		return m, nil
 	}
 	c.mu.Unlock()
-	return c.rt.InstantiateModule(ctx, c.cm, c.mc)
+	return c.rt.InstantiateModule(withGrowingMemory(ctx), c.cm, c.mc)
 }
 
 // put returns an instance after a successful call; instances that trapped

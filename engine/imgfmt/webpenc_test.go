@@ -415,3 +415,47 @@ func BenchmarkWebPInstance(b *testing.B) {
 		})
 	}
 }
+
+// TestGrowingMemory: the encoder instances' linear memory keeps its bytes
+// across grows, shows zeros past the old length (as WebAssembly requires,
+// also when a grow fits the capacity), refuses to pass its maximum, and
+// copies only when the capacity runs out (by doubling).
+func TestGrowingMemory(t *testing.T) {
+	const page = 64 << 10
+	m := &growingMemory{max: 64 * page}
+	b := m.Reallocate(page)
+	if len(b) != page {
+		t.Fatalf("len %d, want %d", len(b), page)
+	}
+	copies := 0
+	for size := uint64(2 * page); size <= 64*page; size += 3 * page / 2 {
+		size -= size % page
+		old := b
+		for i := range old {
+			old[i] = byte(i*7 + len(old))
+		}
+		b = m.Reallocate(size)
+		if uint64(len(b)) != size {
+			t.Fatalf("grow to %d: len %d", size, len(b))
+		}
+		if &b[0] != &old[0] {
+			copies++
+		}
+		for i := range old {
+			if b[i] != byte(i*7+len(old)) {
+				t.Fatalf("grow to %d: byte %d changed", size, i)
+			}
+		}
+		for i := len(old); i < len(b); i++ {
+			if b[i] != 0 {
+				t.Fatalf("grow to %d: new byte %d is %d, want 0", size, i, b[i])
+			}
+		}
+	}
+	if copies > 7 { // 1 -> 64 pages by doubling: 6 copies
+		t.Errorf("%d copies for 1 -> 64 pages, want at most 7", copies)
+	}
+	if m.Reallocate(65*page) != nil {
+		t.Error("grew past its maximum")
+	}
+}
