@@ -59,7 +59,7 @@ func itoa(v int) string {
 
 // The default (rate-distortion rounding) against plain rounding at the
 // quality's tables, on real photos at 800 and 200 px and qualities 30 to
-// 95: every file is smaller, 2% smaller or more over all (2.45% on the
+// 95 (three per photo): every file is smaller, 2% smaller or more over all (2.7% on the
 // testdata photos alone, which is what CI has), and its PSNR
 // against the encoder's input is not lower, decoded by image/jpeg and by
 // djpeg (libjpeg-turbo's smooth chroma upsampling; skipped when missing).
@@ -73,7 +73,14 @@ func TestRDNotWorse(t *testing.T) {
 	imgs, names := rdPhotos(t, 6)
 	sumPlain, sumRD := 0, 0
 	for i, img := range imgs {
-		for _, q := range []int{30, 50, 75, 80, 90, 95} {
+		// Three of the six qualities per photo, alternating photo by
+		// photo (imgs holds each photo at 800 then 200 px): every quality
+		// at both sizes on half the photos, in half the suite's time.
+		qs := []int{30, 75, 90}
+		if i/2%2 == 1 {
+			qs = []int{50, 80, 95}
+		}
+		for _, q := range qs {
 			plain := encode(t, img, Options{Quality: q, tune: plainTune})
 			rd := encode(t, img, Options{Quality: q})
 			sumPlain += len(plain)
@@ -94,7 +101,7 @@ func TestRDNotWorse(t *testing.T) {
 		}
 	}
 	r := float64(sumRD) / float64(sumPlain)
-	t.Logf("%d photos x 6 qualities: %d -> %d bytes (%.4f)", len(imgs), sumPlain, sumRD, r)
+	t.Logf("%d images x 3 qualities: %d -> %d bytes (%.4f)", len(imgs), sumPlain, sumRD, r)
 	if r > 0.98 {
 		t.Errorf("%d bytes, plain rounding %d (%.4f), want <= 0.98", sumRD, sumPlain, r)
 	}
