@@ -59,8 +59,8 @@ func itoa(v int) string {
 
 // The default (rate-distortion rounding) against plain rounding at the
 // quality's tables, on real photos at 800 and 200 px and qualities 30 to
-// 95 (three per photo): every file is smaller, 2% smaller or more over all (2.7% on the
-// testdata photos alone, which is what CI has), and its PSNR
+// 95 (three per photo): every file is smaller, 2% smaller or more over all
+// (2.7% on the testdata photos alone, which is what CI has), and its PSNR
 // against the encoder's input is not lower, decoded by image/jpeg and by
 // djpeg (libjpeg-turbo's smooth chroma upsampling; skipped when missing).
 // The encoder holds this only in the DCT domain (TestRDRule); the decoded
