@@ -89,8 +89,8 @@ const (
 // installed, crops of the test photos at odd sizes made progressive by
 // cjpeg -progressive, jpegtran -progressive and jpegtran -scans with the
 // scripts above, at 4:2:0, 4:4:4 and grey, with and without restart
-// intervals, each also truncated and with damaged scan data.
-// tools reports whether the libjpeg-turbo files are among them.
+// intervals, each also truncated and with damaged scan data; tools
+// reports whether the libjpeg-turbo files are among them.
 func refineInputs(t *testing.T) (files map[string][]byte, tools bool) {
 	files = fastPathInputs(t)
 	cjpeg, err1 := exec.LookPath("cjpeg")
@@ -191,7 +191,11 @@ func TestRefineMatchesSlow(t *testing.T) {
 	}
 	// With libjpeg-turbo's files there are hundreds; without, the
 	// fast-path inputs alone (69 when this was written).
-	if want := map[bool]int{true: 100, false: 50}[tools]; progressive < want {
+	want := 50
+	if tools {
+		want = 100
+	}
+	if progressive < want {
 		t.Fatalf("only %d progressive inputs, want %d or more", progressive, want)
 	}
 	t.Logf("%d inputs, %d progressive", len(files), progressive)
